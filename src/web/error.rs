@@ -1,0 +1,96 @@
+//! One error type for the web layer. A user never sees a panic or a raw
+//! database error: they get a French page, and the log says what happened.
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Missing, or outside the user's scope (we do not reveal which).
+    #[error("page introuvable")]
+    NotFound,
+    /// The user's role may not use this page.
+    #[error("accès refusé")]
+    Forbidden,
+    /// A request the forms of this site never send (forged, malformed).
+    #[error("requête invalide : {0}")]
+    BadRequest(String),
+    /// A cross-site form post.
+    #[error("formulaire venant d'un autre site")]
+    CrossSite,
+    #[error("requête trop volumineuse")]
+    TooLarge,
+    #[error("base de données : {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("erreur interne : {0}")]
+    Internal(#[from] anyhow::Error),
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "errors/error.html")]
+pub struct ErrorPage {
+    pub status: u16,
+    pub title: &'static str,
+    pub message: String,
+}
+
+impl AppError {
+    fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::CrossSite => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn page(&self) -> ErrorPage {
+        let (title, message) = match self {
+            AppError::NotFound => (
+                "Page introuvable",
+                "Cette page n'existe pas ou ne vous est pas accessible.".to_string(),
+            ),
+            AppError::Forbidden => (
+                "Accès refusé",
+                "Votre rôle ne donne pas accès à cette page.".to_string(),
+            ),
+            AppError::BadRequest(why) => ("Requête invalide", why.clone()),
+            AppError::CrossSite => (
+                "Formulaire refusé",
+                "Ce formulaire ne vient pas de l'intranet : il a été refusé. \
+                 Rechargez la page et recommencez."
+                    .to_string(),
+            ),
+            AppError::TooLarge => (
+                "Envoi trop volumineux",
+                "Les données envoyées sont trop volumineuses.".to_string(),
+            ),
+            AppError::Db(_) | AppError::Internal(_) => (
+                "Erreur du serveur",
+                "Une erreur est survenue de notre côté ; rien n'a été enregistré. \
+                 Réessayez dans un instant."
+                    .to_string(),
+            ),
+        };
+        ErrorPage {
+            status: self.status().as_u16(),
+            title,
+            message,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match &self {
+            AppError::Db(e) => tracing::error!(error = %e, "erreur de base de données"),
+            AppError::Internal(e) => tracing::error!(error = ?e, "erreur interne"),
+            other => tracing::debug!(error = %other, "requête refusée"),
+        }
+        (self.status(), self.page()).into_response()
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,97 @@
+//! Every route of the intranet, in one place, with its guard.
+pub mod assets;
+pub mod auth;
+pub mod error;
+pub mod form;
+pub mod home;
+pub mod layout;
+pub mod security;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware;
+use axum::routing::{get, post};
+use sqlx::PgPool;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::WebConfig;
+use error::AppError;
+
+/// A request body larger than this is refused (forms are far smaller; the
+/// limit leaves room for a long text to get a French message by its field).
+pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub config: Arc<WebConfig>,
+}
+
+pub fn router(state: AppState) -> Router {
+    // Guards: every page handler takes `CurrentUser` (login required) and
+    // calls `require(&[roles])` where the page belongs to some roles only.
+    let pages = Router::new()
+        .route("/", get(home::root))
+        .route("/aujourdhui", get(home::representative)) // representative
+        .route("/district", get(home::district_manager)) // district_manager
+        .route("/direction", get(home::direction)) // direction
+        .route("/facturation", get(home::billing)) // billing
+        .route("/login", get(auth::login_page).post(auth::login_submit)) // anyone
+        .route("/logout", post(auth::logout)) // anyone
+        .route("/healthz", get(healthz)) // anyone
+        .route("/static/app.css", get(assets::app_css))
+        .route("/static/favicon.svg", get(assets::favicon))
+        .route("/favicon.ico", get(assets::favicon))
+        .fallback(not_found);
+
+    pages
+        .layer(middleware::from_fn(security::refuse_cross_site))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(security_header(
+            header::CONTENT_SECURITY_POLICY,
+            security::CONTENT_SECURITY_POLICY,
+        ))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::REFERRER_POLICY, "same-origin"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Liveness and readiness: answers 200 only when the database answers.
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(&state.pool)
+        .await
+    {
+        Ok(_) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "healthz : base de données injoignable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "base de données injoignable",
+            )
+        }
+    }
+}
