@@ -108,7 +108,15 @@ impl ParseFromDefaults for ServeSettings {
 
 async fn serve(pool: sqlx::PgPool, settings: ServeSettings) -> anyhow::Result<()> {
     if settings.demo
-        && let Some(logins) = demo::seed(&pool).await?
+        && let Some(logins) = demo::seed_for(
+            &pool,
+            settings.today.unwrap_or_else(|| {
+                chrono::Utc::now()
+                    .with_timezone(&settings.time_zone)
+                    .date_naive()
+            }),
+        )
+        .await?
     {
         println!(
             "Données de démonstration créées. Comptes (mot de passe « {} ») :",

@@ -50,6 +50,10 @@ pub struct ServeSettings {
     #[arg(long, env = "RENOUVO_TIME_ZONE", default_value = "America/Toronto")]
     pub time_zone: chrono_tz::Tz,
 
+    /// Pretend today is this date (AAAA-MM-JJ): for demonstrations and tests.
+    #[arg(long, env = "RENOUVO_TODAY")]
+    pub today: Option<chrono::NaiveDate>,
+
     /// Idle session lifetime, in minutes.
     #[arg(long, env = "RENOUVO_SESSION_IDLE_MINUTES", default_value_t = 8 * 60)]
     pub session_idle_minutes: u32,
@@ -65,6 +69,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     pub trust_proxy: bool,
     pub time_zone: chrono_tz::Tz,
+    /// A fixed "today" instead of the clock (demonstrations, tests).
+    pub today: Option<chrono::NaiveDate>,
     pub session_idle: Duration,
     pub session_max: Duration,
 }
@@ -75,6 +81,7 @@ impl WebConfig {
             secure_cookies: s.secure_cookies,
             trust_proxy: s.trust_proxy,
             time_zone: s.time_zone,
+            today: s.today,
             session_idle: Duration::from_secs(u64::from(s.session_idle_minutes) * 60),
             session_max: Duration::from_secs(u64::from(s.session_max_hours) * 3600),
         }
@@ -87,6 +94,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             trust_proxy: false,
             time_zone: chrono_tz::America::Toronto,
+            today: None,
             session_idle: Duration::from_secs(8 * 3600),
             session_max: Duration::from_secs(7 * 24 * 3600),
         }

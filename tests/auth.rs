@@ -83,7 +83,7 @@ async fn logout_ends_the_session_on_the_server() {
 
     let resp = app.post_form("/logout", &[]).await;
     assert_eq!(resp.status(), 303);
-    assert_eq!(location(&resp), "/login");
+    assert_eq!(location(&resp), "/login?deconnecte=1");
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
         .fetch_one(&app.pool)
         .await

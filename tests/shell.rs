@@ -34,6 +34,12 @@ async fn every_page_carries_the_security_headers() {
         assert!(csp.contains("frame-ancestors 'none'"), "{path}");
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["referrer-policy"], "same-origin");
+        let cache = h["cache-control"].to_str().unwrap();
+        if path.starts_with("/static/") {
+            assert!(cache.contains("max-age"), "{path}: {cache}");
+        } else {
+            assert_eq!(cache, "no-store", "{path}: pages are never cached");
+        }
     }
 }
 

@@ -1,4 +1,9 @@
 //! Pure rules and types: no IO, no axum, no sqlx.
+pub mod follow_up;
+pub mod format;
 pub mod formula;
+pub mod member;
+pub mod scope;
 pub mod timeline;
 pub mod user;
+pub mod validation;

@@ -28,6 +28,11 @@ pub const THROTTLE_WINDOW_MINUTES: i32 = 15;
 pub struct CurrentUser(pub users::User);
 
 impl CurrentUser {
+    /// What part of the network this user may see.
+    pub fn scope(&self) -> crate::domain::scope::Scope {
+        crate::domain::scope::Scope::of(self.0.role, self.0.id, self.0.district_id)
+    }
+
     /// Refuses the page unless the user has one of `roles`.
     pub fn require(&self, roles: &[Role]) -> AppResult<()> {
         if roles.contains(&self.0.role) {
@@ -146,6 +151,8 @@ pub struct LoginPage {
     error: Option<&'static str>,
     email_error: Option<&'static str>,
     password_error: Option<&'static str>,
+    notice: Option<&'static str>,
+    focus_password: bool,
 }
 
 impl LoginPage {
@@ -157,6 +164,8 @@ impl LoginPage {
             error: None,
             email_error: None,
             password_error: None,
+            notice: None,
+            focus_password: false,
         }
     }
 }
@@ -164,13 +173,35 @@ impl LoginPage {
 #[derive(Deserialize)]
 pub struct LoginQuery {
     next: Option<String>,
+    deconnecte: Option<String>,
 }
 
 pub async fn login_page(Query(q): Query<LoginQuery>) -> LoginPage {
-    LoginPage::new(
+    let mut page = LoginPage::new(
         String::new(),
         safe_next(q.next.as_deref()).unwrap_or_default(),
-    )
+    );
+    if q.deconnecte.is_some() {
+        page.notice = Some("Vous êtes déconnecté·e. À bientôt!");
+    }
+    page
+}
+
+/// The logs name an account without spelling out its address.
+fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}…@{domain}")
+        }
+        None => "…".into(),
+    }
+}
+
+/// `GET /logout` (a typed address, an old bookmark): logging out takes a
+/// form post, so this goes home, where the button is.
+pub async fn logout_page() -> Redirect {
+    Redirect::to("/")
 }
 
 #[derive(Deserialize)]
@@ -218,6 +249,13 @@ pub async fn login_submit(
     let (by_account, by_address) =
         users::recent_failures(&state.pool, &email, &address, THROTTLE_WINDOW_MINUTES).await?;
     if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
+        tracing::warn!(
+            account = %mask_email(&email),
+            %address,
+            by_account,
+            by_address,
+            "connexion bloquée : trop d'échecs"
+        );
         page.error = Some(
             "Trop de tentatives de connexion échouées. Par sécurité, attendez 15 minutes \
              avant de réessayer.",
@@ -237,6 +275,8 @@ pub async fn login_submit(
     .map_err(|e| AppError::Internal(e.into()))?;
     let Some(user) = user.filter(|u| u.active) else {
         users::record_attempt(&state.pool, &email, &address, false).await?;
+        tracing::warn!(account = %mask_email(&email), %address, "échec de connexion");
+        page.focus_password = true;
         page.error = Some("Courriel ou mot de passe incorrect.");
         return Ok((axum::http::StatusCode::UNAUTHORIZED, page).into_response());
     };
@@ -259,7 +299,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppRes
         sessions::delete(&state.pool, &password::token_hash(&token)).await?;
     }
     Ok(see_other_with_cookie(
-        "/login",
+        "/login?deconnecte=1",
         session_cookie(&state, "", 0),
     ))
 }

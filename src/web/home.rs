@@ -1,16 +1,31 @@
-//! The home page of each role.
+//! The home page of each role: counts by colour for the user's scope and
+//! the most urgent members.
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::extract::State;
 use axum::response::Redirect;
 
+use crate::domain::formula::Colour;
 use crate::domain::user::Role;
+use crate::store::{members, timeline as timeline_store};
+use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::AppResult;
 use crate::web::layout::Layout;
+use crate::web::members::{MemberLine, line};
+
+/// How many urgent members the home page lists.
+pub const URGENT_COUNT: i64 = 20;
 
 /// `/` sends each user to their role's home.
 pub async fn root(CurrentUser(user): CurrentUser) -> Redirect {
     Redirect::to(user.role.home_path())
+}
+
+pub struct ColourCount {
+    pub colour: Colour,
+    pub count: i64,
+    pub meaning: &'static str,
 }
 
 #[derive(Template, WebTemplate)]
@@ -19,54 +34,103 @@ pub struct HomePage {
     layout: Layout,
     heading: &'static str,
     intro: &'static str,
+    counts: Vec<ColourCount>,
+    urgent: Vec<MemberLine>,
+    show_representative: bool,
 }
 
-fn home(
+fn meaning(c: Colour) -> &'static str {
+    match c {
+        Colour::Red => "critique",
+        Colour::Orange => "passe bientôt au rouge",
+        Colour::Yellow => "attention particulière",
+        Colour::Green => "sans urgence",
+    }
+}
+
+async fn home(
+    state: &AppState,
     user: &CurrentUser,
     role: Role,
     heading: &'static str,
     intro: &'static str,
 ) -> AppResult<HomePage> {
     user.require(&[role])?;
+    let scope = user.scope();
+    let today = state.today();
+    let timelines = timeline_store::load(&state.pool).await?;
+    let counts = members::count_by_colour(&state.pool, scope, &timelines, today)
+        .await?
+        .into_iter()
+        .map(|(colour, count)| ColourCount {
+            colour,
+            count,
+            meaning: meaning(colour),
+        })
+        .collect();
+    let urgent = members::most_urgent(&state.pool, scope, &timelines, today, URGENT_COUNT)
+        .await?
+        .iter()
+        .map(|r| line(r, &timelines, today))
+        .collect();
     Ok(HomePage {
         layout: Layout::new(heading, &user.0, role.home_path()),
         heading,
         intro,
+        counts,
+        urgent,
+        show_representative: role != Role::Representative,
     })
 }
 
-pub async fn representative(user: CurrentUser) -> AppResult<HomePage> {
+pub async fn representative(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> AppResult<HomePage> {
     home(
+        &state,
         &user,
         Role::Representative,
         "Aujourd'hui",
-        "Vos membres à suivre aujourd'hui, par ordre d'urgence.",
+        "Vos membres par couleur d'échéancier, et les plus urgents d'abord.",
     )
+    .await
 }
 
-pub async fn district_manager(user: CurrentUser) -> AppResult<HomePage> {
+pub async fn district_manager(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> AppResult<HomePage> {
     home(
+        &state,
         &user,
         Role::DistrictManager,
         "Mon district",
-        "Les membres de votre district selon l'étape de leur renouvellement.",
+        "Les membres actifs de votre district selon l'étape de leur renouvellement.",
     )
+    .await
 }
 
-pub async fn direction(user: CurrentUser) -> AppResult<HomePage> {
+pub async fn direction(State(state): State<AppState>, user: CurrentUser) -> AppResult<HomePage> {
     home(
+        &state,
         &user,
         Role::Direction,
         "Direction",
-        "Vue d'ensemble du réseau : renouvellements à venir et escalades.",
+        "Tout le réseau : les renouvellements par couleur et les plus urgents.",
     )
+    .await
 }
 
-pub async fn billing(user: CurrentUser) -> AppResult<HomePage> {
-    home(
-        &user,
-        Role::Billing,
-        "Facturation",
-        "Les demandes de facturation à traiter.",
-    )
+#[derive(Template, WebTemplate)]
+#[template(path = "home/billing.html")]
+pub struct BillingHome {
+    layout: Layout,
+}
+
+pub async fn billing(user: CurrentUser) -> AppResult<BillingHome> {
+    user.require(&[Role::Billing])?;
+    Ok(BillingHome {
+        layout: Layout::new("Facturation", &user.0, Role::Billing.home_path()),
+    })
 }

@@ -54,9 +54,22 @@ impl Layout {
 /// The navigation shows only what the role may use.
 pub fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
     let entries: &[(&'static str, &'static str)] = match role {
-        Role::Representative => &[("/aujourdhui", "Aujourd'hui")],
-        Role::DistrictManager => &[("/district", "Mon district")],
-        Role::Direction => &[("/direction", "Direction")],
+        Role::Representative => &[
+            ("/aujourdhui", "Aujourd'hui"),
+            ("/membres", "Mes membres"),
+            ("/groupes", "Groupes"),
+        ],
+        Role::DistrictManager => &[
+            ("/district", "Mon district"),
+            ("/membres", "Membres"),
+            ("/groupes", "Groupes"),
+        ],
+        Role::Direction => &[
+            ("/direction", "Direction"),
+            ("/membres", "Membres"),
+            ("/groupes", "Groupes"),
+            ("/districts", "Districts"),
+        ],
         Role::Billing => &[("/facturation", "Facturation")],
     };
     entries

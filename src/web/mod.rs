@@ -2,10 +2,15 @@
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod follow_ups;
 pub mod form;
 pub mod home;
 pub mod layout;
+pub mod members;
 pub mod security;
+// -- districts and groups modules (below) --
+pub mod districts;
+pub mod groups;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +40,18 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
 }
 
+impl AppState {
+    /// Today in the organisation's time zone.
+    pub fn today(&self) -> chrono::NaiveDate {
+        if let Some(fixed) = self.config.today {
+            return fixed;
+        }
+        chrono::Utc::now()
+            .with_timezone(&self.config.time_zone)
+            .date_naive()
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     // Guards: every page handler takes `CurrentUser` (login required) and
     // calls `require(&[roles])` where the page belongs to some roles only.
@@ -44,8 +61,48 @@ pub fn router(state: AppState) -> Router {
         .route("/district", get(home::district_manager)) // district_manager
         .route("/direction", get(home::direction)) // direction
         .route("/facturation", get(home::billing)) // billing
+        // Members: scope filtered in SQL; writes for managers and direction.
+        .route("/membres", get(members::list)) // all but billing
+        .route("/membres/export.csv", get(members::export_csv)) // all but billing
+        .route(
+            "/membres/nouveau",
+            get(members::new_form).post(members::create),
+        ) // district_manager, direction
+        .route("/membres/{id}", get(members::show)) // all but billing, in scope
+        .route("/membres/{id}/suivis", post(follow_ups::log)) // all but billing, in scope
+        .route(
+            "/membres/{id}/suivis/{follow_up_id}/correction",
+            post(follow_ups::correct),
+        ) // all but billing, in scope
+        .route("/membres/{id}/relance", post(follow_ups::reschedule)) // all but billing, in scope
+        .route(
+            "/membres/{id}/modifier",
+            get(members::edit_form).post(members::update),
+        ) // district_manager, direction, in scope
+        // -- districts and groups routes (below) --
+        .route("/districts", get(districts::list)) // direction
+        .route(
+            "/districts/nouveau",
+            get(districts::new_form).post(districts::create),
+        ) // direction
+        .route(
+            "/districts/{id}/modifier",
+            get(districts::edit_form).post(districts::update),
+        ) // direction
+        .route("/districts/{id}/activation", post(districts::set_active)) // direction
+        .route("/groupes", get(groups::list)) // representative, district_manager, direction; in scope
+        .route(
+            "/groupes/nouveau",
+            get(groups::new_form).post(groups::create),
+        ) // district_manager (own district), direction
+        .route("/groupes/{id}", get(groups::show)) // representative, district_manager, direction; in scope
+        .route(
+            "/groupes/{id}/modifier",
+            get(groups::edit_form).post(groups::update),
+        ) // district_manager (own district), direction; in scope
+        .route("/groupes/{id}/activation", post(groups::set_active)) // district_manager (own district), direction; in scope
         .route("/login", get(auth::login_page).post(auth::login_submit)) // anyone
-        .route("/logout", post(auth::logout)) // anyone
+        .route("/logout", get(auth::logout_page).post(auth::logout)) // anyone
         .route("/healthz", get(healthz)) // anyone
         .route("/static/app.css", get(assets::app_css))
         .route("/static/favicon.svg", get(assets::favicon))
@@ -67,6 +124,9 @@ pub fn router(state: AppState) -> Router {
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        // Pages hold personal data: never kept in a cache (the Back button
+        // after logout must not show them). Static files set their own.
+        .layer(security_header(header::CACHE_CONTROL, "no-store"))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -200,6 +200,7 @@ pub fn database_url(options: &PgConnectOptions) -> String {
 /// keeps cookies and does not follow redirects.
 pub struct TestApp {
     pub addr: String,
+    pub config: WebConfig,
     pub pool: PgPool,
     pub options: PgConnectOptions,
     pub client: reqwest::Client,
@@ -213,9 +214,24 @@ impl TestApp {
         TestApp::spawn_on(pool, options).await
     }
 
+    /// The app on a fresh database, with "today" fixed at `today`.
+    pub async fn spawn_at(today: chrono::NaiveDate) -> TestApp {
+        let (pool, options) = fresh_database().await;
+        let config = WebConfig {
+            today: Some(today),
+            ..test_config()
+        };
+        TestApp::start(pool, options, config).await
+    }
+
     pub async fn spawn_on(pool: PgPool, options: PgConnectOptions) -> TestApp {
-        let (addr, stop, server) = start_server(pool.clone()).await;
+        TestApp::start(pool, options, test_config()).await
+    }
+
+    async fn start(pool: PgPool, options: PgConnectOptions, config: WebConfig) -> TestApp {
+        let (addr, stop, server) = start_server(pool.clone(), config.clone()).await;
         TestApp {
+            config,
             addr,
             pool,
             options,
@@ -237,7 +253,7 @@ impl TestApp {
         let pool = db::connect(self.options.clone())
             .await
             .expect("nouvelle connexion");
-        let (addr, stop, server) = start_server(pool.clone()).await;
+        let (addr, stop, server) = start_server(pool.clone(), self.config.clone()).await;
         self.addr = addr;
         self.pool = pool;
         self.stop = Some(stop);
@@ -330,7 +346,10 @@ pub fn test_config() -> WebConfig {
     }
 }
 
-async fn start_server(pool: PgPool) -> (String, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+async fn start_server(
+    pool: PgPool,
+    config: WebConfig,
+) -> (String, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("port libre");
@@ -340,7 +359,7 @@ async fn start_server(pool: PgPool) -> (String, oneshot::Sender<()>, tokio::task
         let shutdown = async move {
             let _ = rx.await;
         };
-        if let Err(e) = renouvo::startup::serve(listener, pool, test_config(), shutdown).await {
+        if let Err(e) = renouvo::startup::serve(listener, pool, config, shutdown).await {
             eprintln!("serveur de test : {e}");
         }
     });

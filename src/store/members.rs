@@ -1,0 +1,696 @@
+//! Members: lists and counts by stage (index range scans on the renewal
+//! date), the member file, and writes with their audit rows.
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+
+use crate::domain::formula::{Colour, Formula, State};
+use crate::domain::member::MemberDraft;
+use crate::domain::scope::Scope;
+use crate::domain::validation::FieldErrors;
+use crate::store::audit::{self, Change};
+use crate::store::timeline::{self, Timelines};
+
+/// Who the list is about, as chosen in the filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RepresentativeFilter {
+    #[default]
+    Any,
+    /// Members with no representative.
+    Orphans,
+    User(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusFilter {
+    #[default]
+    Active,
+    Lost,
+    All,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    pub district_id: Option<i64>,
+    pub group_id: Option<i64>,
+    pub representative: RepresentativeFilter,
+    pub formula: Option<Formula>,
+    pub stage: Option<String>,
+    pub colour: Option<Colour>,
+    pub state: Option<State>,
+    pub status: StatusFilter,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Fewest days until renewal first (overdue first).
+    #[default]
+    Renewal,
+    Name,
+}
+
+/// One line of a member list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberRow {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub business_name: String,
+    pub profession: String,
+    pub email: String,
+    pub phone: String,
+    pub city: String,
+    pub formula: String,
+    pub district_name: String,
+    pub group_name: Option<String>,
+    pub representative_name: Option<String>,
+    pub join_date: NaiveDate,
+    pub renewal_date: NaiveDate,
+    pub term_months: i32,
+    pub status: String,
+    pub state: Option<String>,
+    pub cycle: i32,
+    pub last_contact_at: Option<DateTime<Utc>>,
+}
+
+impl MemberRow {
+    pub fn formula(&self) -> Formula {
+        Formula::parse(&self.formula).unwrap_or(Formula::Exclusive)
+    }
+
+    pub fn state(&self) -> Option<State> {
+        self.state.as_deref().and_then(State::parse)
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.status == "active"
+    }
+
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// The columns and joins of `MemberRow` (alias `m`), for queries to extend.
+#[macro_export]
+macro_rules! member_row_select {
+    () => {
+        "SELECT m.id, m.first_name, m.last_name, m.business_name, m.profession, m.email, \
+         m.phone, m.city, m.formula, d.name AS district_name, g.name AS group_name, \
+         u.display_name AS representative_name, m.join_date, m.renewal_date, m.term_months, \
+         m.status, m.state, m.cycle, m.last_contact_at \
+         FROM members m JOIN districts d ON d.id = m.district_id \
+         LEFT JOIN groups g ON g.id = m.group_id \
+         LEFT JOIN users u ON u.id = m.representative_id "
+    };
+}
+
+/// `AND …` restricting members (alias `m`) to what `scope` may see.
+pub fn push_scope(qb: &mut QueryBuilder<Postgres>, scope: Scope) {
+    match scope {
+        Scope::Network => {}
+        Scope::District(d) => {
+            qb.push(" AND m.district_id = ");
+            qb.push_bind(d);
+        }
+        Scope::Representative { user_id, .. } => {
+            qb.push(" AND m.representative_id = ");
+            qb.push_bind(user_id);
+        }
+        Scope::Nothing => {
+            qb.push(" AND false");
+        }
+    }
+}
+
+fn push_where(
+    qb: &mut QueryBuilder<Postgres>,
+    scope: Scope,
+    timelines: &Timelines,
+    today: NaiveDate,
+    f: &MemberFilter,
+) {
+    qb.push(" WHERE true");
+    push_scope(qb, scope);
+    match f.status {
+        StatusFilter::Active => {
+            qb.push(" AND m.status = 'active'");
+        }
+        StatusFilter::Lost => {
+            qb.push(" AND m.status = 'lost'");
+        }
+        StatusFilter::All => {}
+    }
+    if let Some(d) = f.district_id {
+        qb.push(" AND m.district_id = ");
+        qb.push_bind(d);
+    }
+    if let Some(g) = f.group_id {
+        qb.push(" AND m.group_id = ");
+        qb.push_bind(g);
+    }
+    match f.representative {
+        RepresentativeFilter::Any => {}
+        RepresentativeFilter::Orphans => {
+            qb.push(" AND m.representative_id IS NULL");
+        }
+        RepresentativeFilter::User(u) => {
+            qb.push(" AND m.representative_id = ");
+            qb.push_bind(u);
+        }
+    }
+    if let Some(formula) = f.formula {
+        qb.push(" AND m.formula = ");
+        qb.push_bind(formula.as_str());
+    }
+    if let Some(state) = f.state {
+        qb.push(" AND m.state = ");
+        qb.push_bind(state.as_str());
+    }
+    if f.stage.is_some() || f.colour.is_some() {
+        // Lost members have no stage.
+        qb.push(" AND m.status = 'active' AND ");
+        let formulas: Vec<Formula> = match f.formula {
+            Some(x) => vec![x],
+            None => Formula::ALL.to_vec(),
+        };
+        let sets = timelines.selection(today, &formulas, |d| {
+            f.stage.as_deref().is_none_or(|s| d.key == s) && f.colour.is_none_or(|c| d.colour == c)
+        });
+        timeline::push_selection(qb, &sets);
+    }
+    let text = f.text.trim();
+    if !text.is_empty() {
+        let pattern = format!("%{}%", escape_like(text));
+        qb.push(" AND (m.last_name ILIKE ");
+        qb.push_bind(pattern.clone());
+        qb.push(" OR m.first_name ILIKE ");
+        qb.push_bind(pattern.clone());
+        qb.push(" OR (m.first_name || ' ' || m.last_name) ILIKE ");
+        qb.push_bind(pattern.clone());
+        qb.push(" OR m.business_name ILIKE ");
+        qb.push_bind(pattern.clone());
+        qb.push(" OR m.profession ILIKE ");
+        qb.push_bind(pattern.clone());
+        qb.push(" OR m.email ILIKE ");
+        qb.push_bind(pattern);
+        qb.push(")");
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// A page of the filtered list and the total number of matches.
+#[allow(clippy::too_many_arguments)]
+pub async fn list(
+    pool: &PgPool,
+    scope: Scope,
+    timelines: &Timelines,
+    today: NaiveDate,
+    filter: &MemberFilter,
+    sort: Sort,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<MemberRow>, i64), sqlx::Error> {
+    let mut count = QueryBuilder::new("SELECT count(*) FROM members m");
+    push_where(&mut count, scope, timelines, today, filter);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+
+    let mut qb = QueryBuilder::new(crate::member_row_select!());
+    push_where(&mut qb, scope, timelines, today, filter);
+    qb.push(match sort {
+        Sort::Renewal => " ORDER BY m.renewal_date, lower(m.last_name), m.id",
+        Sort::Name => " ORDER BY lower(m.last_name), lower(m.first_name), m.id",
+    });
+    qb.push(" LIMIT ");
+    qb.push_bind(limit);
+    qb.push(" OFFSET ");
+    qb.push_bind(offset);
+    let rows = qb.build_query_as().fetch_all(pool).await?;
+    Ok((rows, total))
+}
+
+/// Active members in scope per timeline colour (one index range scan each).
+pub async fn count_by_colour(
+    pool: &PgPool,
+    scope: Scope,
+    timelines: &Timelines,
+    today: NaiveDate,
+) -> Result<Vec<(Colour, i64)>, sqlx::Error> {
+    let mut out = Vec::with_capacity(4);
+    for colour in Colour::ALL {
+        let filter = MemberFilter {
+            colour: Some(colour),
+            ..MemberFilter::default()
+        };
+        let mut qb = QueryBuilder::new("SELECT count(*) FROM members m");
+        push_where(&mut qb, scope, timelines, today, &filter);
+        let n: i64 = qb.build_query_scalar().fetch_one(pool).await?;
+        out.push((colour, n));
+    }
+    Ok(out)
+}
+
+/// The most urgent active members: most urgent colour first, then fewest
+/// days until renewal.
+pub async fn most_urgent(
+    pool: &PgPool,
+    scope: Scope,
+    timelines: &Timelines,
+    today: NaiveDate,
+    limit: i64,
+) -> Result<Vec<MemberRow>, sqlx::Error> {
+    let mut out: Vec<MemberRow> = Vec::new();
+    for colour in Colour::ALL {
+        let wanted = limit - out.len() as i64;
+        if wanted <= 0 {
+            break;
+        }
+        let filter = MemberFilter {
+            colour: Some(colour),
+            ..MemberFilter::default()
+        };
+        let (rows, _) = list_without_count(pool, scope, timelines, today, &filter, wanted).await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+async fn list_without_count(
+    pool: &PgPool,
+    scope: Scope,
+    timelines: &Timelines,
+    today: NaiveDate,
+    filter: &MemberFilter,
+    limit: i64,
+) -> Result<(Vec<MemberRow>, ()), sqlx::Error> {
+    let mut qb = QueryBuilder::new(crate::member_row_select!());
+    push_where(&mut qb, scope, timelines, today, filter);
+    qb.push(" ORDER BY m.renewal_date, m.id LIMIT ");
+    qb.push_bind(limit);
+    Ok((qb.build_query_as().fetch_all(pool).await?, ()))
+}
+
+/// The whole member file, if the member is in scope.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Member {
+    #[sqlx(flatten)]
+    pub row: MemberRow,
+    pub district_id: i64,
+    pub group_id: Option<i64>,
+    pub group_kind: Option<String>,
+    pub representative_id: Option<i64>,
+    pub board_member: bool,
+    pub gr_credits_cents: i64,
+    pub notes: String,
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn find(pool: &PgPool, scope: Scope, id: i64) -> Result<Option<Member>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(
+        "SELECT m.id, m.first_name, m.last_name, m.business_name, m.profession, m.email, \
+         m.phone, m.city, m.formula, d.name AS district_name, g.name AS group_name, \
+         u.display_name AS representative_name, m.join_date, m.renewal_date, m.term_months, \
+         m.status, m.state, m.cycle, m.last_contact_at, m.district_id, m.group_id, m.group_kind::text AS group_kind, \
+         m.representative_id, m.board_member, m.gr_credits_cents, m.notes, m.version, \
+         m.updated_at \
+         FROM members m JOIN districts d ON d.id = m.district_id \
+         LEFT JOIN groups g ON g.id = m.group_id \
+         LEFT JOIN users u ON u.id = m.representative_id WHERE m.id = ",
+    );
+    qb.push_bind(id);
+    push_scope(&mut qb, scope);
+    qb.build_query_as().fetch_optional(pool).await
+}
+
+/// A member's audit trail, newest first.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    pub actor_name: Option<String>,
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+pub async fn audit_trail(pool: &PgPool, member_id: i64) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.at, u.display_name AS actor_name, a.field, a.old_value, a.new_value \
+         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
+         WHERE a.entity = 'member' AND a.entity_id = $1 ORDER BY a.at DESC, a.id DESC LIMIT 200",
+    )
+    .bind(member_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Choices offered by the member form, limited to the editor's scope.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Choice {
+    pub id: i64,
+    pub name: String,
+    pub district_id: i64,
+    pub district_name: String,
+}
+
+pub async fn district_choices(pool: &PgPool, scope: Scope) -> Result<Vec<Choice>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, name, id AS district_id, name AS district_name FROM districts \
+         WHERE active AND ($1::bigint IS NULL OR id = $1) ORDER BY name",
+    )
+    .bind(scope.district())
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn group_choices(pool: &PgPool, scope: Scope) -> Result<Vec<Choice>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT g.id, g.name || ' (' || CASE g.kind WHEN 'A' THEN 'A' ELSE 'B' END || ')' AS name, \
+         g.district_id, d.name AS district_name FROM groups g JOIN districts d ON d.id = g.district_id \
+         WHERE g.active AND ($1::bigint IS NULL OR g.district_id = $1) ORDER BY d.name, g.name",
+    )
+    .bind(scope.district())
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn representative_choices(
+    pool: &PgPool,
+    scope: Scope,
+) -> Result<Vec<Choice>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.id, u.display_name AS name, u.district_id AS district_id, d.name AS district_name \
+         FROM users u JOIN districts d ON d.id = u.district_id \
+         WHERE u.active AND u.role = 'representative' AND ($1::bigint IS NULL OR u.district_id = $1) \
+         ORDER BY d.name, u.display_name",
+    )
+    .bind(scope.district())
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("champs invalides")]
+    Invalid(FieldErrors),
+    #[error("modifié entre-temps")]
+    Stale,
+    #[error("introuvable")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Checks what needs the database: district in scope, group of that
+/// district, representative of that district, and a free exclusive seat.
+/// Returns the group's kind.
+async fn check_references(
+    conn: &mut PgConnection,
+    scope: Scope,
+    draft: &MemberDraft,
+    member_id: Option<i64>,
+) -> Result<Option<String>, SaveError> {
+    let mut e = FieldErrors::new();
+    let district_ok: Option<bool> =
+        sqlx::query_scalar("SELECT active FROM districts WHERE id = $1")
+            .bind(draft.district_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if district_ok != Some(true) || scope.district().is_some_and(|d| d != draft.district_id) {
+        e.add(
+            "district_id",
+            "Choisissez un district actif parmi ceux proposés.",
+        );
+    }
+    let mut group_kind = None;
+    if let Some(group_id) = draft.group_id {
+        let group: Option<(i64, String, bool)> =
+            sqlx::query_as("SELECT district_id, kind::text, active FROM groups WHERE id = $1")
+                .bind(group_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        match group {
+            Some((d, kind, active)) if d == draft.district_id && active => group_kind = Some(kind),
+            Some((d, _, _)) if d != draft.district_id => {
+                e.add("group_id", "Ce groupe n'appartient pas au district choisi.")
+            }
+            _ => e.add(
+                "group_id",
+                "Choisissez un groupe actif parmi ceux proposés.",
+            ),
+        }
+    }
+    if let Some(rep) = draft.representative_id {
+        let ok: Option<bool> = sqlx::query_scalar(
+            "SELECT true FROM users WHERE id = $1 AND role = 'representative' AND active \
+             AND district_id = $2",
+        )
+        .bind(rep)
+        .bind(draft.district_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if ok.is_none() {
+            e.add(
+                "representative_id",
+                "Choisissez un·e représentant·e actif du district du membre.",
+            );
+        }
+    }
+    if draft.formula == Formula::Exclusive && group_kind.as_deref() == Some("A") {
+        let holder: Option<String> = sqlx::query_scalar(
+            "SELECT first_name || ' ' || last_name FROM members WHERE group_id = $1 \
+             AND profession_key = $2 AND status = 'active' AND formula = 'exclusive' \
+             AND id <> $3 LIMIT 1",
+        )
+        .bind(draft.group_id)
+        .bind(&draft.profession_key)
+        .bind(member_id.unwrap_or(0))
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(holder) = holder {
+            e.add("profession", seat_taken(&draft.profession, Some(&holder)));
+        }
+    }
+    if e.is_empty() {
+        Ok(group_kind)
+    } else {
+        Err(SaveError::Invalid(e))
+    }
+}
+
+pub fn seat_taken(profession: &str, holder: Option<&str>) -> String {
+    match holder {
+        Some(h) => {
+            format!("La profession « {profession} » est déjà occupée dans ce groupe par {h}.")
+        }
+        None => format!("La profession « {profession} » est déjà occupée dans ce groupe."),
+    }
+}
+
+/// The unique index is the last word on a seat taken meanwhile.
+fn map_seat_violation(e: sqlx::Error, draft: &MemberDraft) -> SaveError {
+    match &e {
+        sqlx::Error::Database(db) if db.constraint() == Some("members_exclusive_seat") => {
+            let mut errors = FieldErrors::new();
+            errors.add("profession", seat_taken(&draft.profession, None));
+            SaveError::Invalid(errors)
+        }
+        _ => SaveError::Db(e),
+    }
+}
+
+/// Creates a member (audited) in the caller's transaction.
+pub async fn create(
+    conn: &mut PgConnection,
+    scope: Scope,
+    actor_id: i64,
+    draft: &MemberDraft,
+) -> Result<i64, SaveError> {
+    let group_kind = check_references(conn, scope, draft, None).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO members (first_name, last_name, business_name, profession, profession_key, \
+         email, phone, city, district_id, group_id, group_kind, formula, representative_id, \
+         join_date, renewal_date, term_months, board_member, gr_credits_cents, notes) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::char(1), $12, $13, $14, $15, $16, \
+         $17, $18, $19) RETURNING id",
+    )
+    .bind(&draft.first_name)
+    .bind(&draft.last_name)
+    .bind(&draft.business_name)
+    .bind(&draft.profession)
+    .bind(&draft.profession_key)
+    .bind(&draft.email)
+    .bind(&draft.phone)
+    .bind(&draft.city)
+    .bind(draft.district_id)
+    .bind(draft.group_id)
+    .bind(group_kind)
+    .bind(draft.formula.as_str())
+    .bind(draft.representative_id)
+    .bind(draft.join_date)
+    .bind(draft.renewal_date)
+    .bind(draft.term_months)
+    .bind(draft.board_member)
+    .bind(draft.gr_credits_cents)
+    .bind(&draft.notes)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| map_seat_violation(e, draft))?;
+    audit::record(
+        conn,
+        Some(actor_id),
+        Change {
+            entity: "member",
+            entity_id: id,
+            field: "created",
+            old_value: None,
+            new_value: Some(format!("{} {}", draft.first_name, draft.last_name)),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The audited view of a member: field label and readable value.
+async fn snapshot(
+    conn: &mut PgConnection,
+    id: i64,
+) -> Result<Vec<(&'static str, String)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Snap {
+        first_name: String,
+        last_name: String,
+        business_name: String,
+        profession: String,
+        email: String,
+        phone: String,
+        city: String,
+        district: String,
+        group_name: Option<String>,
+        formula: String,
+        representative: Option<String>,
+        join_date: NaiveDate,
+        renewal_date: NaiveDate,
+        term_months: i32,
+        board_member: bool,
+        gr_credits_cents: i64,
+        notes: String,
+    }
+    let s: Snap = sqlx::query_as(
+        "SELECT m.first_name, m.last_name, m.business_name, m.profession, m.email, m.phone, \
+         m.city, d.name AS district, g.name AS group_name, m.formula, \
+         u.display_name AS representative, m.join_date, m.renewal_date, m.term_months, \
+         m.board_member, m.gr_credits_cents, m.notes \
+         FROM members m JOIN districts d ON d.id = m.district_id \
+         LEFT JOIN groups g ON g.id = m.group_id LEFT JOIN users u ON u.id = m.representative_id \
+         WHERE m.id = $1",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
+    let formula = Formula::parse(&s.formula)
+        .map(|f| f.label().to_string())
+        .unwrap_or(s.formula);
+    Ok(vec![
+        ("Prénom", s.first_name),
+        ("Nom", s.last_name),
+        ("Entreprise", s.business_name),
+        ("Profession", s.profession),
+        ("Courriel", s.email),
+        ("Téléphone", s.phone),
+        ("Ville", s.city),
+        ("District", s.district),
+        ("Groupe", s.group_name.unwrap_or_default()),
+        ("Formule", formula),
+        ("Représentant·e", s.representative.unwrap_or_default()),
+        ("Date d'adhésion", s.join_date.to_string()),
+        ("Date de renouvellement", s.renewal_date.to_string()),
+        ("Durée du terme (mois)", s.term_months.to_string()),
+        (
+            "Membre du CA",
+            if s.board_member { "oui" } else { "non" }.to_string(),
+        ),
+        (
+            "Crédits GR",
+            crate::domain::validation::format_money(s.gr_credits_cents),
+        ),
+        ("Notes", s.notes),
+    ])
+}
+
+/// Saves an edit made on `version`; refused if someone saved meanwhile.
+pub async fn update(
+    conn: &mut PgConnection,
+    scope: Scope,
+    actor_id: i64,
+    id: i64,
+    version: i32,
+    draft: &MemberDraft,
+) -> Result<(), SaveError> {
+    let mut lock = QueryBuilder::new("SELECT m.version FROM members m WHERE m.id = ");
+    lock.push_bind(id);
+    push_scope(&mut lock, scope);
+    lock.push(" FOR UPDATE");
+    let current: Option<i32> = lock.build_query_scalar().fetch_optional(&mut *conn).await?;
+    match current {
+        None => return Err(SaveError::NotFound),
+        Some(v) if v != version => return Err(SaveError::Stale),
+        Some(_) => {}
+    }
+    let group_kind = check_references(conn, scope, draft, Some(id)).await?;
+    let before = snapshot(conn, id).await?;
+    sqlx::query(
+        "UPDATE members SET first_name = $2, last_name = $3, business_name = $4, \
+         profession = $5, profession_key = $6, email = $7, phone = $8, city = $9, \
+         district_id = $10, group_id = $11, group_kind = $12::char(1), formula = $13, \
+         representative_id = $14, join_date = $15, renewal_date = $16, term_months = $17, \
+         board_member = $18, gr_credits_cents = $19, notes = $20, version = version + 1, \
+         updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&draft.first_name)
+    .bind(&draft.last_name)
+    .bind(&draft.business_name)
+    .bind(&draft.profession)
+    .bind(&draft.profession_key)
+    .bind(&draft.email)
+    .bind(&draft.phone)
+    .bind(&draft.city)
+    .bind(draft.district_id)
+    .bind(draft.group_id)
+    .bind(group_kind)
+    .bind(draft.formula.as_str())
+    .bind(draft.representative_id)
+    .bind(draft.join_date)
+    .bind(draft.renewal_date)
+    .bind(draft.term_months)
+    .bind(draft.board_member)
+    .bind(draft.gr_credits_cents)
+    .bind(&draft.notes)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| map_seat_violation(e, draft))?;
+    let after = snapshot(conn, id).await?;
+    for ((field, old), (_, new)) in before.into_iter().zip(after) {
+        if old != new {
+            audit::record(
+                conn,
+                Some(actor_id),
+                Change {
+                    entity: "member",
+                    entity_id: id,
+                    field,
+                    old_value: Some(old),
+                    new_value: Some(new),
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}

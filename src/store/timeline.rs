@@ -1,0 +1,213 @@
+//! The timeline tables (data, editable by direction) and the translation of
+//! a stage or colour selection into renewal-date ranges for SQL.
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use sqlx::{PgPool, Postgres, QueryBuilder};
+
+use crate::domain::formula::{Colour, Formula};
+use crate::domain::member::TERMS;
+use crate::domain::timeline::{self, Anchor, CurrentStage, StageDef};
+
+/// Every formula's stage table, plus the standing actions.
+#[derive(Debug, Clone, Default)]
+pub struct Timelines {
+    tables: BTreeMap<Formula, Vec<StageDef>>,
+    pub standing_actions: Vec<String>,
+}
+
+/// A set of renewal-date ranges for one formula and some terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeSet {
+    pub formula: Formula,
+    pub terms: Vec<i32>,
+    pub ranges: Vec<(Option<NaiveDate>, Option<NaiveDate>)>,
+}
+
+impl Timelines {
+    pub fn from_rows(rows: Vec<(Formula, StageDef)>, standing_actions: Vec<String>) -> Timelines {
+        let mut tables: BTreeMap<Formula, Vec<StageDef>> = BTreeMap::new();
+        for (f, def) in rows {
+            tables.entry(f).or_default().push(def);
+        }
+        for t in tables.values_mut() {
+            t.sort_by_key(|d| d.position);
+        }
+        Timelines {
+            tables,
+            standing_actions,
+        }
+    }
+
+    pub fn table(&self, formula: Formula) -> &[StageDef] {
+        self.tables.get(&formula).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn current(
+        &self,
+        formula: Formula,
+        renewal: NaiveDate,
+        term_months: i32,
+        today: NaiveDate,
+    ) -> Option<CurrentStage<'_>> {
+        timeline::current_stage(self.table(formula), renewal, term_months, today)
+    }
+
+    /// Stage keys and labels across formulas, in table order, without repeats.
+    pub fn stage_choices(&self) -> Vec<(String, String)> {
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for f in Formula::ALL {
+            for d in self.table(f) {
+                if !seen.iter().any(|(k, _)| *k == d.key) {
+                    seen.push((d.key.clone(), d.label.clone()));
+                }
+            }
+        }
+        seen
+    }
+
+    /// For each formula and term, the renewal dates whose current stage
+    /// satisfies `wanted`; terms with the same ranges are grouped.
+    pub fn selection(
+        &self,
+        today: NaiveDate,
+        formulas: &[Formula],
+        wanted: impl Fn(&StageDef) -> bool,
+    ) -> Vec<RangeSet> {
+        let mut out: Vec<RangeSet> = Vec::new();
+        for &formula in formulas {
+            for term in TERMS {
+                let mut ranges: Vec<(Option<NaiveDate>, Option<NaiveDate>)> =
+                    timeline::stage_ranges(self.table(formula), term, today)
+                        .into_iter()
+                        .filter(|r| wanted(r.def))
+                        .map(|r| (r.from, r.until))
+                        .collect();
+                ranges.sort();
+                let ranges = merge_adjacent(ranges);
+                if ranges.is_empty() {
+                    continue;
+                }
+                match out
+                    .iter_mut()
+                    .find(|s| s.formula == formula && s.ranges == ranges)
+                {
+                    Some(set) => set.terms.push(term),
+                    None => out.push(RangeSet {
+                        formula,
+                        terms: vec![term],
+                        ranges,
+                    }),
+                }
+            }
+        }
+        out
+    }
+
+    pub fn colour_selection(
+        &self,
+        today: NaiveDate,
+        formulas: &[Formula],
+        colour: Colour,
+    ) -> Vec<RangeSet> {
+        self.selection(today, formulas, |d| d.colour == colour)
+    }
+}
+
+fn merge_adjacent(
+    ranges: Vec<(Option<NaiveDate>, Option<NaiveDate>)>,
+) -> Vec<(Option<NaiveDate>, Option<NaiveDate>)> {
+    let mut merged: Vec<(Option<NaiveDate>, Option<NaiveDate>)> = Vec::new();
+    for (from, until) in ranges {
+        if let Some(last) = merged.last_mut()
+            && last.1.is_some()
+            && last.1 == from
+        {
+            last.1 = until;
+            continue;
+        }
+        merged.push((from, until));
+    }
+    merged
+}
+
+/// Appends `(…)`: true for members (alias `m`) whose renewal date falls in
+/// the selection; `false` when nothing can match.
+pub fn push_selection(qb: &mut QueryBuilder<Postgres>, sets: &[RangeSet]) {
+    if sets.is_empty() {
+        qb.push("false");
+        return;
+    }
+    qb.push("(");
+    for (i, set) in sets.iter().enumerate() {
+        if i > 0 {
+            qb.push(" OR ");
+        }
+        qb.push("(m.formula = ");
+        qb.push_bind(set.formula.as_str());
+        qb.push(" AND m.term_months = ANY(");
+        qb.push_bind(set.terms.clone());
+        qb.push(") AND (");
+        for (j, (from, until)) in set.ranges.iter().enumerate() {
+            if j > 0 {
+                qb.push(" OR ");
+            }
+            qb.push("(true");
+            if let Some(from) = from {
+                qb.push(" AND m.renewal_date >= ");
+                qb.push_bind(*from);
+            }
+            if let Some(until) = until {
+                qb.push(" AND m.renewal_date < ");
+                qb.push_bind(*until);
+            }
+            qb.push(")");
+        }
+        qb.push("))");
+    }
+    qb.push(")");
+}
+
+pub async fn load(pool: &PgPool) -> Result<Timelines, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        formula: String,
+        stage_key: String,
+        label: String,
+        anchor: String,
+        months: i32,
+        days: i32,
+        colour: String,
+        position: i32,
+        action: String,
+        asks_billing_request: bool,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT formula, stage_key, label, anchor::text AS anchor, months, days, colour, \
+         position, action, asks_billing_request FROM timeline_stages ORDER BY formula, position",
+    )
+    .fetch_all(pool)
+    .await?;
+    let decode = |what: &str| sqlx::Error::Decode(format!("timeline_stages : {what}").into());
+    let mut defs = Vec::with_capacity(rows.len());
+    for r in rows {
+        let formula = Formula::parse(&r.formula).ok_or_else(|| decode("formule"))?;
+        let def = StageDef {
+            key: r.stage_key,
+            label: r.label,
+            anchor: Anchor::parse(r.anchor.trim()).ok_or_else(|| decode("ancre"))?,
+            months: r.months,
+            days: r.days,
+            colour: Colour::parse(&r.colour).ok_or_else(|| decode("couleur"))?,
+            position: r.position,
+            action: r.action,
+            asks_billing_request: r.asks_billing_request,
+        };
+        defs.push((formula, def));
+    }
+    let standing: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM standing_actions ORDER BY position")
+            .fetch_all(pool)
+            .await?;
+    Ok(Timelines::from_rows(defs, standing))
+}

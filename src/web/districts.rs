@@ -1,0 +1,240 @@
+//! Districts: list, create, rename, deactivate / reactivate (direction only).
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::domain::user::Role;
+use crate::domain::validation::{self as v, FieldErrors};
+use crate::store::districts::{self, District, DistrictError, DistrictSummary};
+use crate::web::AppState;
+use crate::web::auth::CurrentUser;
+use crate::web::error::{AppError, AppResult};
+use crate::web::form::Form;
+use crate::web::groups::{ActivationForm, count_of, parse_id};
+use crate::web::layout::Layout;
+
+const MANAGERS: &[Role] = &[Role::Direction];
+const NAV: &str = "/districts";
+const DUPLICATE_NAME: &str = "Un district porte déjà ce nom.";
+
+impl From<DistrictError> for AppError {
+    fn from(e: DistrictError) -> AppError {
+        match e {
+            DistrictError::NotFound => AppError::NotFound,
+            DistrictError::Db(e) => AppError::Db(e),
+            other => AppError::Internal(anyhow::anyhow!(other.to_string())),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DoneQuery {
+    fait: String,
+}
+
+fn done_notice(key: &str) -> Option<&'static str> {
+    match key {
+        "cree" => Some("Le district a été créé."),
+        "modifie" => Some("Le district a été renommé."),
+        "active" => Some("Le district a été réactivé."),
+        "desactive" => Some("Le district a été désactivé."),
+        _ => None,
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "districts/list.html")]
+pub struct DistrictListPage {
+    layout: Layout,
+    districts: Vec<DistrictSummary>,
+    notice: Option<&'static str>,
+    alert: Option<String>,
+}
+
+async fn list_page(
+    state: &AppState,
+    user: &CurrentUser,
+    notice: Option<&'static str>,
+    alert: Option<String>,
+) -> AppResult<DistrictListPage> {
+    Ok(DistrictListPage {
+        layout: Layout::new("Districts", &user.0, NAV),
+        districts: districts::list(&state.pool).await?,
+        notice,
+        alert,
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<DoneQuery>,
+) -> AppResult<DistrictListPage> {
+    user.require(MANAGERS)?;
+    list_page(&state, &user, done_notice(&q.fait), None).await
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct DistrictForm {
+    name: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "districts/form.html")]
+pub struct DistrictFormPage {
+    layout: Layout,
+    heading: String,
+    action: String,
+    form: DistrictForm,
+    errors: FieldErrors,
+    /// The district being edited (none for a new one).
+    district: Option<District>,
+}
+
+fn form_page(
+    user: &CurrentUser,
+    district: Option<District>,
+    form: DistrictForm,
+    errors: FieldErrors,
+) -> DistrictFormPage {
+    let (heading, action) = match &district {
+        None => (
+            "Nouveau district".to_string(),
+            "/districts/nouveau".to_string(),
+        ),
+        Some(d) => (
+            format!("Modifier le district {}", d.name),
+            format!("/districts/{}/modifier", d.id),
+        ),
+    };
+    DistrictFormPage {
+        layout: Layout::new(heading.clone(), &user.0, NAV),
+        heading,
+        action,
+        form,
+        errors,
+        district,
+    }
+}
+
+fn parse_name(form: &DistrictForm, e: &mut FieldErrors) -> Option<String> {
+    e.take(
+        "name",
+        v::required(&form.name, "Le nom du district", districts::NAME_MAX),
+    )
+}
+
+pub async fn new_form(user: CurrentUser) -> AppResult<DistrictFormPage> {
+    user.require(MANAGERS)?;
+    Ok(form_page(
+        &user,
+        None,
+        DistrictForm::default(),
+        FieldErrors::new(),
+    ))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<DistrictForm>,
+) -> AppResult<Response> {
+    user.require(MANAGERS)?;
+    let mut errors = FieldErrors::new();
+    if let Some(name) = parse_name(&form, &mut errors) {
+        let mut tx = state.pool.begin().await?;
+        match districts::create(&mut tx, Some(user.0.id), &name).await {
+            Ok(id) => {
+                tx.commit().await?;
+                tracing::info!(district_id = id, "district créé");
+                return Ok(Redirect::to("/districts?fait=cree").into_response());
+            }
+            Err(DistrictError::DuplicateName) => errors.add("name", DUPLICATE_NAME),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(form_page(&user, None, form, errors).into_response())
+}
+
+async fn find(state: &AppState, raw: &str) -> AppResult<District> {
+    let id = parse_id(raw)?;
+    districts::find(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+) -> AppResult<DistrictFormPage> {
+    user.require(MANAGERS)?;
+    let district = find(&state, &raw).await?;
+    let form = DistrictForm {
+        name: district.name.clone(),
+    };
+    Ok(form_page(&user, Some(district), form, FieldErrors::new()))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+    Form(form): Form<DistrictForm>,
+) -> AppResult<Response> {
+    user.require(MANAGERS)?;
+    let district = find(&state, &raw).await?;
+    let mut errors = FieldErrors::new();
+    if let Some(name) = parse_name(&form, &mut errors) {
+        let mut tx = state.pool.begin().await?;
+        match districts::rename(&mut tx, Some(user.0.id), district.id, &name).await {
+            Ok(()) => {
+                tx.commit().await?;
+                return Ok(Redirect::to("/districts?fait=modifie").into_response());
+            }
+            Err(DistrictError::DuplicateName) => errors.add("name", DUPLICATE_NAME),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(form_page(&user, Some(district), form, errors).into_response())
+}
+
+pub async fn set_active(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+    Form(form): Form<ActivationForm>,
+) -> AppResult<Response> {
+    user.require(MANAGERS)?;
+    let district = find(&state, &raw).await?;
+    let active = form.target(district.active);
+    let mut tx = state.pool.begin().await?;
+    match districts::set_active(&mut tx, Some(user.0.id), district.id, active).await {
+        Ok(changed) => {
+            tx.commit().await?;
+            let to = match (changed, active) {
+                (false, _) => "/districts",
+                (true, true) => "/districts?fait=active",
+                (true, false) => "/districts?fait=desactive",
+            };
+            Ok(Redirect::to(to).into_response())
+        }
+        Err(DistrictError::HasActiveGroups(n)) => {
+            drop(tx);
+            let message = format!(
+                "Le district {} compte encore {} : désactivez d'abord ces groupes, puis le \
+                 district.",
+                district.name,
+                count_of(n, "groupe actif", "groupes actifs")
+            );
+            let page = list_page(&state, &user, None, Some(message)).await?;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

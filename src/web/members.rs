@@ -1,0 +1,885 @@
+//! Member pages: the filtered list (and its CSV), the member file, and the
+//! create / edit form.
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::domain::follow_up::{Channel, FollowUpForm};
+use crate::domain::format::{date_fr, days_until};
+use crate::domain::formula::{Colour, Formula, State as MemberState};
+use crate::domain::member::{MemberForm, TERMS, seniority};
+use crate::domain::scope::Scope;
+use crate::domain::timeline::{self, Position};
+use crate::domain::user::Role;
+use crate::domain::validation::{FieldErrors, format_money};
+use crate::store::follow_ups::{self, FollowUpRow};
+use crate::store::members::{
+    self, AuditEntry, Choice, MemberFilter, MemberRow, RepresentativeFilter, SaveError, Sort,
+    StatusFilter,
+};
+use crate::store::timeline::{self as timeline_store, Timelines};
+use crate::web::AppState;
+use crate::web::auth::{CurrentUser, encode_component};
+use crate::web::error::{AppError, AppResult};
+use crate::web::form::Form;
+use crate::web::layout::Layout;
+
+pub const PAGE_SIZE: i64 = 50;
+/// Roles that read member lists and files (billing has its own queue).
+const READERS: [Role; 3] = [Role::Representative, Role::DistrictManager, Role::Direction];
+/// Roles that create and edit members (managers within their district).
+const EDITORS: [Role; 2] = [Role::DistrictManager, Role::Direction];
+
+/// The list's filters as typed in the query string (kept to refill the form).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    pub district: String,
+    pub groupe: String,
+    pub representant: String,
+    pub formule: String,
+    pub etape: String,
+    pub couleur: String,
+    pub etat: String,
+    pub statut: String,
+    pub q: String,
+    pub tri: String,
+    pub page: String,
+}
+
+impl ListQuery {
+    fn filter(&self) -> MemberFilter {
+        let id = |s: &str| s.trim().parse::<i64>().ok();
+        MemberFilter {
+            district_id: id(&self.district),
+            group_id: id(&self.groupe),
+            representative: match self.representant.trim() {
+                "aucun" => RepresentativeFilter::Orphans,
+                s => id(s).map_or(RepresentativeFilter::Any, RepresentativeFilter::User),
+            },
+            formula: Formula::parse(self.formule.trim()),
+            stage: Some(self.etape.trim().to_string()).filter(|s| !s.is_empty()),
+            colour: Colour::parse(self.couleur.trim()),
+            state: MemberState::parse(self.etat.trim()),
+            status: match self.statut.trim() {
+                "perdus" => StatusFilter::Lost,
+                "tous" => StatusFilter::All,
+                _ => StatusFilter::Active,
+            },
+            text: self.q.trim().chars().take(100).collect(),
+        }
+    }
+
+    fn sort(&self) -> Sort {
+        if self.tri == "nom" {
+            Sort::Name
+        } else {
+            Sort::Renewal
+        }
+    }
+
+    fn page(&self) -> i64 {
+        self.page
+            .trim()
+            .parse::<i64>()
+            .unwrap_or(1)
+            .clamp(1, 100_000)
+    }
+
+    /// The query string of these filters, with another page number.
+    fn href(&self, base: &str, page: Option<i64>) -> String {
+        let pairs = [
+            ("district", &self.district),
+            ("groupe", &self.groupe),
+            ("representant", &self.representant),
+            ("formule", &self.formule),
+            ("etape", &self.etape),
+            ("couleur", &self.couleur),
+            ("etat", &self.etat),
+            ("statut", &self.statut),
+            ("q", &self.q),
+            ("tri", &self.tri),
+        ];
+        let mut parts: Vec<String> = pairs
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| format!("{k}={}", encode_component(v.trim())))
+            .collect();
+        if let Some(p) = page.filter(|p| *p > 1) {
+            parts.push(format!("page={p}"));
+        }
+        if parts.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", parts.join("&"))
+        }
+    }
+}
+
+/// A list row ready to show.
+pub struct MemberLine {
+    pub id: i64,
+    pub name: String,
+    pub business_name: String,
+    pub profession: String,
+    pub formula: &'static str,
+    pub group: String,
+    pub district: String,
+    pub representative: String,
+    pub renewal: String,
+    pub when: String,
+    pub overdue: bool,
+    pub stage: Option<(Colour, String)>,
+    pub state: Option<MemberState>,
+    pub lost: bool,
+}
+
+pub fn line(row: &MemberRow, timelines: &Timelines, today: NaiveDate) -> MemberLine {
+    let formula = row.formula();
+    let current = row
+        .is_active()
+        .then(|| timelines.current(formula, row.renewal_date, row.term_months, today))
+        .flatten();
+    let days = (row.renewal_date - today).num_days();
+    MemberLine {
+        id: row.id,
+        name: format!("{} {}", row.first_name, row.last_name),
+        business_name: row.business_name.clone(),
+        profession: row.profession.clone(),
+        formula: formula.label(),
+        group: row.group_name.clone().unwrap_or_default(),
+        district: row.district_name.clone(),
+        representative: row
+            .representative_name
+            .clone()
+            .unwrap_or_else(|| "— aucun —".into()),
+        renewal: date_fr(row.renewal_date),
+        when: if row.is_active() {
+            days_until(days)
+        } else {
+            String::new()
+        },
+        overdue: row.is_active() && days < 0,
+        stage: current.map(|c| (c.def.colour, c.def.label.clone())),
+        state: row.state(),
+        lost: !row.is_active(),
+    }
+}
+
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "members/list.html")]
+pub struct ListPage {
+    layout: Layout,
+    q: ListQuery,
+    lines: Vec<MemberLine>,
+    total: i64,
+    pager: Pager,
+    csv_href: String,
+    can_create: bool,
+    districts: Vec<Choice>,
+    groups: Vec<Choice>,
+    representatives: Vec<Choice>,
+    stages: Vec<(String, String)>,
+    show_district: bool,
+    show_representative: bool,
+}
+
+impl ListPage {
+    fn selected(&self, value: &str, current: &str) -> bool {
+        value == current.trim()
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> AppResult<ListPage> {
+    user.require(&READERS)?;
+    let scope = user.scope();
+    let today = state.today();
+    let timelines = timeline_store::load(&state.pool).await?;
+    let page = q.page();
+    let (rows, total) = members::list(
+        &state.pool,
+        scope,
+        &timelines,
+        today,
+        &q.filter(),
+        q.sort(),
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let title = if user.0.role == Role::Representative {
+        "Mes membres"
+    } else {
+        "Membres"
+    };
+    Ok(ListPage {
+        layout: Layout::new(title, &user.0, "/membres"),
+        lines: rows.iter().map(|r| line(r, &timelines, today)).collect(),
+        total,
+        pager: Pager {
+            page,
+            pages,
+            prev_href: (page > 1).then(|| q.href("/membres", Some(page - 1))),
+            next_href: (page < pages).then(|| q.href("/membres", Some(page + 1))),
+        },
+        csv_href: q.href("/membres/export.csv", None),
+        can_create: EDITORS.contains(&user.0.role),
+        districts: if matches!(scope, Scope::Network) {
+            members::district_choices(&state.pool, scope).await?
+        } else {
+            Vec::new()
+        },
+        groups: members::group_choices(&state.pool, scope).await?,
+        representatives: if matches!(scope, Scope::Representative { .. }) {
+            Vec::new()
+        } else {
+            members::representative_choices(&state.pool, scope).await?
+        },
+        stages: timelines.stage_choices(),
+        show_district: matches!(scope, Scope::Network),
+        show_representative: !matches!(scope, Scope::Representative { .. }),
+        q,
+    })
+}
+
+/// The filtered list as CSV (UTF-8 with BOM so that Excel reads accents).
+pub async fn export_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    user.require(&READERS)?;
+    let today = state.today();
+    let timelines = timeline_store::load(&state.pool).await?;
+    let (rows, _) = members::list(
+        &state.pool,
+        user.scope(),
+        &timelines,
+        today,
+        &q.filter(),
+        q.sort(),
+        1_000_000,
+        0,
+    )
+    .await?;
+    let mut out: Vec<u8> = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut w = csv::WriterBuilder::new().from_writer(&mut out);
+        let header = [
+            "Nom",
+            "Prénom",
+            "Entreprise",
+            "Profession",
+            "Courriel",
+            "Téléphone",
+            "Ville",
+            "District",
+            "Groupe",
+            "Formule",
+            "Représentant·e",
+            "Adhésion",
+            "Renouvellement",
+            "Jours avant le renouvellement",
+            "Étape",
+            "Couleur",
+            "État",
+            "Statut",
+        ];
+        w.write_record(header).map_err(csv_error)?;
+        for r in &rows {
+            let formula = r.formula();
+            let current = r
+                .is_active()
+                .then(|| timelines.current(formula, r.renewal_date, r.term_months, today))
+                .flatten();
+            let record = [
+                r.last_name.clone(),
+                r.first_name.clone(),
+                r.business_name.clone(),
+                r.profession.clone(),
+                r.email.clone(),
+                r.phone.clone(),
+                r.city.clone(),
+                r.district_name.clone(),
+                r.group_name.clone().unwrap_or_default(),
+                formula.label().to_string(),
+                r.representative_name.clone().unwrap_or_default(),
+                r.join_date.to_string(),
+                r.renewal_date.to_string(),
+                (r.renewal_date - today).num_days().to_string(),
+                current
+                    .as_ref()
+                    .map(|c| c.def.label.clone())
+                    .unwrap_or_default(),
+                current
+                    .as_ref()
+                    .map(|c| c.def.colour.label().to_string())
+                    .unwrap_or_default(),
+                r.state().map(|s| s.label().to_string()).unwrap_or_default(),
+                if r.is_active() { "actif" } else { "perdu" }.to_string(),
+            ];
+            w.write_record(record.iter().map(|s| csv_safe(s)))
+                .map_err(csv_error)?;
+        }
+        w.flush().map_err(|e| AppError::Internal(e.into()))?;
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"membres.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+/// A cell starting with = + - @ would run as a formula in a spreadsheet.
+fn csv_safe(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+fn csv_error(e: csv::Error) -> AppError {
+    AppError::Internal(e.into())
+}
+
+/// A stage of the drawn cycle.
+pub struct CycleLine {
+    pub label: String,
+    pub colour: Colour,
+    pub start: String,
+    pub position: Position,
+    /// Past and current stages: was a follow-up logged during the stage?
+    pub done: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "members/show.html")]
+pub struct ShowPage {
+    layout: Layout,
+    m: MemberRow,
+    member_id: i64,
+    line: MemberLine,
+    group_kind: Option<String>,
+    seniority: String,
+    join: String,
+    board_member: bool,
+    gr_credits: String,
+    notes: String,
+    term_months: i32,
+    action: Vec<String>,
+    asks_billing: bool,
+    stage_dates: Option<(String, Option<String>)>,
+    overdue_days: i64,
+    cycle: Vec<CycleLine>,
+    standing: Vec<String>,
+    audit: Vec<AuditLine>,
+    can_edit: bool,
+    stage_done: bool,
+    panel: FollowUpPanel,
+    history: Vec<FollowUpLine>,
+    plan: Option<PlanLine>,
+    channels: [Channel; 6],
+    states: [MemberState; 4],
+}
+
+/// The follow-up form and its neighbours, as typed (kept on errors).
+#[derive(Default)]
+pub struct FollowUpPanel {
+    pub form: FollowUpForm,
+    pub errors: FieldErrors,
+    /// A correction refused: the follow-up it was for, and why.
+    pub correction_error: Option<(i64, String)>,
+    pub reschedule_error: Option<String>,
+    pub reschedule_value: String,
+    /// What was just saved, to confirm it.
+    pub notice: Option<&'static str>,
+}
+
+impl FollowUpPanel {
+    pub fn correction_error_for(&self, id: &i64) -> Option<&str> {
+        self.correction_error
+            .as_ref()
+            .filter(|(fid, _)| fid == id)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+pub struct CorrectionLine {
+    pub at: String,
+    pub author: String,
+    pub body: String,
+}
+
+pub struct FollowUpLine {
+    pub id: i64,
+    pub at: String,
+    pub author: String,
+    pub channel: &'static str,
+    pub body: String,
+    pub stage: Option<(Colour, String)>,
+    pub state: Option<MemberState>,
+    pub next_date: Option<String>,
+    pub corrections: Vec<CorrectionLine>,
+}
+
+pub struct PlanLine {
+    pub date: String,
+    pub iso: String,
+    pub overdue: bool,
+}
+
+fn local_time(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
+    let local = at.with_timezone(&tz);
+    format!(
+        "{} à {}",
+        date_fr(local.date_naive()),
+        local.format("%H h %M")
+    )
+}
+
+/// Follow-ups newest first, each with its corrections (oldest first).
+fn history_lines(rows: Vec<FollowUpRow>, tz: chrono_tz::Tz) -> Vec<FollowUpLine> {
+    let (corrections, originals): (Vec<FollowUpRow>, Vec<FollowUpRow>) =
+        rows.into_iter().partition(|r| r.corrects_id.is_some());
+    originals
+        .into_iter()
+        .map(|r| {
+            let mut mine: Vec<&FollowUpRow> = corrections
+                .iter()
+                .filter(|c| c.corrects_id == Some(r.id))
+                .collect();
+            mine.sort_by_key(|c| (c.at, c.id));
+            FollowUpLine {
+                id: r.id,
+                at: local_time(r.at, tz),
+                author: r.author_name.clone(),
+                channel: Channel::parse(&r.channel).map_or("Autre", Channel::label),
+                body: r.body.clone(),
+                stage: r
+                    .stage_colour
+                    .as_deref()
+                    .and_then(Colour::parse)
+                    .zip(r.stage_label.clone()),
+                state: MemberState::parse(&r.state),
+                next_date: r.next_date.map(date_fr),
+                corrections: mine
+                    .into_iter()
+                    .map(|c| CorrectionLine {
+                        at: local_time(c.at, tz),
+                        author: c.author_name.clone(),
+                        body: c.body.clone(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+pub struct AuditLine {
+    pub at: String,
+    pub who: String,
+    pub field: String,
+    pub old_value: String,
+    pub new_value: String,
+}
+
+fn audit_line(a: AuditEntry, tz: chrono_tz::Tz) -> AuditLine {
+    let local = a.at.with_timezone(&tz);
+    AuditLine {
+        at: format!("{} {}", date_fr(local.date_naive()), local.format("%H:%M")),
+        who: a.actor_name.unwrap_or_else(|| "système".into()),
+        field: if a.field == "created" {
+            "Fiche créée".into()
+        } else {
+            a.field
+        },
+        old_value: a.old_value.unwrap_or_default(),
+        new_value: a.new_value.unwrap_or_default(),
+    }
+}
+
+/// The checklist lines of an action text (one per line, bullets removed).
+pub fn checklist(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.trim().trim_start_matches('•').trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ShowQuery {
+    enregistre: Option<String>,
+    suivi: Option<String>,
+    relance: Option<String>,
+    correction: Option<String>,
+    /// The page to go back to after logging a follow-up.
+    retour: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(sq): Query<ShowQuery>,
+) -> AppResult<ShowPage> {
+    let panel = FollowUpPanel {
+        form: FollowUpForm {
+            retour: sq.retour.clone().unwrap_or_default(),
+            ..FollowUpForm::default()
+        },
+        notice: if sq.enregistre.is_some() {
+            Some("Fiche enregistrée.")
+        } else if sq.suivi.is_some() {
+            Some("Suivi enregistré.")
+        } else if sq.relance.is_some() {
+            Some("Relance déplacée.")
+        } else if sq.correction.is_some() {
+            Some("Correction ajoutée.")
+        } else {
+            None
+        },
+        ..FollowUpPanel::default()
+    };
+    member_file(&state, &user, id, panel).await
+}
+
+/// The member file, with the follow-up panel as given (typed values and
+/// errors are kept when a form was refused).
+pub async fn member_file(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    panel: FollowUpPanel,
+) -> AppResult<ShowPage> {
+    user.require(&READERS)?;
+    let member = members::find(&state.pool, user.scope(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let today = state.today();
+    let timelines = timeline_store::load(&state.pool).await?;
+    let done = follow_ups::done_stages_of(&state.pool, id).await?;
+    let row = &member.row;
+    let formula = row.formula();
+    let table = timelines.table(formula);
+    let current = row
+        .is_active()
+        .then(|| timeline::current_stage(table, row.renewal_date, row.term_months, today))
+        .flatten();
+    let cycle = if row.is_active() {
+        timeline::cycle(table, row.renewal_date, row.term_months, today)
+            .into_iter()
+            .map(|c| CycleLine {
+                label: c.def.label.clone(),
+                colour: c.def.colour,
+                start: date_fr(c.start),
+                position: c.position,
+                done: done.contains(&c.def.key),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let tz = state.config.time_zone;
+    let audit = members::audit_trail(&state.pool, id)
+        .await?
+        .into_iter()
+        .map(|a| audit_line(a, tz))
+        .collect();
+    let history = history_lines(follow_ups::history(&state.pool, id).await?, tz);
+    let plan = follow_ups::open_plan(&state.pool, id)
+        .await?
+        .map(|d| PlanLine {
+            date: date_fr(d),
+            iso: d.to_string(),
+            overdue: d < today,
+        });
+    Ok(ShowPage {
+        layout: Layout::new(row.full_name(), &user.0, "/membres"),
+        line: line(row, &timelines, today),
+        member_id: row.id,
+        group_kind: member.group_kind.clone(),
+        seniority: seniority(row.join_date, today),
+        join: date_fr(row.join_date),
+        board_member: member.board_member,
+        gr_credits: format_money(member.gr_credits_cents),
+        notes: member.notes.clone(),
+        term_months: row.term_months,
+        action: current
+            .as_ref()
+            .map(|c| checklist(&c.def.action))
+            .unwrap_or_default(),
+        asks_billing: current.as_ref().is_some_and(|c| c.def.asks_billing_request),
+        stage_dates: current
+            .as_ref()
+            .map(|c| (date_fr(c.start), c.end.map(date_fr))),
+        overdue_days: current.as_ref().map_or(0, |c| c.days_overdue),
+        stage_done: current.as_ref().is_some_and(|c| done.contains(&c.def.key)),
+        cycle,
+        standing: timelines
+            .standing_actions
+            .iter()
+            .flat_map(|a| checklist(a))
+            .collect(),
+        audit,
+        can_edit: EDITORS.contains(&user.0.role),
+        panel,
+        history,
+        plan,
+        channels: Channel::ALL,
+        states: MemberState::ALL,
+        m: member.row,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "members/form.html")]
+pub struct FormPage {
+    layout: Layout,
+    heading: String,
+    action: String,
+    cancel: String,
+    f: MemberForm,
+    errors: FieldErrors,
+    stale: bool,
+    districts: Vec<Choice>,
+    groups: Vec<Choice>,
+    representatives: Vec<Choice>,
+    terms: [i32; 5],
+    formulas: [Formula; 3],
+}
+
+impl FormPage {
+    fn is(&self, value: &str, current: &str) -> bool {
+        value == current.trim()
+    }
+
+    fn is_id(&self, id: &i64, current: &str) -> bool {
+        current.trim() == id.to_string()
+    }
+}
+
+/// Where a member form is: its heading, where it posts, where "Annuler" goes.
+struct FormTarget {
+    heading: String,
+    action: String,
+    cancel: String,
+}
+
+impl FormTarget {
+    fn new_member() -> FormTarget {
+        FormTarget {
+            heading: "Nouveau membre".into(),
+            action: "/membres/nouveau".into(),
+            cancel: "/membres".into(),
+        }
+    }
+
+    fn edit(id: i64, name: &str) -> FormTarget {
+        FormTarget {
+            heading: format!("Modifier {name}"),
+            action: format!("/membres/{id}/modifier"),
+            cancel: format!("/membres/{id}"),
+        }
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    user: &CurrentUser,
+    target: FormTarget,
+    f: MemberForm,
+    errors: FieldErrors,
+    stale: bool,
+) -> AppResult<FormPage> {
+    let scope = user.scope();
+    Ok(FormPage {
+        layout: Layout::new(target.heading.clone(), &user.0, "/membres"),
+        heading: target.heading,
+        action: target.action,
+        cancel: target.cancel,
+        f,
+        errors,
+        stale,
+        districts: members::district_choices(&state.pool, scope).await?,
+        groups: members::group_choices(&state.pool, scope).await?,
+        representatives: members::representative_choices(&state.pool, scope).await?,
+        terms: TERMS,
+        formulas: Formula::ALL,
+    })
+}
+
+pub async fn new_form(State(state): State<AppState>, user: CurrentUser) -> AppResult<FormPage> {
+    user.require(&EDITORS)?;
+    let today = state.today();
+    let f = MemberForm {
+        district_id: user
+            .0
+            .district_id
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        formula: Formula::Exclusive.as_str().into(),
+        term_months: "12".into(),
+        join_date: today.to_string(),
+        renewal_date: timeline::add_months(today, 12).to_string(),
+        ..MemberForm::default()
+    };
+    form_page(
+        &state,
+        &user,
+        FormTarget::new_member(),
+        f,
+        FieldErrors::new(),
+        false,
+    )
+    .await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<MemberForm>,
+) -> AppResult<Response> {
+    user.require(&EDITORS)?;
+    let errors = match f.parse() {
+        Ok(draft) => {
+            let mut tx = state.pool.begin().await?;
+            match members::create(&mut tx, user.scope(), user.0.id, &draft).await {
+                Ok(id) => {
+                    tx.commit().await?;
+                    return Ok(Redirect::to(&format!("/membres/{id}?enregistre=1")).into_response());
+                }
+                Err(SaveError::Invalid(e)) => e,
+                Err(SaveError::Db(e)) => return Err(e.into()),
+                Err(SaveError::Stale | SaveError::NotFound) => return Err(AppError::NotFound),
+            }
+        }
+        Err(e) => e,
+    };
+    let page = form_page(&state, &user, FormTarget::new_member(), f, errors, false).await?;
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<FormPage> {
+    user.require(&EDITORS)?;
+    let m = members::find(&state.pool, user.scope(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let r = &m.row;
+    let f = MemberForm {
+        first_name: r.first_name.clone(),
+        last_name: r.last_name.clone(),
+        business_name: r.business_name.clone(),
+        profession: r.profession.clone(),
+        email: r.email.clone(),
+        phone: r.phone.clone(),
+        city: r.city.clone(),
+        district_id: m.district_id.to_string(),
+        group_id: m.group_id.map(|g| g.to_string()).unwrap_or_default(),
+        formula: r.formula.clone(),
+        representative_id: m
+            .representative_id
+            .map(|g| g.to_string())
+            .unwrap_or_default(),
+        join_date: r.join_date.to_string(),
+        renewal_date: r.renewal_date.to_string(),
+        term_months: r.term_months.to_string(),
+        board_member: m.board_member.then(|| "on".to_string()),
+        gr_credits: format_money(m.gr_credits_cents)
+            .trim_end_matches('$')
+            .replace('\u{a0}', "")
+            .trim()
+            .to_string(),
+        notes: m.notes.clone(),
+        version: m.version.to_string(),
+    };
+    form_page(
+        &state,
+        &user,
+        FormTarget::edit(id, &r.full_name()),
+        f,
+        FieldErrors::new(),
+        false,
+    )
+    .await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<MemberForm>,
+) -> AppResult<Response> {
+    user.require(&EDITORS)?;
+    // Out of scope answers 404 whatever was posted.
+    let existing = members::find(&state.pool, user.scope(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut stale = false;
+    let errors = match (f.parse(), f.version()) {
+        (Ok(draft), Some(version)) => {
+            let mut tx = state.pool.begin().await?;
+            match members::update(&mut tx, user.scope(), user.0.id, id, version, &draft).await {
+                Ok(()) => {
+                    tx.commit().await?;
+                    return Ok(Redirect::to(&format!("/membres/{id}?enregistre=1")).into_response());
+                }
+                Err(SaveError::Invalid(e)) => e,
+                Err(SaveError::Stale) => {
+                    stale = true;
+                    FieldErrors::new()
+                }
+                Err(SaveError::NotFound) => return Err(AppError::NotFound),
+                Err(SaveError::Db(e)) => return Err(e.into()),
+            }
+        }
+        (Ok(_), None) => {
+            return Err(AppError::BadRequest(
+                "Le formulaire ne dit pas quelle version de la fiche il modifie.".into(),
+            ));
+        }
+        (Err(e), _) => e,
+    };
+    let page = form_page(
+        &state,
+        &user,
+        FormTarget::edit(id, &existing.row.full_name()),
+        f,
+        errors,
+        stale,
+    )
+    .await?;
+    let status = if stale {
+        axum::http::StatusCode::CONFLICT
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, page).into_response())
+}

@@ -1,0 +1,748 @@
+//! Members, the timeline in SQL, scope, and the member form, through the
+//! real router on a real PostgreSQL.
+mod common;
+
+use std::collections::BTreeSet;
+
+use chrono::{Days, NaiveDate};
+use common::{PASSWORD, TestApp, location};
+use renouvo::domain::formula::{Colour, Formula};
+use renouvo::domain::member::{TERMS, profession_key};
+use renouvo::domain::scope::Scope;
+use renouvo::domain::user::Role;
+use renouvo::store::members::{self, MemberFilter, Sort};
+use renouvo::store::timeline;
+use sqlx::PgPool;
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+async fn group(pool: &PgPool, district: i64, name: &str, kind: &str) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO groups (district_id, name, kind, meeting_day) VALUES ($1, $2, $3, 2) RETURNING id",
+    )
+    .bind(district)
+    .bind(name)
+    .bind(kind)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+struct NewMember<'a> {
+    first: &'a str,
+    last: &'a str,
+    profession: &'a str,
+    district: i64,
+    group: Option<(i64, &'a str)>,
+    formula: Formula,
+    rep: Option<i64>,
+    renewal: NaiveDate,
+    term: i32,
+}
+
+async fn insert_member(pool: &PgPool, m: NewMember<'_>) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO members (first_name, last_name, profession, profession_key, district_id, \
+         group_id, group_kind, formula, representative_id, join_date, renewal_date, term_months) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7::char(1), $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(m.first)
+    .bind(m.last)
+    .bind(m.profession)
+    .bind(profession_key(m.profession))
+    .bind(m.district)
+    .bind(m.group.map(|g| g.0))
+    .bind(m.group.map(|g| g.1))
+    .bind(m.formula.as_str())
+    .bind(m.rep)
+    .bind(m.renewal - Days::new(800))
+    .bind(m.renewal)
+    .bind(m.term)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// A small PRNG so the generated set is the same on every run.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+#[tokio::test]
+async fn stage_and_colour_selections_in_sql_agree_with_the_pure_calculation() {
+    let app = TestApp::spawn().await;
+    let pool = &app.pool;
+    let district = app.create_district("Montréal").await;
+    let b_group = group(pool, district, "Groupe B", "B").await;
+    let todays = [d("2026-11-29"), d("2028-02-29"), d("2027-03-31")];
+
+    // A few thousand members around every today, every formula and term.
+    let mut rng = Rng(42);
+    let mut qb = sqlx::QueryBuilder::new(
+        "INSERT INTO members (first_name, last_name, profession, profession_key, district_id, \
+         group_id, group_kind, formula, join_date, renewal_date, term_months) ",
+    );
+    let rows: Vec<(Formula, i32, NaiveDate)> = (0..3000)
+        .map(|_| {
+            let formula = Formula::ALL[rng.below(3) as usize];
+            let term = TERMS[rng.below(TERMS.len() as u64) as usize];
+            let base = todays[rng.below(3) as usize];
+            let offset = rng.below(1300) as i64 - 420;
+            let renewal = base + chrono::Duration::days(offset);
+            (formula, term, renewal)
+        })
+        .collect();
+    qb.push_values(&rows, |mut b, (formula, term, renewal)| {
+        let exclusive = *formula == Formula::Exclusive;
+        b.push_bind("Test")
+            .push_bind("Membre")
+            .push_bind("Profession")
+            .push_bind("profession")
+            .push_bind(district)
+            .push_bind(exclusive.then_some(b_group))
+            .push_unseparated("::bigint")
+            .push_bind(exclusive.then_some("B"))
+            .push_unseparated("::char(1)")
+            .push_bind(formula.as_str())
+            .push_bind(d("1990-01-01"))
+            .push_bind(*renewal)
+            .push_bind(*term);
+    });
+    qb.build().execute(pool).await.unwrap();
+
+    let timelines = timeline::load(pool).await.unwrap();
+    let all: Vec<(i64, String, i32, NaiveDate)> =
+        sqlx::query_as("SELECT id, formula, term_months, renewal_date FROM members")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    for today in todays {
+        let expected_stage = |id_row: &(i64, String, i32, NaiveDate)| {
+            let f = Formula::parse(&id_row.1).unwrap();
+            timelines
+                .current(f, id_row.3, id_row.2, today)
+                .map(|c| (c.def.key.clone(), c.def.colour))
+        };
+        let select = |filter: MemberFilter| {
+            let timelines = &timelines;
+            async move {
+                let (rows, total) = members::list(
+                    pool,
+                    Scope::Network,
+                    timelines,
+                    today,
+                    &filter,
+                    Sort::Renewal,
+                    1_000_000,
+                    0,
+                )
+                .await
+                .unwrap();
+                assert_eq!(rows.len() as i64, total);
+                rows.into_iter().map(|r| r.id).collect::<BTreeSet<i64>>()
+            }
+        };
+        for (key, _) in timelines.stage_choices() {
+            let want: BTreeSet<i64> = all
+                .iter()
+                .filter(|r| expected_stage(r).is_some_and(|(k, _)| k == key))
+                .map(|r| r.0)
+                .collect();
+            let got = select(MemberFilter {
+                stage: Some(key.clone()),
+                ..MemberFilter::default()
+            })
+            .await;
+            assert_eq!(got, want, "stage {key} on {today}");
+        }
+        let mut counted = 0;
+        for colour in Colour::ALL {
+            let want: BTreeSet<i64> = all
+                .iter()
+                .filter(|r| expected_stage(r).is_some_and(|(_, c)| c == colour))
+                .map(|r| r.0)
+                .collect();
+            let got = select(MemberFilter {
+                colour: Some(colour),
+                ..MemberFilter::default()
+            })
+            .await;
+            assert_eq!(got, want, "colour {colour:?} on {today}");
+            counted += got.len();
+        }
+        assert_eq!(counted, all.len(), "every active member has one colour");
+        let counts = members::count_by_colour(pool, Scope::Network, &timelines, today)
+            .await
+            .unwrap();
+        assert_eq!(
+            counts.iter().map(|c| c.1 as usize).sum::<usize>(),
+            all.len()
+        );
+    }
+}
+
+/// Two districts, their managers and representatives, and one member each.
+struct World {
+    app: TestApp,
+    rep_a: i64,
+    member_a: i64,
+    orphan_a: i64,
+    member_b: i64,
+    group_a: i64,
+    district_a: i64,
+}
+
+async fn world() -> World {
+    let app = TestApp::spawn_at(d("2026-11-29")).await;
+    let pool = app.pool.clone();
+    let district_a = app.create_district("Montréal").await;
+    let district_b = app.create_district("Montérégie").await;
+    app.create_user("gest.a@test.ca", Role::DistrictManager, Some(district_a))
+        .await;
+    app.create_user("gest.b@test.ca", Role::DistrictManager, Some(district_b))
+        .await;
+    let rep_a = app
+        .create_user("rep.a@test.ca", Role::Representative, Some(district_a))
+        .await;
+    let rep_b = app
+        .create_user("rep.b@test.ca", Role::Representative, Some(district_b))
+        .await;
+    app.create_user("dir@test.ca", Role::Direction, None).await;
+    app.create_user("fact@test.ca", Role::Billing, None).await;
+    let group_a = group(&pool, district_a, "Montréal Affaires", "A").await;
+    let group_b = group(&pool, district_b, "Longueuil Réseau", "A").await;
+    let member_a = insert_member(
+        &pool,
+        NewMember {
+            first: "Marie",
+            last: "Tremblay",
+            profession: "Notaire",
+            district: district_a,
+            group: Some((group_a, "A")),
+            formula: Formula::Exclusive,
+            rep: Some(rep_a),
+            renewal: d("2026-12-10"),
+            term: 12,
+        },
+    )
+    .await;
+    let orphan_a = insert_member(
+        &pool,
+        NewMember {
+            first: "Luc",
+            last: "Gagnon",
+            profession: "Plombier",
+            district: district_a,
+            group: None,
+            formula: Formula::Regional,
+            rep: None,
+            renewal: d("2027-08-01"),
+            term: 12,
+        },
+    )
+    .await;
+    let member_b = insert_member(
+        &pool,
+        NewMember {
+            first: "Sylvie",
+            last: "Roy",
+            profession: "Dentiste",
+            district: district_b,
+            group: Some((group_b, "A")),
+            formula: Formula::Exclusive,
+            rep: Some(rep_b),
+            renewal: d("2027-02-01"),
+            term: 12,
+        },
+    )
+    .await;
+    World {
+        app,
+        rep_a,
+        member_a,
+        orphan_a,
+        member_b,
+        group_a,
+        district_a,
+    }
+}
+
+async fn status_as(app: &TestApp, email: &str, paths: &[String]) -> Vec<u16> {
+    let client = app.new_client();
+    let login = client
+        .post(app.url("/login"))
+        .form(&[("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303, "{email} logs in");
+    let mut out = Vec::new();
+    for p in paths {
+        out.push(
+            client
+                .get(app.url(p))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+        );
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_member_route_answers_by_role_and_scope() {
+    let w = world().await;
+    let (a, o, b) = (w.member_a, w.orphan_a, w.member_b);
+    let paths: Vec<String> = vec![
+        format!("/membres/{a}"),
+        format!("/membres/{o}"),
+        format!("/membres/{b}"),
+        format!("/membres/{a}/modifier"),
+        format!("/membres/{b}/modifier"),
+        "/membres".into(),
+        "/membres/export.csv".into(),
+        "/membres/nouveau".into(),
+        "/membres/999999".into(),
+    ];
+    let cases: [(&str, [u16; 9]); 5] = [
+        (
+            "rep.a@test.ca",
+            [200, 404, 404, 403, 403, 200, 200, 403, 404],
+        ),
+        (
+            "gest.a@test.ca",
+            [200, 200, 404, 200, 404, 200, 200, 200, 404],
+        ),
+        (
+            "gest.b@test.ca",
+            [404, 404, 200, 404, 200, 200, 200, 200, 404],
+        ),
+        ("dir@test.ca", [200, 200, 200, 200, 200, 200, 200, 200, 404]),
+        (
+            "fact@test.ca",
+            [403, 403, 403, 403, 403, 403, 403, 403, 403],
+        ),
+    ];
+    for (email, expected) in cases {
+        let got = status_as(&w.app, email, &paths).await;
+        assert_eq!(got, expected.to_vec(), "{email}");
+    }
+}
+
+#[tokio::test]
+async fn lists_and_exports_contain_only_what_the_user_may_see() {
+    let w = world().await;
+    let client = w.app.new_client();
+    client
+        .post(w.app.url("/login"))
+        .form(&[("email", "rep.a@test.ca"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let list = client
+        .get(w.app.url("/membres"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("Marie Tremblay"));
+    assert!(!list.contains("Luc Gagnon"), "orphan is not the rep's");
+    assert!(!list.contains("Sylvie Roy"));
+    let csv = client
+        .get(w.app.url("/membres/export.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let bytes = csv.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 BOM for Excel");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(text.starts_with("Nom,Prénom,Entreprise"));
+    assert!(text.contains("Tremblay,Marie"));
+    assert!(!text.contains("Roy"));
+    assert_eq!(text.lines().count(), 2);
+
+    // A manager's filters: orphans, colour, text search.
+    let m = w.app.new_client();
+    m.post(w.app.url("/login"))
+        .form(&[("email", "gest.a@test.ca"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let get = |path: &str| {
+        let m = m.clone();
+        let url = w.app.url(path);
+        async move { m.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let orphans = get("/membres?representant=aucun").await;
+    assert!(orphans.contains("Luc Gagnon") && !orphans.contains("Marie Tremblay"));
+    // On 2026-11-29 Marie (R = 2026-12-10) is 11 days away: `2 semaines avant`, red.
+    let red = get("/membres?couleur=red").await;
+    assert!(red.contains("Marie Tremblay") && !red.contains("Luc Gagnon"));
+    assert!(red.contains("2 semaines avant"));
+    assert!(red.contains("dans 11 jours"));
+    let found = get("/membres?q=plomb").await;
+    assert!(found.contains("Luc Gagnon") && !found.contains("Marie Tremblay"));
+    let csv = get("/membres/export.csv?q=plomb").await;
+    assert!(csv.contains("Gagnon") && !csv.contains("Tremblay"));
+}
+
+#[tokio::test]
+async fn the_list_is_paginated() {
+    let app = TestApp::spawn_at(d("2026-11-29")).await;
+    let district = app.create_district("Montréal").await;
+    for i in 0..55 {
+        insert_member(
+            &app.pool,
+            NewMember {
+                first: "Membre",
+                last: &format!("Numéro{i:02}"),
+                profession: "Conseil",
+                district,
+                group: None,
+                formula: Formula::Partner,
+                rep: None,
+                renewal: d("2027-01-01") + Days::new(i),
+                term: 12,
+            },
+        )
+        .await;
+    }
+    app.login_as(Role::Direction).await;
+    let first = app.get("/membres").await.text().await.unwrap();
+    assert!(first.contains("55 membres"));
+    assert!(first.contains("Page 1 sur 2"));
+    assert!(first.contains("Numéro00") && !first.contains("Numéro54"));
+    let second = app.get("/membres?page=2").await.text().await.unwrap();
+    assert!(second.contains("Numéro54") && !second.contains("Numéro00"));
+}
+
+fn member_form(
+    overrides: &[(&'static str, &str)],
+    district: &str,
+    group: &str,
+) -> Vec<(&'static str, String)> {
+    let mut f: Vec<(&'static str, String)> = vec![
+        ("first_name", "Julie".into()),
+        ("last_name", "Pelletier".into()),
+        ("business_name", "Pelletier Notaires inc.".into()),
+        ("profession", "Comptable".into()),
+        ("email", "julie@exemple.ca".into()),
+        ("phone", "514 555-0101".into()),
+        ("city", "Montréal".into()),
+        ("district_id", district.into()),
+        ("group_id", group.into()),
+        ("formula", "exclusive".into()),
+        ("representative_id", String::new()),
+        ("join_date", "2024-05-01".into()),
+        ("renewal_date", "2027-05-01".into()),
+        ("term_months", "12".into()),
+        ("gr_credits", "150,00".into()),
+        ("notes", String::new()),
+        ("version", String::new()),
+    ];
+    for (k, v) in overrides {
+        if let Some(slot) = f.iter_mut().find(|(name, _)| name == k) {
+            slot.1 = v.to_string();
+        } else {
+            f.push((k, v.to_string()));
+        }
+    }
+    f
+}
+
+async fn post(app: &TestApp, path: &str, form: &[(&str, String)]) -> reqwest::Response {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.post_form(path, &pairs).await
+}
+
+#[tokio::test]
+async fn a_manager_creates_a_member_and_bad_input_is_explained_field_by_field() {
+    let w = world().await;
+    let app = &w.app;
+    assert_eq!(app.login("gest.a@test.ca", PASSWORD).await.status(), 303);
+    let (district, group) = (w.district_a.to_string(), w.group_a.to_string());
+
+    let bad = member_form(
+        &[
+            ("first_name", "  "),
+            ("email", "julie-at-exemple"),
+            ("renewal_date", "2023-01-01"),
+            ("gr_credits", "beaucoup"),
+            ("last_name", "Pelletier-Forgée"),
+        ],
+        &district,
+        &group,
+    );
+    let resp = post(app, "/membres/nouveau", &bad).await;
+    assert_eq!(resp.status(), 422);
+    let body = resp.text().await.unwrap();
+    assert!(body.contains("Le prénom est obligatoire."));
+    assert!(body.contains("n&#39;est pas valide") || body.contains("n'est pas valide"));
+    assert!(
+        body.contains("doit suivre la date d&#39;adhésion")
+            || body.contains("doit suivre la date d'adhésion")
+    );
+    assert!(
+        body.contains("n&#39;est pas un montant valide")
+            || body.contains("n'est pas un montant valide")
+    );
+    assert!(
+        body.contains("value=\"Pelletier-Forgée\""),
+        "typed values kept"
+    );
+    assert!(body.contains("value=\"julie-at-exemple\""));
+
+    let bad_date = member_form(&[("join_date", "2024-02-30")], &district, &group);
+    let body = post(app, "/membres/nouveau", &bad_date)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("n&#39;est pas une date valide")
+            || body.contains("n'est pas une date valide")
+    );
+
+    let huge = "x".repeat(1_000_000);
+    let big = member_form(&[("notes", huge.as_str())], &district, &group);
+    let resp = post(app, "/membres/nouveau", &big).await;
+    assert_eq!(resp.status(), 422);
+    assert!(resp.text().await.unwrap().contains("trop long"));
+
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM members")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 3, "nothing written by refused forms");
+
+    let ok = member_form(
+        &[("representative_id", &w.rep_a.to_string())],
+        &district,
+        &group,
+    );
+    let resp = post(app, "/membres/nouveau", &ok).await;
+    assert_eq!(resp.status(), 303);
+    let to = location(&resp);
+    assert!(to.starts_with("/membres/"));
+    let page = app.get(&to).await.text().await.unwrap();
+    assert!(page.contains("Julie Pelletier"));
+    assert!(page.contains("Fiche enregistrée."));
+    assert!(page.contains("150,00"));
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE entity = 'member' AND field = 'created'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+}
+
+#[tokio::test]
+async fn an_exclusive_seat_is_held_once_per_profession_in_an_a_group() {
+    let w = world().await;
+    let app = &w.app;
+    app.login("gest.a@test.ca", PASSWORD).await;
+    let (district, group) = (w.district_a.to_string(), w.group_a.to_string());
+    // Marie Tremblay holds « Notaire » in group A; case and accents do not matter.
+    let dup = member_form(&[("profession", "  NOTAIRE ")], &district, &group);
+    let resp = post(app, "/membres/nouveau", &dup).await;
+    assert_eq!(resp.status(), 422);
+    let body = resp.text().await.unwrap();
+    assert!(
+        body.contains(
+            "La profession « NOTAIRE » est déjà occupée dans ce groupe par Marie Tremblay."
+        ),
+        "{body}"
+    );
+    // The database refuses it too, whatever the application does.
+    let direct = sqlx::query(
+        "INSERT INTO members (first_name, last_name, profession, profession_key, district_id, \
+         group_id, group_kind, formula, join_date, renewal_date) \
+         VALUES ('X', 'Y', 'notaire', 'notaire', $1, $2, 'A', 'exclusive', '2020-01-01', '2027-01-01')",
+    )
+    .bind(w.district_a)
+    .bind(w.group_a)
+    .execute(&app.pool)
+    .await;
+    assert!(direct.is_err());
+    // A lost member frees the seat.
+    sqlx::query("UPDATE members SET status = 'lost' WHERE id = $1")
+        .bind(w.member_a)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let resp = post(app, "/membres/nouveau", &dup).await;
+    assert_eq!(resp.status(), 303);
+}
+
+#[tokio::test]
+async fn a_manager_cannot_place_a_member_in_another_district() {
+    let w = world().await;
+    let app = &w.app;
+    app.login("gest.b@test.ca", PASSWORD).await;
+    let form = member_form(&[], &w.district_a.to_string(), &w.group_a.to_string());
+    let resp = post(app, "/membres/nouveau", &form).await;
+    assert_eq!(resp.status(), 422);
+    let body = resp.text().await.unwrap();
+    assert!(body.contains("Choisissez un district actif parmi ceux proposés."));
+    let forged = post(
+        app,
+        &format!("/membres/{}/modifier", w.member_a),
+        &member_form(
+            &[("version", "1")],
+            &w.district_a.to_string(),
+            &w.group_a.to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(forged.status(), 404);
+}
+
+#[tokio::test]
+async fn editing_the_renewal_date_changes_the_stage_and_is_audited() {
+    let w = world().await;
+    let app = &w.app;
+    app.login("gest.a@test.ca", PASSWORD).await;
+    let page = app
+        .get(&format!("/membres/{}", w.member_a))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("À faire maintenant : 2 semaines avant"));
+    let edit = app
+        .get(&format!("/membres/{}/modifier", w.member_a))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(edit.contains("name=\"version\" value=\"1\""));
+    let form = member_form(
+        &[
+            ("first_name", "Marie"),
+            ("last_name", "Tremblay"),
+            ("profession", "Notaire"),
+            ("renewal_date", "2027-09-15"),
+            ("join_date", "2019-09-15"),
+            ("representative_id", &w.rep_a.to_string()),
+            ("version", "1"),
+        ],
+        &w.district_a.to_string(),
+        &w.group_a.to_string(),
+    );
+    let resp = post(app, &format!("/membres/{}/modifier", w.member_a), &form).await;
+    assert_eq!(resp.status(), 303);
+    let page = app
+        .get(&format!("/membres/{}", w.member_a))
+        .await
+        .text()
+        .await
+        .unwrap();
+    // 2026-11-29 is between P + 1 month and P + 3 months of 2027-09-15.
+    assert!(page.contains("À faire maintenant : 1 mois après"), "{page}");
+    assert!(page.contains("Date de renouvellement"));
+    assert!(
+        page.contains("2026-12-10") && page.contains("2027-09-15"),
+        "audit shows old and new"
+    );
+}
+
+#[tokio::test]
+async fn a_stale_edit_is_refused_and_nothing_is_lost() {
+    let w = world().await;
+    let app = &w.app;
+    app.login("dir@test.ca", PASSWORD).await;
+    let path = format!("/membres/{}/modifier", w.member_a);
+    let base = |city: &'static str| {
+        member_form(
+            &[
+                ("first_name", "Marie"),
+                ("last_name", "Tremblay"),
+                ("profession", "Notaire"),
+                ("city", city),
+                ("version", "1"),
+            ],
+            &w.district_a.to_string(),
+            &w.group_a.to_string(),
+        )
+    };
+    // First editor saves on version 1.
+    assert_eq!(post(app, &path, &base("Laval")).await.status(), 303);
+    // Second editor, who opened the form on version 1 too, is refused.
+    let resp = post(app, &path, &base("Longueuil")).await;
+    assert_eq!(resp.status(), 409);
+    let body = resp.text().await.unwrap();
+    assert!(
+        body.contains("modifié par quelqu&#39;un d&#39;autre")
+            || body.contains("modifié par quelqu'un d'autre")
+    );
+    assert!(
+        body.contains("value=\"Longueuil\""),
+        "the second editor's input is kept"
+    );
+    let city: String = sqlx::query_scalar("SELECT city FROM members WHERE id = $1")
+        .bind(w.member_a)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(city, "Laval");
+}
+
+#[tokio::test]
+async fn the_member_page_draws_the_cycle_and_the_action_plan() {
+    let w = world().await;
+    let app = &w.app;
+    app.login("rep.a@test.ca", PASSWORD).await;
+    let page = app
+        .get(&format!("/membres/{}", w.member_a))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Échéancier du cycle"));
+    assert!(page.contains("aria-current=\"step\""));
+    assert!(page.contains("manquée") && page.contains("à venir"));
+    assert!(page.contains("En tout temps"));
+    assert!(page.contains("Siège exclusif"));
+    assert!(page.contains("Montréal Affaires"));
+    assert!(
+        !page.contains("Modifier la fiche"),
+        "representatives do not edit the file"
+    );
+}
+
+#[tokio::test]
+async fn the_home_page_counts_by_colour_and_lists_the_most_urgent() {
+    let w = world().await;
+    let app = &w.app;
+    app.login("gest.a@test.ca", PASSWORD).await;
+    let home = app.get("/district").await.text().await.unwrap();
+    assert!(home.contains("href=\"/membres?couleur=red\""));
+    assert!(home.contains("Les plus urgents"));
+    let tremblay = home.find("Marie Tremblay").expect("red member listed");
+    let gagnon = home.find("Luc Gagnon").expect("green member listed");
+    assert!(tremblay < gagnon, "red before green");
+    assert!(!home.contains("Sylvie Roy"), "other district hidden");
+}
