@@ -71,6 +71,7 @@ pub struct MemberRow {
     pub state: Option<String>,
     pub cycle: i32,
     pub last_contact_at: Option<DateTime<Utc>>,
+    pub representative_id: Option<i64>,
 }
 
 impl MemberRow {
@@ -98,7 +99,7 @@ macro_rules! member_row_select {
         "SELECT m.id, m.first_name, m.last_name, m.business_name, m.profession, m.email, \
          m.phone, m.city, m.formula, d.name AS district_name, g.name AS group_name, \
          u.display_name AS representative_name, m.join_date, m.renewal_date, m.term_months, \
-         m.status, m.state, m.cycle, m.last_contact_at \
+         m.status, m.state, m.cycle, m.last_contact_at, m.representative_id \
          FROM members m JOIN districts d ON d.id = m.district_id \
          LEFT JOIN groups g ON g.id = m.group_id \
          LEFT JOIN users u ON u.id = m.representative_id "
@@ -303,7 +304,6 @@ pub struct Member {
     pub district_id: i64,
     pub group_id: Option<i64>,
     pub group_kind: Option<String>,
-    pub representative_id: Option<i64>,
     pub board_member: bool,
     pub gr_credits_cents: i64,
     pub notes: String,
@@ -316,8 +316,8 @@ pub async fn find(pool: &PgPool, scope: Scope, id: i64) -> Result<Option<Member>
         "SELECT m.id, m.first_name, m.last_name, m.business_name, m.profession, m.email, \
          m.phone, m.city, m.formula, d.name AS district_name, g.name AS group_name, \
          u.display_name AS representative_name, m.join_date, m.renewal_date, m.term_months, \
-         m.status, m.state, m.cycle, m.last_contact_at, m.district_id, m.group_id, m.group_kind::text AS group_kind, \
-         m.representative_id, m.board_member, m.gr_credits_cents, m.notes, m.version, \
+         m.status, m.state, m.cycle, m.last_contact_at, m.representative_id, m.district_id, \
+         m.group_id, m.group_kind::text AS group_kind, m.board_member, m.gr_credits_cents, m.notes, m.version, \
          m.updated_at \
          FROM members m JOIN districts d ON d.id = m.district_id \
          LEFT JOIN groups g ON g.id = m.group_id \

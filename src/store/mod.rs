@@ -1,5 +1,6 @@
 //! SQL, one file per aggregate. Every query over scoped data takes the
 //! current user's scope and filters in SQL.
+pub mod activity;
 pub mod audit;
 pub mod districts;
 pub mod follow_ups;

@@ -39,6 +39,18 @@ pub struct HomePage {
     show_representative: bool,
 }
 
+/// Counts with the words that explain each colour.
+pub fn colour_counts(counts: Vec<(Colour, i64)>) -> Vec<ColourCount> {
+    counts
+        .into_iter()
+        .map(|(colour, count)| ColourCount {
+            colour,
+            count,
+            meaning: meaning(colour),
+        })
+        .collect()
+}
+
 fn meaning(c: Colour) -> &'static str {
     match c {
         Colour::Red => "critique",
@@ -59,15 +71,8 @@ async fn home(
     let scope = user.scope();
     let today = state.today();
     let timelines = timeline_store::load(&state.pool).await?;
-    let counts = members::count_by_colour(&state.pool, scope, &timelines, today)
-        .await?
-        .into_iter()
-        .map(|(colour, count)| ColourCount {
-            colour,
-            count,
-            meaning: meaning(colour),
-        })
-        .collect();
+    let counts =
+        colour_counts(members::count_by_colour(&state.pool, scope, &timelines, today).await?);
     let urgent = members::most_urgent(&state.pool, scope, &timelines, today, URGENT_COUNT)
         .await?
         .iter()
@@ -81,20 +86,6 @@ async fn home(
         urgent,
         show_representative: role != Role::Representative,
     })
-}
-
-pub async fn representative(
-    State(state): State<AppState>,
-    user: CurrentUser,
-) -> AppResult<HomePage> {
-    home(
-        &state,
-        &user,
-        Role::Representative,
-        "Aujourd'hui",
-        "Vos membres par couleur d'échéancier, et les plus urgents d'abord.",
-    )
-    .await
 }
 
 pub async fn district_manager(

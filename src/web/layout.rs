@@ -61,6 +61,7 @@ pub fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
         ],
         Role::DistrictManager => &[
             ("/district", "Mon district"),
+            ("/district/activite", "Activité"),
             ("/membres", "Membres"),
             ("/groupes", "Groupes"),
         ],
@@ -77,7 +78,7 @@ pub fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
         .map(|&(href, label)| NavItem {
             href,
             label,
-            active: current == href || (href != "/" && current.starts_with(&format!("{href}/"))),
+            active: current == href,
         })
         .collect()
 }

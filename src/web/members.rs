@@ -805,6 +805,7 @@ pub async fn edit_form(
         group_id: m.group_id.map(|g| g.to_string()).unwrap_or_default(),
         formula: r.formula.clone(),
         representative_id: m
+            .row
             .representative_id
             .map(|g| g.to_string())
             .unwrap_or_default(),

@@ -8,7 +8,9 @@ pub mod home;
 pub mod layout;
 pub mod members;
 pub mod security;
+pub mod today;
 // -- districts and groups modules (below) --
+pub mod district;
 pub mod districts;
 pub mod groups;
 
@@ -57,8 +59,10 @@ pub fn router(state: AppState) -> Router {
     // calls `require(&[roles])` where the page belongs to some roles only.
     let pages = Router::new()
         .route("/", get(home::root))
-        .route("/aujourdhui", get(home::representative)) // representative
+        .route("/aujourdhui", get(today::page)) // representative
         .route("/district", get(home::district_manager)) // district_manager
+        .route("/district/activite", get(district::page)) // district_manager
+        .route("/district/reassigner", post(district::reassign)) // district_manager
         .route("/direction", get(home::direction)) // direction
         .route("/facturation", get(home::billing)) // billing
         // Members: scope filtered in SQL; writes for managers and direction.

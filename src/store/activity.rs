@@ -1,0 +1,112 @@
+//! The district manager's view of representatives' activity, and the
+//! reassignment of members.
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use crate::store::audit::{self, Change};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RepresentativeActivity {
+    pub id: i64,
+    pub display_name: String,
+    pub active_members: i64,
+    pub follow_ups: i64,
+    pub planned_missed: i64,
+    pub red_state: i64,
+}
+
+/// Per active representative of the district: follow-ups logged since
+/// `since` (corrections not counted), planned follow-ups due in
+/// [`from`, `today`) that were missed (still open, or closed after their
+/// date), members in the red state now.
+pub async fn by_representative(
+    pool: &PgPool,
+    district_id: i64,
+    since: DateTime<Utc>,
+    from: NaiveDate,
+    today: NaiveDate,
+) -> Result<Vec<RepresentativeActivity>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.id, u.display_name, \
+           (SELECT count(*) FROM members m WHERE m.representative_id = u.id \
+              AND m.status = 'active') AS active_members, \
+           (SELECT count(*) FROM follow_ups f WHERE f.author_id = u.id \
+              AND f.corrects_id IS NULL AND f.at >= $2) AS follow_ups, \
+           (SELECT count(*) FROM planned_follow_ups p WHERE p.planned_by = u.id \
+              AND p.due_date >= $3 AND p.due_date < $4 \
+              AND (p.status = 'open' OR p.closed_on > p.due_date)) AS planned_missed, \
+           (SELECT count(*) FROM members m WHERE m.representative_id = u.id \
+              AND m.status = 'active' AND m.state = 'red') AS red_state \
+         FROM users u WHERE u.role = 'representative' AND u.active AND u.district_id = $1 \
+         ORDER BY u.display_name",
+    )
+    .bind(district_id)
+    .bind(since)
+    .bind(from)
+    .bind(today)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReassignError {
+    #[error("Choisissez un·e représentant·e actif de votre district.")]
+    UnknownRepresentative,
+    #[error("Cochez au moins un membre.")]
+    NothingChosen,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Gives members of `district_id` (and only those) to a representative of
+/// the same district; one audit row per member. Returns how many moved.
+pub async fn reassign(
+    conn: &mut PgConnection,
+    actor_id: i64,
+    district_id: i64,
+    member_ids: &[i64],
+    representative_id: i64,
+) -> Result<u64, ReassignError> {
+    if member_ids.is_empty() {
+        return Err(ReassignError::NothingChosen);
+    }
+    let rep: Option<String> = sqlx::query_scalar(
+        "SELECT display_name FROM users WHERE id = $1 AND role = 'representative' AND active \
+         AND district_id = $2",
+    )
+    .bind(representative_id)
+    .bind(district_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let rep = rep.ok_or(ReassignError::UnknownRepresentative)?;
+    let moved: Vec<(i64, Option<String>)> = sqlx::query_as(
+        "WITH chosen AS ( \
+           SELECT m.id, u.display_name AS old_name FROM members m \
+           LEFT JOIN users u ON u.id = m.representative_id \
+           WHERE m.id = ANY($1) AND m.district_id = $2 \
+             AND m.representative_id IS DISTINCT FROM $3 FOR UPDATE OF m) \
+         UPDATE members m SET representative_id = $3, version = m.version + 1, \
+           updated_at = now() FROM chosen WHERE m.id = chosen.id \
+         RETURNING m.id, chosen.old_name",
+    )
+    .bind(member_ids)
+    .bind(district_id)
+    .bind(representative_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (id, old) in &moved {
+        audit::record(
+            conn,
+            Some(actor_id),
+            Change {
+                entity: "member",
+                entity_id: *id,
+                field: "Représentant·e",
+                old_value: Some(old.clone().unwrap_or_default()),
+                new_value: Some(rep.clone()),
+            },
+        )
+        .await?;
+    }
+    Ok(moved.len() as u64)
+}

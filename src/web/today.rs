@@ -1,0 +1,131 @@
+//! "Aujourd'hui": the representative's day — stages to do, planned
+//! follow-ups due, members whose state needs care, a touch list.
+use std::collections::HashSet;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use chrono::NaiveDate;
+
+use crate::domain::follow_up::{Todo, order_todo};
+use crate::domain::format::date_fr;
+use crate::domain::user::Role;
+use crate::store::members::{self, MemberRow};
+use crate::store::timeline::{self as timeline_store, Timelines};
+use crate::store::{follow_ups, today as day};
+use crate::web::AppState;
+use crate::web::auth::CurrentUser;
+use crate::web::error::AppResult;
+use crate::web::home::{ColourCount, colour_counts};
+use crate::web::layout::Layout;
+use crate::web::members::{MemberLine, line};
+
+/// How many members the touch list shows.
+pub const TOUCH_COUNT: i64 = 10;
+
+/// Active members whose current stage has no follow-up yet, most urgent
+/// first (colour, then days until renewal).
+pub fn undone<'a>(
+    rows: &'a [MemberRow],
+    done: &HashSet<(i64, String)>,
+    timelines: &Timelines,
+    today: NaiveDate,
+) -> Vec<&'a MemberRow> {
+    let mut todos: Vec<Todo> = rows
+        .iter()
+        .filter_map(|r| {
+            let stage = timelines.current(r.formula(), r.renewal_date, r.term_months, today)?;
+            (!done.contains(&(r.id, stage.def.key.clone()))).then(|| Todo {
+                member_id: r.id,
+                colour: stage.def.colour,
+                days_until_renewal: stage.days_until_renewal,
+                name: format!("{} {}", r.last_name, r.first_name),
+            })
+        })
+        .collect();
+    order_todo(&mut todos);
+    todos
+        .iter()
+        .filter_map(|t| rows.iter().find(|r| r.id == t.member_id))
+        .collect()
+}
+
+pub struct DueLine {
+    pub line: MemberLine,
+    pub due: String,
+    pub late: bool,
+}
+
+pub struct TouchLine {
+    pub line: MemberLine,
+    pub last_contact: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home/today.html")]
+pub struct TodayPage {
+    layout: Layout,
+    today: String,
+    counts: Vec<ColourCount>,
+    todo: Vec<MemberLine>,
+    due: Vec<DueLine>,
+    care: Vec<MemberLine>,
+    touch: Vec<TouchLine>,
+}
+
+pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<TodayPage> {
+    user.require(&[Role::Representative])?;
+    let scope = user.scope();
+    let today = state.today();
+    let timelines = timeline_store::load(&state.pool).await?;
+    let rows = day::active_members(&state.pool, scope).await?;
+    let done = follow_ups::done_stages(&state.pool, scope).await?;
+    let todo = undone(&rows, &done, &timelines, today)
+        .into_iter()
+        .map(|r| line(r, &timelines, today))
+        .collect();
+    let due = day::planned_due(&state.pool, scope, today)
+        .await?
+        .into_iter()
+        .map(|(r, d)| DueLine {
+            line: line(&r, &timelines, today),
+            due: date_fr(d),
+            late: d < today,
+        })
+        .collect();
+    let care = day::needing_care(&state.pool, scope)
+        .await?
+        .iter()
+        .map(|r| line(r, &timelines, today))
+        .collect();
+    let tz = state.config.time_zone;
+    let touch = day::touch_list(&state.pool, scope, TOUCH_COUNT)
+        .await?
+        .iter()
+        .map(|r| TouchLine {
+            line: line(r, &timelines, today),
+            last_contact: match r.last_contact_at {
+                None => "jamais contacté".into(),
+                Some(at) => {
+                    let days = (today - at.with_timezone(&tz).date_naive()).num_days();
+                    match days {
+                        ..=0 => "contacté aujourd'hui".into(),
+                        1 => "dernier contact hier".into(),
+                        n => format!("dernier contact il y a {n} jours"),
+                    }
+                }
+            },
+        })
+        .collect();
+    let counts =
+        colour_counts(members::count_by_colour(&state.pool, scope, &timelines, today).await?);
+    Ok(TodayPage {
+        layout: Layout::new("Aujourd'hui", &user.0, Role::Representative.home_path()),
+        today: date_fr(today),
+        counts,
+        todo,
+        due,
+        care,
+        touch,
+    })
+}

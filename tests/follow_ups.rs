@@ -1,0 +1,612 @@
+//! Follow-ups, the member's state, planned follow-ups, the representative's
+//! day and the district manager's activity view.
+mod common;
+
+use chrono::NaiveDate;
+use common::{PASSWORD, TestApp, location};
+use renouvo::domain::member::profession_key;
+use renouvo::domain::user::Role;
+use sqlx::PgPool;
+
+const TODAY: &str = "2026-11-29";
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+async fn member(pool: &PgPool, name: &str, district: i64, rep: Option<i64>, renewal: &str) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO members (first_name, last_name, profession, profession_key, district_id, \
+         formula, representative_id, join_date, renewal_date) \
+         VALUES ('Membre', $1, $2, $3, $4, 'regional', $5, '2015-01-01', $6) RETURNING id",
+    )
+    .bind(name)
+    .bind(format!("Profession {name}"))
+    .bind(profession_key(&format!("Profession {name}")))
+    .bind(district)
+    .bind(rep)
+    .bind(d(renewal))
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+struct Team {
+    app: TestApp,
+    district: i64,
+    other_district: i64,
+    rep: i64,
+    rep2: i64,
+    other_rep: i64,
+}
+
+async fn team() -> Team {
+    let app = TestApp::spawn_at(d(TODAY)).await;
+    let district = app.create_district("Montréal").await;
+    let other_district = app.create_district("Capitale-Nationale").await;
+    app.create_user("gest@test.ca", Role::DistrictManager, Some(district))
+        .await;
+    let rep = app
+        .create_user("rep@test.ca", Role::Representative, Some(district))
+        .await;
+    let rep2 = app
+        .create_user("rep2@test.ca", Role::Representative, Some(district))
+        .await;
+    let other_rep = app
+        .create_user("autre@test.ca", Role::Representative, Some(other_district))
+        .await;
+    app.create_user("fact@test.ca", Role::Billing, None).await;
+    Team {
+        app,
+        district,
+        other_district,
+        rep,
+        rep2,
+        other_rep,
+    }
+}
+
+async fn log(app: &TestApp, member: i64, fields: &[(&str, &str)]) -> reqwest::Response {
+    app.post_form(&format!("/membres/{member}/suivis"), fields)
+        .await
+}
+
+#[tokio::test]
+async fn the_stage_stored_with_a_follow_up_survives_a_renewal_date_edit() {
+    let t = team().await;
+    // R = 2026-12-10: on 2026-11-29 the member is in « 2 semaines avant » (red).
+    let m = member(
+        &t.app.pool,
+        "Tremblay",
+        t.district,
+        Some(t.rep),
+        "2026-12-10",
+    )
+    .await;
+    t.app.login("rep@test.ca", PASSWORD).await;
+    let r = log(
+        &t.app,
+        m,
+        &[
+            ("channel", "call"),
+            ("body", "Facture reçue."),
+            ("state", "flame"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    sqlx::query("UPDATE members SET renewal_date = '2027-10-01' WHERE id = $1")
+        .bind(m)
+        .execute(&t.app.pool)
+        .await
+        .unwrap();
+    let (key, label, colour): (String, String, String) =
+        sqlx::query_as("SELECT stage_key, stage_label, stage_colour FROM follow_ups")
+            .fetch_one(&t.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (key.as_str(), label.as_str(), colour.as_str()),
+        ("before_2w", "2 semaines avant", "red")
+    );
+    let page = t
+        .app
+        .get(&format!("/membres/{m}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Facture reçue."));
+    assert!(
+        page.contains("2 semaines avant"),
+        "history keeps the stage of the moment"
+    );
+}
+
+#[tokio::test]
+async fn the_to_do_list_is_ordered_by_colour_then_days_and_a_follow_up_clears_it() {
+    let t = team().await;
+    let pool = &t.app.pool;
+    // Regional timeline on 2026-11-29:
+    let green = member(pool, "Vert", t.district, Some(t.rep), "2027-08-01").await; // after_3m
+    let yellow = member(pool, "Jaune", t.district, Some(t.rep), "2027-02-15").await; // before_3m
+    let orange = member(pool, "Orange", t.district, Some(t.rep), "2026-12-25").await; // before_1m
+    let red_far = member(pool, "RougeLoin", t.district, Some(t.rep), "2026-12-12").await; // before_2w
+    let red_overdue = member(pool, "RougeRetard", t.district, Some(t.rep), "2026-11-20").await;
+    let not_mine = member(pool, "Autrui", t.district, Some(t.rep2), "2026-11-21").await;
+    t.app.login("rep@test.ca", PASSWORD).await;
+
+    let page = t.app.get("/aujourdhui").await.text().await.unwrap();
+    let todo = &page[page.find("À faire").unwrap()..];
+    let pos = |name: &str| todo.find(&format!("Membre {name}")).unwrap_or(usize::MAX);
+    let order = [
+        pos("RougeRetard"),
+        pos("RougeLoin"),
+        pos("Orange"),
+        pos("Jaune"),
+        pos("Vert"),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    assert!(!page.contains("Membre Autrui"));
+    let _ = (green, yellow, orange, red_far, not_mine);
+
+    // The link carries the way back; logging returns to the day page.
+    assert!(page.contains(&format!(
+        "/membres/{red_overdue}?retour=/aujourdhui#suivi-form"
+    )));
+    let r = log(
+        &t.app,
+        red_overdue,
+        &[
+            ("channel", "visit"),
+            ("body", "Renouvellement payé au comptoir."),
+            ("state", "green"),
+            ("retour", "/aujourdhui"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/aujourdhui");
+    let page = t.app.get("/aujourdhui").await.text().await.unwrap();
+    let todo = &page[page.find("À faire").unwrap()..page.find("État rouge ou jaune").unwrap()];
+    assert!(
+        !todo.contains("Membre RougeRetard"),
+        "done stage leaves the list"
+    );
+    assert!(todo.contains("Membre RougeLoin"));
+    // And the member file marks the stage as done.
+    let file = t
+        .app
+        .get(&format!("/membres/{red_overdue}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(file.contains("Étape faite"));
+}
+
+#[tokio::test]
+async fn planned_follow_ups_are_due_overdue_closed_and_rescheduled() {
+    let t = team().await;
+    let m = member(
+        &t.app.pool,
+        "Relance",
+        t.district,
+        Some(t.rep),
+        "2027-06-01",
+    )
+    .await;
+    t.app.login("rep@test.ca", PASSWORD).await;
+    let r = log(
+        &t.app,
+        m,
+        &[
+            ("channel", "call"),
+            ("body", "Rappeler lundi."),
+            ("state", "yellow"),
+            ("next_date", "2026-12-07"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let day = t.app.get("/aujourdhui").await.text().await.unwrap();
+    let due = &day[day.find("Relances prévues").unwrap()..day.find("À faire").unwrap()];
+    assert!(!due.contains("Membre Relance"), "not due before its date");
+    let file = t
+        .app
+        .get(&format!("/membres/{m}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(file.contains("Relance prévue le 7 déc. 2026"));
+
+    // Its date passes: it is overdue on the day page.
+    sqlx::query("UPDATE planned_follow_ups SET due_date = '2026-11-25'")
+        .execute(&t.app.pool)
+        .await
+        .unwrap();
+    let day = t.app.get("/aujourdhui").await.text().await.unwrap();
+    let due = &day[day.find("Relances prévues").unwrap()..day.find("À faire").unwrap()];
+    assert!(due.contains("Membre Relance") && due.contains("en retard"));
+
+    // Rescheduling: a past date is refused, a future one moves it.
+    let bad = t
+        .app
+        .post_form(
+            &format!("/membres/{m}/relance"),
+            &[("next_date", "2026-11-01")],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    assert!(
+        bad.text()
+            .await
+            .unwrap()
+            .contains("La date de relance est passée")
+    );
+    let ok = t
+        .app
+        .post_form(
+            &format!("/membres/{m}/relance"),
+            &[("next_date", "2026-12-15")],
+        )
+        .await;
+    assert_eq!(ok.status(), 303);
+    let (open, rescheduled): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE status = 'open' AND due_date = '2026-12-15'), \
+         count(*) FILTER (WHERE status = 'rescheduled') FROM planned_follow_ups",
+    )
+    .fetch_one(&t.app.pool)
+    .await
+    .unwrap();
+    assert_eq!((open, rescheduled), (1, 1));
+
+    // The next follow-up closes it.
+    log(
+        &t.app,
+        m,
+        &[
+            ("channel", "email"),
+            ("body", "Réponse reçue."),
+            ("state", "green"),
+        ],
+    )
+    .await;
+    let open: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM planned_follow_ups WHERE status = 'open'")
+            .fetch_one(&t.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(open, 0);
+    let done: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM planned_follow_ups WHERE status = 'done' AND closed_by_follow_up_id IS NOT NULL",
+    )
+    .fetch_one(&t.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(done, 1);
+}
+
+#[tokio::test]
+async fn the_state_shown_is_the_latest_and_corrections_keep_the_original() {
+    let t = team().await;
+    let m = member(&t.app.pool, "Etat", t.district, Some(t.rep), "2027-06-01").await;
+    t.app.login("rep@test.ca", PASSWORD).await;
+    log(
+        &t.app,
+        m,
+        &[
+            ("channel", "call"),
+            ("body", "Hésite."),
+            ("state", "yellow"),
+        ],
+    )
+    .await;
+    log(
+        &t.app,
+        m,
+        &[
+            ("channel", "meeting"),
+            ("body", "Convaincu."),
+            ("state", "flame"),
+        ],
+    )
+    .await;
+    let list = t.app.get("/membres").await.text().await.unwrap();
+    assert!(list.contains("badge state-flame") && !list.contains("badge state-yellow"));
+    let state: String = sqlx::query_scalar("SELECT state FROM members WHERE id = $1")
+        .bind(m)
+        .fetch_one(&t.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(state, "flame");
+
+    let first: i64 = sqlx::query_scalar("SELECT id FROM follow_ups WHERE body = 'Hésite.'")
+        .fetch_one(&t.app.pool)
+        .await
+        .unwrap();
+    let empty = t
+        .app
+        .post_form(
+            &format!("/membres/{m}/suivis/{first}/correction"),
+            &[("body", " ")],
+        )
+        .await;
+    assert_eq!(empty.status(), 422);
+    let r = t
+        .app
+        .post_form(
+            &format!("/membres/{m}/suivis/{first}/correction"),
+            &[("body", "Il hésitait à cause du prix.")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = t
+        .app
+        .get(&format!("/membres/{m}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Hésite.") && page.contains("Il hésitait à cause du prix."));
+    assert!(page.contains("Correction du"));
+    let state: String = sqlx::query_scalar("SELECT state FROM members WHERE id = $1")
+        .bind(m)
+        .fetch_one(&t.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(state, "flame", "a correction does not change the state");
+}
+
+#[tokio::test]
+async fn bad_follow_up_input_gets_french_messages_and_keeps_the_form() {
+    let t = team().await;
+    let m = member(&t.app.pool, "Saisie", t.district, Some(t.rep), "2027-06-01").await;
+    t.app.login("rep@test.ca", PASSWORD).await;
+    let cases: Vec<(Vec<(&str, String)>, &str)> = vec![
+        (
+            vec![
+                ("channel", "call".into()),
+                ("body", "  ".into()),
+                ("state", "green".into()),
+            ],
+            "Écrivez ce qui s&#39;est dit ou fait.",
+        ),
+        (
+            vec![
+                ("channel", "call".into()),
+                ("body", "Texte gardé".into()),
+                ("state", "green".into()),
+                ("next_date", "2026-11-01".into()),
+            ],
+            "La date de relance est passée",
+        ),
+        (
+            vec![
+                ("channel", "pigeon".into()),
+                ("body", "Texte gardé".into()),
+                ("state", "green".into()),
+            ],
+            "Choisissez le moyen de contact dans la liste.",
+        ),
+        (
+            vec![
+                ("channel", "call".into()),
+                ("body", "x".repeat(100 * 1024)),
+                ("state", "green".into()),
+            ],
+            "trop long",
+        ),
+    ];
+    for (fields, message) in cases {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = log(&t.app, m, &pairs).await;
+        assert_eq!(r.status(), 422, "{message}");
+        let body = r.text().await.unwrap();
+        let found = body.contains(message) || body.contains(&message.replace("&#39;", "'"));
+        assert!(found, "{message}");
+        if fields.iter().any(|(_, v)| v == "Texte gardé") {
+            assert!(body.contains(">Texte gardé</textarea>"), "typed text kept");
+        }
+    }
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM follow_ups")
+        .fetch_one(&t.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing written");
+}
+
+#[tokio::test]
+async fn follow_ups_are_logged_only_within_scope() {
+    let t = team().await;
+    let theirs = member(
+        &t.app.pool,
+        "Autre",
+        t.other_district,
+        Some(t.other_rep),
+        "2027-06-01",
+    )
+    .await;
+    let colleague = member(
+        &t.app.pool,
+        "Collegue",
+        t.district,
+        Some(t.rep2),
+        "2027-06-01",
+    )
+    .await;
+    let fields = [("channel", "call"), ("body", "x"), ("state", "green")];
+    t.app.login("rep@test.ca", PASSWORD).await;
+    assert_eq!(log(&t.app, theirs, &fields).await.status(), 404);
+    assert_eq!(log(&t.app, colleague, &fields).await.status(), 404);
+    let manager = TestApp::spawn_on(t.app.pool.clone(), t.app.options.clone()).await;
+    manager.login("gest@test.ca", PASSWORD).await;
+    assert_eq!(log(&manager, colleague, &fields).await.status(), 303);
+    assert_eq!(log(&manager, theirs, &fields).await.status(), 404);
+    let billing = TestApp::spawn_on(t.app.pool.clone(), t.app.options.clone()).await;
+    billing.login("fact@test.ca", PASSWORD).await;
+    assert_eq!(log(&billing, colleague, &fields).await.status(), 403);
+}
+
+#[tokio::test]
+async fn the_activity_figures_add_up_on_a_hand_built_team() {
+    let t = team().await;
+    let pool = &t.app.pool;
+    let a1 = member(pool, "A1", t.district, Some(t.rep), "2027-06-01").await;
+    let a2 = member(pool, "A2", t.district, Some(t.rep), "2027-06-02").await;
+    let b1 = member(pool, "B1", t.district, Some(t.rep2), "2027-06-03").await;
+    sqlx::query("UPDATE members SET state = 'red' WHERE id IN ($1, $2)")
+        .bind(a1)
+        .bind(b1)
+        .execute(pool)
+        .await
+        .unwrap();
+    // rep: 3 follow-ups in the window (one on a1's current stage), one too old,
+    // one correction (not counted).
+    let insert = |member: i64, author: i64, at: &'static str, stage: Option<&'static str>| async move {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO follow_ups (member_id, author_id, at, channel, body, cycle, stage_key, state) \
+             VALUES ($1, $2, $3::timestamptz, 'call', 'x', 1, $4, 'green') RETURNING id",
+        )
+        .bind(member)
+        .bind(author)
+        .bind(at)
+        .bind(stage)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    };
+    insert(a1, t.rep, "2026-11-20 15:00:00+00", Some("after_3m")).await;
+    let f = insert(a2, t.rep, "2026-11-10 15:00:00+00", Some("before_6m")).await;
+    insert(a2, t.rep, "2026-11-28 15:00:00+00", None).await;
+    insert(a1, t.rep, "2026-09-01 15:00:00+00", Some("after_3m")).await;
+    sqlx::query(
+        "INSERT INTO follow_ups (member_id, author_id, at, channel, body, cycle, state, corrects_id) \
+         VALUES ($1, $2, '2026-11-27 15:00:00+00', 'call', 'correction', 1, 'green', $3)",
+    )
+    .bind(a2)
+    .bind(t.rep)
+    .bind(f)
+    .execute(pool)
+    .await
+    .unwrap();
+    // Planned: one missed (open, past), one closed late (missed), one on time, one not due yet.
+    for (by, due, status, closed) in [
+        (t.rep, "2026-11-20", "open", None),
+        (t.rep, "2026-11-15", "done", Some("2026-11-18")),
+        (t.rep, "2026-11-16", "done", Some("2026-11-16")),
+        (t.rep2, "2026-12-10", "open", None),
+    ] {
+        sqlx::query(
+            "INSERT INTO planned_follow_ups (member_id, planned_by, due_date, status, closed_on) \
+             VALUES ($1, $2, $3::date, $4, $5::date)",
+        )
+        .bind(if by == t.rep { a1 } else { b1 })
+        .bind(by)
+        .bind(due)
+        .bind(status)
+        .bind(closed)
+        .execute(pool)
+        .await
+        .ok();
+    }
+    t.app.login("gest@test.ca", PASSWORD).await;
+    let page = t.app.get("/district/activite").await.text().await.unwrap();
+    let row = |name: &str| {
+        let start = page.find(&format!("Test {name}")).expect("rep row");
+        let end = page[start..].find("</tr>").unwrap() + start;
+        page[start..end]
+            .split("<td class=\"num\">")
+            .skip(1)
+            .map(|c| {
+                // The cell's text, tags removed.
+                let mut text = String::new();
+                let mut in_tag = false;
+                for ch in c.split("</td>").next().unwrap_or("").chars() {
+                    match ch {
+                        '<' => in_tag = true,
+                        '>' => in_tag = false,
+                        ch if !in_tag && ch.is_ascii_digit() => text.push(ch),
+                        _ => {}
+                    }
+                }
+                text
+            })
+            .collect::<Vec<String>>()
+    };
+    // active members, follow-ups, missed, undone stages, red state
+    assert_eq!(row("rep@test.ca"), ["2", "3", "2", "1", "1"]);
+    assert_eq!(row("rep2@test.ca"), ["1", "0", "0", "1", "1"]);
+}
+
+#[tokio::test]
+async fn bulk_reassignment_moves_only_members_of_the_managers_district() {
+    let t = team().await;
+    let pool = &t.app.pool;
+    let o1 = member(pool, "Orphelin1", t.district, None, "2027-03-01").await;
+    let o2 = member(pool, "Orphelin2", t.district, None, "2027-04-01").await;
+    let far = member(pool, "Lointain", t.other_district, None, "2027-04-01").await;
+    t.app.login("gest@test.ca", PASSWORD).await;
+    let page = t.app.get("/district/activite").await.text().await.unwrap();
+    assert!(page.contains("Membre Orphelin1") && !page.contains("Membre Lointain"));
+
+    // No representative chosen: refused, boxes kept.
+    let o1s = o1.to_string();
+    let refused = t
+        .app
+        .post_form(
+            "/district/reassigner",
+            &[("member_id", &o1s), ("representative_id", "")],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let body = refused.text().await.unwrap();
+    assert!(body.contains("Choisissez un·e représentant·e actif de votre district."));
+    assert!(body.contains(&format!(
+        "value=\"{o1}\" id=\"orphan-{o1}\" aria-label=\"Choisir Membre Orphelin1\" checked"
+    )));
+
+    // A representative of another district is refused too.
+    let other = t.other_rep.to_string();
+    let r = t
+        .app
+        .post_form(
+            "/district/reassigner",
+            &[("member_id", &o1s), ("representative_id", &other)],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+
+    let (o2s, fars, rep) = (o2.to_string(), far.to_string(), t.rep.to_string());
+    let r = t
+        .app
+        .post_form(
+            "/district/reassigner",
+            &[
+                ("member_id", &o1s),
+                ("member_id", &o2s),
+                ("member_id", &fars),
+                ("representative_id", &rep),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/district/activite?confies=2");
+    let reps: Vec<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT id, representative_id FROM members ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        reps,
+        vec![(o1, Some(t.rep)), (o2, Some(t.rep)), (far, None)]
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE field = 'Représentant·e' AND entity = 'member'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 2);
+}
