@@ -608,7 +608,7 @@ async fn kind_b_to_a_is_refused_when_two_exclusive_members_share_a_profession() 
     assert!(audit_rows(&app, "group", g).await.is_empty());
 
     // Once one of them leaves, the change goes through and follows to members.
-    sqlx::query("UPDATE members SET status = 'lost' WHERE id = $1")
+    sqlx::query("UPDATE members SET status = 'lost', lost_on = '2026-11-01', lost_reason_id = (SELECT min(id) FROM reasons) WHERE id = $1")
         .bind(roy)
         .execute(&app.pool)
         .await
@@ -645,7 +645,7 @@ async fn the_group_page_lists_the_professions_held() {
     insert_member(&app, d, g, "A", ("Zoé", "Lavoie"), "Plombier", Some(rep)).await;
     insert_member(&app, d, g, "A", ("Luc", "Bélanger"), "Avocate", None).await;
     let lost = insert_member(&app, d, g, "A", ("Paul", "Côté"), "Dentiste", None).await;
-    sqlx::query("UPDATE members SET status = 'lost' WHERE id = $1")
+    sqlx::query("UPDATE members SET status = 'lost', lost_on = '2026-11-01', lost_reason_id = (SELECT min(id) FROM reasons) WHERE id = $1")
         .bind(lost)
         .execute(&app.pool)
         .await

@@ -588,7 +588,7 @@ async fn an_exclusive_seat_is_held_once_per_profession_in_an_a_group() {
     .await;
     assert!(direct.is_err());
     // A lost member frees the seat.
-    sqlx::query("UPDATE members SET status = 'lost' WHERE id = $1")
+    sqlx::query("UPDATE members SET status = 'lost', lost_on = '2026-11-01', lost_reason_id = (SELECT min(id) FROM reasons) WHERE id = $1")
         .bind(w.member_a)
         .execute(&app.pool)
         .await

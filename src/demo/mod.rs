@@ -73,10 +73,15 @@ pub async fn seed_for(pool: &PgPool, today: NaiveDate) -> anyhow::Result<Option<
         });
     }
     let group_ids = insert_groups(&mut tx, &district_ids).await?;
+    let reason_ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM reasons ORDER BY category, position")
+            .fetch_all(&mut *tx)
+            .await?;
     let ids = Ids {
         districts: &district_ids,
         groups: &group_ids,
         users: &user_ids,
+        reasons: &reason_ids,
     };
     insert_members(&mut tx, &ids, &members).await?;
     tx.commit().await?;
@@ -88,6 +93,8 @@ struct Ids<'a> {
     groups: &'a [i64],
     /// In the order of `MAIN_USERS` then `OTHER_USERS`.
     users: &'a [i64],
+    /// The reasons catalogue (seeded by a migration), for departures.
+    reasons: &'a [i64],
 }
 
 async fn insert_districts(conn: &mut PgConnection) -> Result<Vec<i64>, sqlx::Error> {
@@ -141,13 +148,13 @@ async fn insert_members(
     members: &[PlannedMember],
 ) -> Result<(), sqlx::Error> {
     let mut created: Vec<i64> = Vec::with_capacity(members.len());
-    // 23 binds a row: 200 rows stay far below PostgreSQL's 65 535 binds.
+    // 25 binds a row: 200 rows stay far below PostgreSQL's 65 535 binds.
     for chunk in members.chunks(200) {
         let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
             "INSERT INTO members (first_name, last_name, business_name, profession, \
              profession_key, email, phone, city, district_id, group_id, group_kind, formula, \
              representative_id, join_date, renewal_date, term_months, board_member, \
-             gr_credits_cents, status, state, notes) ",
+             gr_credits_cents, status, state, notes, lost_on, lost_reason_id) ",
         );
         qb.push_values(chunk, |mut row, m| {
             let group = m.group.map(|g| &names::GROUPS[g]);
@@ -173,6 +180,12 @@ async fn insert_members(
                 .push_bind(m.status)
                 .push_bind(m.state)
                 .push_bind(m.notes);
+            // A departure has its date and main reason.
+            let lost = m.status == "lost";
+            let reason = (!ids.reasons.is_empty())
+                .then(|| ids.reasons[m.last_name.len() % ids.reasons.len()]);
+            row.push_bind(lost.then_some(m.renewal_date))
+                .push_bind(if lost { reason } else { None });
         });
         qb.push(" RETURNING id");
         let ids: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *conn).await?;
