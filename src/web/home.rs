@@ -37,6 +37,7 @@ pub struct HomePage {
     counts: Vec<ColourCount>,
     urgent: Vec<MemberLine>,
     show_representative: bool,
+    show_district: bool,
 }
 
 /// Counts with the words that explain each colour.
@@ -85,6 +86,7 @@ async fn home(
         counts,
         urgent,
         show_representative: role != Role::Representative,
+        show_district: role == Role::Direction,
     })
 }
 
@@ -111,17 +113,4 @@ pub async fn direction(State(state): State<AppState>, user: CurrentUser) -> AppR
         "Tout le réseau : les renouvellements par couleur et les plus urgents.",
     )
     .await
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "home/billing.html")]
-pub struct BillingHome {
-    layout: Layout,
-}
-
-pub async fn billing(user: CurrentUser) -> AppResult<BillingHome> {
-    user.require(&[Role::Billing])?;
-    Ok(BillingHome {
-        layout: Layout::new("Facturation", &user.0, Role::Billing.home_path()),
-    })
 }

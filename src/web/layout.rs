@@ -70,6 +70,7 @@ pub fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             ("/membres", "Membres"),
             ("/groupes", "Groupes"),
             ("/districts", "Districts"),
+            ("/facturation", "Facturation"),
         ],
         Role::Billing => &[("/facturation", "Facturation")],
     };

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use crate::domain::billing::{BillingForm, Status as BillingStatus};
 use crate::domain::follow_up::{Channel, FollowUpForm};
 use crate::domain::format::{date_fr, days_until};
 use crate::domain::formula::{Colour, Formula, State as MemberState};
@@ -21,9 +22,11 @@ use crate::store::members::{
     self, AuditEntry, Choice, MemberFilter, MemberRow, RepresentativeFilter, SaveError, Sort,
     StatusFilter,
 };
+use crate::store::renewals;
 use crate::store::timeline::{self as timeline_store, Timelines};
 use crate::web::AppState;
 use crate::web::auth::{CurrentUser, encode_component};
+use crate::web::billing::{RequestLine, request_line};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::layout::Layout;
@@ -72,6 +75,22 @@ impl ListQuery {
             },
             text: self.q.trim().chars().take(100).collect(),
         }
+    }
+
+    /// Filters other than the text and the colour (folded away on a phone).
+    pub fn has_more_filters(&self) -> bool {
+        [
+            &self.district,
+            &self.groupe,
+            &self.representant,
+            &self.formule,
+            &self.etape,
+            &self.etat,
+            &self.statut,
+            &self.tri,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
     }
 
     fn sort(&self) -> Sort {
@@ -297,8 +316,8 @@ pub async fn export_csv(
             "Renouvellement",
             "Jours avant le renouvellement",
             "Étape",
-            "Couleur",
-            "État",
+            "Couleur de l'étape",
+            "État du membre",
             "Statut",
         ];
         w.write_record(header).map_err(csv_error)?;
@@ -403,6 +422,31 @@ pub struct ShowPage {
     plan: Option<PlanLine>,
     channels: [Channel; 6],
     states: [MemberState; 4],
+    requests: Vec<RequestLine>,
+    has_live_request: bool,
+    renewal_history: Vec<RenewalLine>,
+    departure: Option<(String, String)>,
+    reasons: Vec<(i64, String, &'static str)>,
+    can_record_renewal: bool,
+    can_reactivate: bool,
+    change_formulas: Vec<Formula>,
+    today_iso: String,
+}
+
+pub struct RenewalLine {
+    pub at: String,
+    pub by: String,
+    pub from: String,
+    pub to: String,
+    pub formula_change: Option<(&'static str, &'static str)>,
+}
+
+fn category_label(c: &str) -> &'static str {
+    match c {
+        "irrecoverable" => "Irrécupérable",
+        "recoverable" => "Récupérable",
+        _ => "Récupérable, toujours suivi",
+    }
 }
 
 /// The follow-up form and its neighbours, as typed (kept on errors).
@@ -414,6 +458,18 @@ pub struct FollowUpPanel {
     pub correction_error: Option<(i64, String)>,
     pub reschedule_error: Option<String>,
     pub reschedule_value: String,
+    /// The billing request form as typed, and its errors.
+    pub billing: BillingForm,
+    pub billing_errors: FieldErrors,
+    /// A refused action of the renewal cycle (billing step, renewal,
+    /// departure, reactivation), in French.
+    pub cycle_error: Option<String>,
+    /// The departure form as typed.
+    pub lost_on: String,
+    pub lost_reason: String,
+    pub lost_errors: FieldErrors,
+    /// The reactivation form as typed.
+    pub reactivate_on: String,
     /// What was just saved, to confirm it.
     pub notice: Option<&'static str>,
 }
@@ -509,7 +565,11 @@ pub struct AuditLine {
 fn audit_line(a: AuditEntry, tz: chrono_tz::Tz) -> AuditLine {
     let local = a.at.with_timezone(&tz);
     AuditLine {
-        at: format!("{} {}", date_fr(local.date_naive()), local.format("%H:%M")),
+        at: format!(
+            "{} à {}",
+            date_fr(local.date_naive()),
+            local.format("%-H h %M")
+        ),
         who: a.actor_name.unwrap_or_else(|| "système".into()),
         field: if a.field == "created" {
             "Fiche créée".into()
@@ -536,6 +596,10 @@ pub struct ShowQuery {
     suivi: Option<String>,
     relance: Option<String>,
     correction: Option<String>,
+    facturation: Option<String>,
+    renouvele: Option<String>,
+    perdu: Option<String>,
+    reactive: Option<String>,
     /// The page to go back to after logging a follow-up.
     retour: Option<String>,
 }
@@ -559,6 +623,14 @@ pub async fn show(
             Some("Relance déplacée.")
         } else if sq.correction.is_some() {
             Some("Correction ajoutée.")
+        } else if sq.facturation.is_some() {
+            Some("Demande de facturation envoyée.")
+        } else if sq.renouvele.is_some() {
+            Some("Renouvellement enregistré : un nouveau cycle commence.")
+        } else if sq.perdu.is_some() {
+            Some("Départ enregistré.")
+        } else if sq.reactive.is_some() {
+            Some("Membre réactivé.")
         } else {
             None
         },
@@ -583,6 +655,11 @@ pub async fn member_file(
     let timelines = timeline_store::load(&state.pool).await?;
     let done = follow_ups::done_stages_of(&state.pool, id).await?;
     let row = &member.row;
+    // The state form starts at the member's current state.
+    let mut panel = panel;
+    if panel.form.state.is_empty() && panel.errors.is_empty() {
+        panel.form.state = row.state.clone().unwrap_or_default();
+    }
     let formula = row.formula();
     let table = timelines.table(formula);
     let current = row
@@ -617,7 +694,49 @@ pub async fn member_file(
             iso: d.to_string(),
             overdue: d < today,
         });
+    let request_rows = crate::store::billing::for_member(&state.pool, id).await?;
+    let has_live_request = request_rows
+        .iter()
+        .any(|r| r.cycle == r.member_cycle && r.status() != BillingStatus::Cancelled);
+    let requests: Vec<RequestLine> = request_rows.iter().map(|r| request_line(r, tz)).collect();
+    let renewal_history = renewals::history(&state.pool, id)
+        .await?
+        .into_iter()
+        .map(|r| RenewalLine {
+            at: date_fr(r.recorded_at.with_timezone(&tz).date_naive()),
+            by: r.recorded_by,
+            from: date_fr(r.previous_renewal),
+            to: date_fr(r.new_renewal),
+            formula_change: (r.previous_formula != r.new_formula).then(|| {
+                let label = |f: &str| Formula::parse(f).map_or("—", Formula::label);
+                (label(&r.previous_formula), label(&r.new_formula))
+            }),
+        })
+        .collect();
+    let departure = renewals::departure(&state.pool, id)
+        .await?
+        .map(|(d, reason)| (date_fr(d), reason));
+    let reasons: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, label, category FROM reasons WHERE active ORDER BY category, position",
+    )
+    .fetch_all(&state.pool)
+    .await?;
     Ok(ShowPage {
+        requests,
+        has_live_request,
+        renewal_history,
+        departure,
+        reasons: reasons
+            .into_iter()
+            .map(|(i, l, c)| (i, l, category_label(&c)))
+            .collect(),
+        can_record_renewal: user.0.role == Role::Direction && row.is_active(),
+        can_reactivate: EDITORS.contains(&user.0.role) && !row.is_active(),
+        change_formulas: Formula::ALL
+            .into_iter()
+            .filter(|f| *f != formula && *f != Formula::Exclusive)
+            .collect(),
+        today_iso: today.to_string(),
         layout: Layout::new(row.full_name(), &user.0, "/membres"),
         line: line(row, &timelines, today),
         member_id: row.id,

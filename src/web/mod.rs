@@ -1,14 +1,19 @@
 //! Every route of the intranet, in one place, with its guard.
 pub mod assets;
 pub mod auth;
+pub mod billing;
 pub mod error;
 pub mod follow_ups;
 pub mod form;
 pub mod home;
 pub mod layout;
 pub mod members;
+pub mod renewals;
 pub mod security;
 pub mod today;
+// -- escalations and reasons modules (below) --
+pub mod escalations;
+pub mod reasons;
 // -- districts and groups modules (below) --
 pub mod district;
 pub mod districts;
@@ -64,7 +69,11 @@ pub fn router(state: AppState) -> Router {
         .route("/district/activite", get(district::page)) // district_manager
         .route("/district/reassigner", post(district::reassign)) // district_manager
         .route("/direction", get(home::direction)) // direction
-        .route("/facturation", get(home::billing)) // billing
+        .route("/facturation", get(billing::queue)) // billing, direction
+        .route("/facturation/{id}/envoyee", post(billing::send_invoice)) // billing, direction
+        .route("/facturation/{id}/payee", post(billing::mark_paid)) // billing, direction
+        .route("/facturation/{id}/recue", post(billing::confirm_received)) // all but billing, in scope
+        .route("/facturation/{id}/annulee", post(billing::cancel)) // all but billing, in scope
         // Members: scope filtered in SQL; writes for managers and direction.
         .route("/membres", get(members::list)) // all but billing
         .route("/membres/export.csv", get(members::export_csv)) // all but billing
@@ -79,10 +88,25 @@ pub fn router(state: AppState) -> Router {
             post(follow_ups::correct),
         ) // all but billing, in scope
         .route("/membres/{id}/relance", post(follow_ups::reschedule)) // all but billing, in scope
+        .route("/membres/{id}/facturation", post(billing::create)) // all but billing, in scope
+        .route("/membres/{id}/renouvellement", post(renewals::record)) // direction
+        .route("/membres/{id}/depart", post(renewals::depart)) // all but billing, in scope
+        .route("/membres/{id}/reactivation", post(renewals::reactivate)) // district_manager, direction, in scope
         .route(
             "/membres/{id}/modifier",
             get(members::edit_form).post(members::update),
         ) // district_manager, direction, in scope
+        // -- escalations and reasons routes (below) --
+        .route("/membres/{id}/raisons", post(reasons::record)) // representative (own members), district_manager (district), direction; in scope
+        .route("/membres/{id}/escalades", post(escalations::raise)) // representative (own members), district_manager (district), direction; in scope
+        .route("/escalades", get(escalations::queue)) // direction (all), district_manager (district level, own district), representative (raised by them, read-only)
+        .route("/escalades/{id}", get(escalations::show)) // representative, district_manager, direction; in scope (actions for the receiver)
+        .route(
+            "/escalades/{id}/prise-en-charge",
+            post(escalations::acknowledge),
+        ) // receiver: district_manager of the member's district (level district), direction
+        .route("/escalades/{id}/resolution", post(escalations::resolve)) // receiver: district_manager (level district, own district), direction
+        .route("/escalades/{id}/escalade", post(escalations::escalate_up)) // receiver: district_manager (level district, own district), direction
         // -- districts and groups routes (below) --
         .route("/districts", get(districts::list)) // direction
         .route(

@@ -12,9 +12,10 @@ use crate::domain::format::date_fr;
 use crate::domain::user::Role;
 use crate::store::members::{self, MemberRow};
 use crate::store::timeline::{self as timeline_store, Timelines};
-use crate::store::{follow_ups, today as day};
+use crate::store::{billing, follow_ups, today as day};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
+use crate::web::billing::{RequestLine, request_line};
 use crate::web::error::AppResult;
 use crate::web::home::{ColourCount, colour_counts};
 use crate::web::layout::Layout;
@@ -71,6 +72,8 @@ pub struct TodayPage {
     due: Vec<DueLine>,
     care: Vec<MemberLine>,
     touch: Vec<TouchLine>,
+    to_request: Vec<MemberLine>,
+    to_confirm: Vec<RequestLine>,
 }
 
 pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<TodayPage> {
@@ -117,6 +120,23 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult
             },
         })
         .collect();
+    // Members whose stage asks for the billing request, not sent yet.
+    let live = billing::members_with_live_request(&state.pool, scope).await?;
+    let to_request = rows
+        .iter()
+        .filter(|r| {
+            !live.contains(&r.id)
+                && timelines
+                    .current(r.formula(), r.renewal_date, r.term_months, today)
+                    .is_some_and(|c| c.def.asks_billing_request)
+        })
+        .map(|r| line(r, &timelines, today))
+        .collect();
+    let to_confirm = billing::to_confirm(&state.pool, scope)
+        .await?
+        .iter()
+        .map(|r| request_line(r, tz))
+        .collect();
     let counts =
         colour_counts(members::count_by_colour(&state.pool, scope, &timelines, today).await?);
     Ok(TodayPage {
@@ -127,5 +147,7 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult
         due,
         care,
         touch,
+        to_request,
+        to_confirm,
     })
 }

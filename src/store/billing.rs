@@ -1,0 +1,255 @@
+//! Billing requests: created by the representative, moved along by billing;
+//! the payment records the renewal in the same transaction.
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool, QueryBuilder};
+
+use crate::domain::billing::{BillingDraft, Decision, Status, Step, apply};
+use crate::domain::formula::Formula;
+use crate::domain::scope::Scope;
+use crate::store::audit::{self, Change};
+use crate::store::members::push_scope;
+use crate::store::renewals::{self, RenewalError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BillingError {
+    #[error("introuvable")]
+    NotFound,
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl From<RenewalError> for BillingError {
+    fn from(e: RenewalError) -> Self {
+        match e {
+            RenewalError::NotFound => BillingError::NotFound,
+            RenewalError::Refused(m) => BillingError::Refused(m),
+            RenewalError::Db(e) => BillingError::Db(e),
+        }
+    }
+}
+
+/// Creates the billing request of the member's current cycle.
+pub async fn create(
+    conn: &mut PgConnection,
+    scope: Scope,
+    actor: i64,
+    member_id: i64,
+    draft: &BillingDraft,
+) -> Result<i64, BillingError> {
+    let mut qb = QueryBuilder::new("SELECT m.status, m.cycle FROM members m WHERE m.id = ");
+    qb.push_bind(member_id);
+    push_scope(&mut qb, scope);
+    qb.push(" FOR UPDATE");
+    let (status, cycle): (String, i32) = qb
+        .build_query_as()
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(BillingError::NotFound)?;
+    if status != "active" {
+        return Err(BillingError::Refused(
+            "Ce membre est perdu : pas de demande de facturation.".into(),
+        ));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO billing_requests (member_id, cycle, requested_by, decision, new_formula, \
+         note, amount_cents) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(member_id)
+    .bind(cycle)
+    .bind(actor)
+    .bind(draft.decision.key())
+    .bind(draft.decision.new_formula().map(Formula::as_str))
+    .bind(&draft.note)
+    .bind(draft.amount_cents)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.constraint() == Some("billing_requests_live_key") => {
+            BillingError::Refused(
+                "Une demande de facturation existe déjà pour ce renouvellement.".into(),
+            )
+        }
+        _ => BillingError::Db(e),
+    })?;
+    audit::record(
+        conn,
+        Some(actor),
+        Change {
+            entity: "member",
+            entity_id: member_id,
+            field: "Demande de facturation",
+            old_value: None,
+            new_value: Some(draft.decision.label()),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Moves a request one step. `scope` limits which members' requests the
+/// actor may touch (billing and direction: the network). Paying records the
+/// renewal (with the formula change) in the same transaction.
+pub async fn advance(
+    conn: &mut PgConnection,
+    scope: Scope,
+    actor: i64,
+    request_id: i64,
+    step: Step,
+) -> Result<Status, BillingError> {
+    let mut qb = QueryBuilder::new(
+        "SELECT b.member_id, b.status, b.decision, b.new_formula FROM billing_requests b \
+         JOIN members m ON m.id = b.member_id WHERE b.id = ",
+    );
+    qb.push_bind(request_id);
+    push_scope(&mut qb, scope);
+    qb.push(" FOR UPDATE OF b");
+    let (member_id, status, decision, new_formula): (i64, String, String, Option<String>) = qb
+        .build_query_as()
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(BillingError::NotFound)?;
+    let status = Status::parse(&status).ok_or(BillingError::NotFound)?;
+    let decision =
+        Decision::from_parts(&decision, new_formula.as_deref()).ok_or(BillingError::NotFound)?;
+    let next = apply(status, decision, step).map_err(|m| BillingError::Refused(m.into()))?;
+    // Each step dates itself and says who did it.
+    let sql = match step {
+        Step::SendInvoice => {
+            "UPDATE billing_requests SET status = $2, invoice_sent_at = now(), \
+             invoice_sent_by = $3 WHERE id = $1"
+        }
+        Step::ConfirmReceived => {
+            "UPDATE billing_requests SET status = $2, received_at = now(), received_by = $3 \
+             WHERE id = $1"
+        }
+        Step::MarkPaid => {
+            "UPDATE billing_requests SET status = $2, paid_at = now(), paid_by = $3 WHERE id = $1"
+        }
+        Step::Cancel => "UPDATE billing_requests SET status = $2 WHERE id = $1 AND $3 > 0",
+    };
+    sqlx::query(sql)
+        .bind(request_id)
+        .bind(next.as_str())
+        .bind(actor)
+        .execute(&mut *conn)
+        .await?;
+    audit::record(
+        conn,
+        Some(actor),
+        Change {
+            entity: "member",
+            entity_id: member_id,
+            field: "Demande de facturation",
+            old_value: Some(status.label().to_string()),
+            new_value: Some(next.label().to_string()),
+        },
+    )
+    .await?;
+    if next == Status::Paid {
+        // Billing and direction act network-wide: the member is theirs to renew.
+        renewals::record(
+            conn,
+            Scope::Network,
+            actor,
+            member_id,
+            decision.new_formula(),
+            Some(request_id),
+        )
+        .await?;
+    }
+    Ok(next)
+}
+
+/// A request as billing sees it: no follow-up text, only what invoicing needs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RequestRow {
+    pub id: i64,
+    pub member_id: i64,
+    pub member_name: String,
+    pub business_name: String,
+    pub formula: String,
+    pub district_name: String,
+    pub decision: String,
+    pub new_formula: Option<String>,
+    pub amount_cents: Option<i64>,
+    pub note: String,
+    pub status: String,
+    pub requested_at: DateTime<Utc>,
+    pub requested_by: String,
+    pub board_member: bool,
+    pub gr_credits_cents: i64,
+    pub cycle: i32,
+    pub member_cycle: i32,
+}
+
+impl RequestRow {
+    pub fn decision(&self) -> Option<Decision> {
+        Decision::from_parts(&self.decision, self.new_formula.as_deref())
+    }
+
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Requested)
+    }
+}
+
+macro_rules! request_select {
+    () => {
+        "SELECT b.id, b.member_id, m.first_name || ' ' || m.last_name AS member_name, \
+         m.business_name, m.formula, d.name AS district_name, b.decision, b.new_formula, \
+         b.amount_cents, b.note, b.status, b.requested_at, u.display_name AS requested_by, \
+         m.board_member, m.gr_credits_cents, b.cycle, m.cycle AS member_cycle \
+         FROM billing_requests b JOIN members m ON m.id = b.member_id \
+         JOIN districts d ON d.id = m.district_id JOIN users u ON u.id = b.requested_by "
+    };
+}
+
+/// The billing queue: requests in the given statuses, oldest first.
+pub async fn queue(pool: &PgPool, statuses: &[Status]) -> Result<Vec<RequestRow>, sqlx::Error> {
+    let keys: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    sqlx::query_as(concat!(
+        request_select!(),
+        "WHERE b.status = ANY($1) ORDER BY b.requested_at, b.id LIMIT 500"
+    ))
+    .bind(keys)
+    .fetch_all(pool)
+    .await
+}
+
+/// A member's requests, newest first.
+pub async fn for_member(pool: &PgPool, member_id: i64) -> Result<Vec<RequestRow>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        request_select!(),
+        "WHERE b.member_id = $1 ORDER BY b.requested_at DESC, b.id DESC"
+    ))
+    .bind(member_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Requests of the members in scope whose invoice went out: the
+/// representative confirms the member received it.
+pub async fn to_confirm(pool: &PgPool, scope: Scope) -> Result<Vec<RequestRow>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(concat!(
+        request_select!(),
+        "WHERE b.status = 'invoice_sent'"
+    ));
+    push_scope(&mut qb, scope);
+    qb.push(" ORDER BY b.invoice_sent_at");
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// Members (in scope) with a live request in their current cycle.
+pub async fn members_with_live_request(
+    pool: &PgPool,
+    scope: Scope,
+) -> Result<std::collections::HashSet<i64>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(
+        "SELECT b.member_id FROM billing_requests b JOIN members m ON m.id = b.member_id \
+         AND b.cycle = m.cycle WHERE b.status <> 'cancelled'",
+    );
+    push_scope(&mut qb, scope);
+    let ids: Vec<i64> = qb.build_query_scalar().fetch_all(pool).await?;
+    Ok(ids.into_iter().collect())
+}
