@@ -1,8 +1,8 @@
 //! Pure rules and types: no IO, no axum, no sqlx.
+pub mod billing;
 pub mod escalation;
 pub mod follow_up;
 pub mod format;
-pub mod billing;
 pub mod formula;
 pub mod member;
 pub mod scope;
