@@ -182,20 +182,13 @@ fn push_where(
     }
     let text = f.text.trim();
     if !text.is_empty() {
-        let pattern = format!("%{}%", escape_like(text));
-        qb.push(" AND (m.last_name ILIKE ");
-        qb.push_bind(pattern.clone());
-        qb.push(" OR m.first_name ILIKE ");
-        qb.push_bind(pattern.clone());
-        qb.push(" OR (m.first_name || ' ' || m.last_name) ILIKE ");
-        qb.push_bind(pattern.clone());
-        qb.push(" OR m.business_name ILIKE ");
-        qb.push_bind(pattern.clone());
-        qb.push(" OR m.profession ILIKE ");
-        qb.push_bind(pattern.clone());
-        qb.push(" OR m.email ILIKE ");
-        qb.push_bind(pattern);
-        qb.push(")");
+        // One trigram-indexed expression (migration 0006) covers every
+        // searched column: name, business, profession, email.
+        qb.push(
+            " AND lower(m.first_name || ' ' || m.last_name || ' ' || m.business_name || ' ' || \
+             m.profession || ' ' || m.email) LIKE ",
+        );
+        qb.push_bind(format!("%{}%", escape_like(&text.to_lowercase())));
     }
 }
 
@@ -221,29 +214,24 @@ pub async fn list(
     push_where(&mut count, scope, timelines, today, filter);
     let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
 
-    let mut qb = QueryBuilder::new(crate::member_row_select!());
-    push_where(&mut qb, scope, timelines, today, filter);
-    qb.push(match sort {
-        Sort::Renewal => " ORDER BY m.renewal_date, lower(m.last_name), m.id",
+    let order = match sort {
+        Sort::Renewal => " ORDER BY m.renewal_date, m.id",
         Sort::Name => " ORDER BY lower(m.last_name), lower(m.first_name), m.id",
-    });
-    qb.push(" LIMIT ");
-    qb.push_bind(limit);
-    qb.push(" OFFSET ");
-    qb.push_bind(offset);
+    };
+    let mut qb = limited_page(scope, timelines, today, filter, order, limit, offset);
     let rows = qb.build_query_as().fetch_all(pool).await?;
     Ok((rows, total))
 }
 
-/// Active members in scope per timeline colour (one index range scan each).
+/// Active members in scope per timeline colour: one index range scan per
+/// colour, the four run side by side on the pool.
 pub async fn count_by_colour(
     pool: &PgPool,
     scope: Scope,
     timelines: &Timelines,
     today: NaiveDate,
 ) -> Result<Vec<(Colour, i64)>, sqlx::Error> {
-    let mut out = Vec::with_capacity(4);
-    for colour in Colour::ALL {
+    let count = |colour: Colour| async move {
         let filter = MemberFilter {
             colour: Some(colour),
             ..MemberFilter::default()
@@ -251,9 +239,15 @@ pub async fn count_by_colour(
         let mut qb = QueryBuilder::new("SELECT count(*) FROM members m");
         push_where(&mut qb, scope, timelines, today, &filter);
         let n: i64 = qb.build_query_scalar().fetch_one(pool).await?;
-        out.push((colour, n));
-    }
-    Ok(out)
+        Ok::<(Colour, i64), sqlx::Error>((colour, n))
+    };
+    let (red, orange, yellow, green) = tokio::try_join!(
+        count(Colour::Red),
+        count(Colour::Orange),
+        count(Colour::Yellow),
+        count(Colour::Green)
+    )?;
+    Ok(vec![red, orange, yellow, green])
 }
 
 /// The most urgent active members: most urgent colour first, then fewest
@@ -289,11 +283,42 @@ async fn list_without_count(
     filter: &MemberFilter,
     limit: i64,
 ) -> Result<(Vec<MemberRow>, ()), sqlx::Error> {
-    let mut qb = QueryBuilder::new(crate::member_row_select!());
-    push_where(&mut qb, scope, timelines, today, filter);
-    qb.push(" ORDER BY m.renewal_date, m.id LIMIT ");
-    qb.push_bind(limit);
+    let order = " ORDER BY m.renewal_date, m.id";
+    let mut qb = limited_page(scope, timelines, today, filter, order, limit, 0);
     Ok((qb.build_query_as().fetch_all(pool).await?, ()))
+}
+
+/// The page is chosen among members alone (sorted, limited), and only its
+/// rows are joined to their district, group and representative.
+fn limited_page(
+    scope: Scope,
+    timelines: &Timelines,
+    today: NaiveDate,
+    filter: &MemberFilter,
+    order: &'static str,
+    limit: i64,
+    offset: i64,
+) -> QueryBuilder<Postgres> {
+    let mut qb = QueryBuilder::new(
+        "SELECT m.id, m.first_name, m.last_name, m.business_name, m.profession, m.email, \
+         m.phone, m.city, m.formula, d.name AS district_name, g.name AS group_name, \
+         u.display_name AS representative_name, m.join_date, m.renewal_date, m.term_months, \
+         m.status, m.state, m.cycle, m.last_contact_at, m.representative_id \
+         FROM (SELECT m.* FROM members m",
+    );
+    push_where(&mut qb, scope, timelines, today, filter);
+    qb.push(order);
+    qb.push(" LIMIT ");
+    qb.push_bind(limit);
+    qb.push(" OFFSET ");
+    qb.push_bind(offset);
+    qb.push(
+        ") m JOIN districts d ON d.id = m.district_id \
+         LEFT JOIN groups g ON g.id = m.group_id \
+         LEFT JOIN users u ON u.id = m.representative_id",
+    );
+    qb.push(order);
+    qb
 }
 
 /// The whole member file, if the member is in scope.

@@ -30,6 +30,7 @@ use crate::web::billing::{RequestLine, request_line};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::layout::Layout;
+use crate::web::reasons::{MemberSide, member_side};
 
 pub const PAGE_SIZE: i64 = 50;
 /// Roles that read member lists and files (billing has its own queue).
@@ -431,6 +432,7 @@ pub struct ShowPage {
     can_reactivate: bool,
     change_formulas: Vec<Formula>,
     today_iso: String,
+    side: MemberSide,
 }
 
 pub struct RenewalLine {
@@ -600,6 +602,8 @@ pub struct ShowQuery {
     renouvele: Option<String>,
     perdu: Option<String>,
     reactive: Option<String>,
+    raison: Option<String>,
+    escalade: Option<String>,
     /// The page to go back to after logging a follow-up.
     retour: Option<String>,
 }
@@ -631,6 +635,10 @@ pub async fn show(
             Some("Départ enregistré.")
         } else if sq.reactive.is_some() {
             Some("Membre réactivé.")
+        } else if sq.raison.is_some() {
+            Some("Raison enregistrée : la réponse suggérée est affichée plus bas.")
+        } else if sq.escalade.is_some() {
+            Some("Escalade enregistrée.")
         } else {
             None
         },
@@ -694,6 +702,7 @@ pub async fn member_file(
             iso: d.to_string(),
             overdue: d < today,
         });
+    let side = member_side(&state.pool, id, today, tz, true).await?;
     let request_rows = crate::store::billing::for_member(&state.pool, id).await?;
     let has_live_request = request_rows
         .iter()
@@ -737,6 +746,7 @@ pub async fn member_file(
             .filter(|f| *f != formula && *f != Formula::Exclusive)
             .collect(),
         today_iso: today.to_string(),
+        side,
         layout: Layout::new(row.full_name(), &user.0, "/membres"),
         line: line(row, &timelines, today),
         member_id: row.id,
