@@ -1,10 +1,15 @@
 //! The demo data of `serve --demo`: realistic, consistent and reproducible.
 mod common;
 
-use chrono::NaiveDate;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
 use renouvo::demo::{self, DEMO_PASSWORD};
+use renouvo::domain::formula::Formula;
 use renouvo::domain::member::profession_key;
+use renouvo::domain::timeline::{self, Position, add_months};
 use renouvo::domain::user::Role;
+use renouvo::store::timeline::Timelines;
 use sqlx::PgPool;
 
 fn today() -> NaiveDate {
@@ -215,4 +220,484 @@ async fn every_demo_account_can_log_in_and_the_main_ones_come_first() {
             .unwrap();
         assert_eq!(resp.status(), 303, "{}", l.email);
     }
+}
+
+/// A day late in the year, when many renewals are near.
+fn late_autumn() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()
+}
+
+const MAIN_REP: &str = "rep.montreal@demo.renouvo.ca";
+const BILLING: &str = "facturation@demo.renouvo.ca";
+
+fn local_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&chrono_tz::America::Toronto).date_naive()
+}
+
+async fn count_on(pool: &PgPool, sql: &'static str, day: NaiveDate) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(day)
+        .fetch_one(pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// The active members, as the timeline needs them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Member {
+    id: i64,
+    formula: String,
+    renewal_date: NaiveDate,
+    term_months: i32,
+    join_date: NaiveDate,
+    representative: Option<String>,
+}
+
+async fn active_members(pool: &PgPool) -> Vec<Member> {
+    sqlx::query_as(
+        "SELECT m.id, m.formula, m.renewal_date, m.term_months, m.join_date, \
+         u.email AS representative FROM members m LEFT JOIN users u ON u.id = m.representative_id \
+         WHERE m.status = 'active' ORDER BY m.id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+fn formula(m: &Member) -> Formula {
+    Formula::parse(&m.formula).unwrap()
+}
+
+/// How many rows each history table holds.
+async fn history_counts(pool: &PgPool) -> BTreeMap<&'static str, i64> {
+    let mut counts = BTreeMap::new();
+    for (name, sql) in [
+        ("follow_ups", "SELECT count(*) FROM follow_ups"),
+        (
+            "planned open",
+            "SELECT count(*) FROM planned_follow_ups WHERE status = 'open'",
+        ),
+        (
+            "planned done",
+            "SELECT count(*) FROM planned_follow_ups WHERE status = 'done'",
+        ),
+        (
+            "planned done late",
+            "SELECT count(*) FROM planned_follow_ups WHERE closed_on > due_date",
+        ),
+        ("billing_requests", "SELECT count(*) FROM billing_requests"),
+        ("renewals", "SELECT count(*) FROM renewals"),
+        ("member_reasons", "SELECT count(*) FROM member_reasons"),
+        ("escalations", "SELECT count(*) FROM escalations"),
+        (
+            "contacted members",
+            "SELECT count(*) FROM members WHERE last_contact_at IS NOT NULL",
+        ),
+    ] {
+        counts.insert(name, count(pool, sql).await);
+    }
+    counts
+}
+
+/// Every invariant of the demo's history on `day`.
+async fn check_history(pool: &PgPool, day: NaiveDate) {
+    let timelines: Timelines = renouvo::store::timeline::load(pool).await.unwrap();
+    let members = active_members(pool).await;
+    let by_id: HashMap<i64, &Member> = members.iter().map(|m| (m.id, m)).collect();
+    let c = |sql| count(pool, sql);
+    for m in &members {
+        assert!(m.join_date <= timeline::previous_renewal(m.renewal_date, m.term_months));
+    }
+
+    // Each follow-up carries the stage its day was in, in the current cycle.
+    type FollowUpRow = (
+        i64,
+        DateTime<Utc>,
+        i32,
+        i32,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<FollowUpRow> = sqlx::query_as(
+        "SELECT f.member_id, f.at, f.cycle, m.cycle, f.stage_key, f.stage_label, f.stage_colour \
+         FROM follow_ups f JOIN members m ON m.id = f.member_id ORDER BY f.id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(!rows.is_empty());
+    let mut done: HashSet<(i64, String)> = HashSet::new();
+    for (member_id, at, cycle, member_cycle, key, label, colour) in &rows {
+        let m = by_id
+            .get(member_id)
+            .expect("follow-ups only for active members");
+        assert_eq!(cycle, member_cycle);
+        let date = local_date(*at);
+        assert!(date <= day, "follow-up after today: {date}");
+        assert!(date >= m.join_date);
+        assert!(date >= timeline::previous_renewal(m.renewal_date, m.term_months));
+        let table = timelines.table(formula(m));
+        let stage = timeline::current_stage(table, m.renewal_date, m.term_months, date).unwrap();
+        assert_eq!(
+            key.as_deref(),
+            Some(stage.def.key.as_str()),
+            "member {member_id} on {date}"
+        );
+        assert_eq!(label.as_deref(), Some(stage.def.label.as_str()));
+        assert_eq!(colour.as_deref(), Some(stage.def.colour.as_str()));
+        assert!(stage.start <= date);
+        done.insert((*member_id, stage.def.key.clone()));
+    }
+    // Most stages begun are done, some are missed.
+    let (mut past_done, mut missed) = (0, 0);
+    for m in &members {
+        let table = timelines.table(formula(m));
+        for s in timeline::cycle(table, m.renewal_date, m.term_months, day) {
+            if s.position == Position::Past && s.end.is_some_and(|e| e > s.start) {
+                if done.contains(&(m.id, s.def.key.clone())) {
+                    past_done += 1;
+                } else {
+                    missed += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        missed > 0 && past_done > 2 * missed,
+        "done {past_done}, missed {missed}"
+    );
+
+    // The member's state and last contact are those of the latest follow-up.
+    let off_state = c("SELECT count(*) FROM members m \
+         JOIN LATERAL (SELECT f.state FROM follow_ups f WHERE f.member_id = m.id \
+                       ORDER BY f.at DESC, f.id DESC LIMIT 1) l ON true \
+         WHERE l.state IS DISTINCT FROM m.state")
+    .await;
+    assert_eq!(off_state, 0, "state differs from the latest follow-up");
+    let off_contact = c(
+        "SELECT count(*) FROM members m WHERE last_contact_at IS DISTINCT FROM \
+         (SELECT max(f.at) FROM follow_ups f WHERE f.member_id = m.id)",
+    )
+    .await;
+    assert_eq!(off_contact, 0);
+    let never =
+        c("SELECT count(*) FROM members WHERE status = 'active' AND last_contact_at IS NULL").await;
+    assert!(never > 0, "some members were never contacted");
+    let authors_elsewhere = c(
+        "SELECT count(*) FROM follow_ups f JOIN members m ON m.id = f.member_id \
+         JOIN users u ON u.id = f.author_id \
+         WHERE u.role <> 'representative' OR u.district_id <> m.district_id \
+            OR (m.representative_id IS NOT NULL AND m.representative_id <> u.id)",
+    )
+    .await;
+    assert_eq!(
+        authors_elsewhere, 0,
+        "a follow-up by someone else than the representative"
+    );
+    let channels = c("SELECT count(DISTINCT channel) FROM follow_ups").await;
+    assert_eq!(channels, 6);
+
+    // Planned follow-ups: one open at most, planned by a follow-up of the
+    // member before the due date, closed by a later one.
+    let two_open = c(
+        "SELECT count(*) FROM (SELECT member_id FROM planned_follow_ups \
+         WHERE status = 'open' GROUP BY member_id HAVING count(*) > 1) x",
+    )
+    .await;
+    assert_eq!(two_open, 0);
+    let bad_plans = c("SELECT count(*) FROM planned_follow_ups p \
+         JOIN follow_ups f ON f.id = p.from_follow_up_id \
+         LEFT JOIN follow_ups b ON b.id = p.closed_by_follow_up_id \
+         WHERE f.member_id <> p.member_id OR f.next_date IS DISTINCT FROM p.due_date \
+            OR p.due_date <= (f.at AT TIME ZONE 'America/Toronto')::date \
+            OR p.planned_by <> f.author_id OR p.created_at <> f.at \
+            OR (p.status = 'done' AND (b.member_id IS DISTINCT FROM p.member_id OR b.at <= f.at \
+                OR p.closed_on <> (b.at AT TIME ZONE 'America/Toronto')::date)) \
+            OR (p.status = 'open' AND p.closed_by_follow_up_id IS NOT NULL)")
+    .await;
+    assert_eq!(bad_plans, 0);
+    let planned_for_lost = c("SELECT count(*) FROM planned_follow_ups p \
+         JOIN members m ON m.id = p.member_id WHERE m.status <> 'active'")
+    .await;
+    assert_eq!(planned_for_lost, 0);
+    let missed_lately = count_on(
+        pool,
+        "SELECT count(*) FROM planned_follow_ups WHERE due_date >= $1 - 30 AND due_date < $1 \
+         AND (status = 'open' OR closed_on > due_date)",
+        day,
+    )
+    .await;
+    assert!(
+        missed_lately > 0,
+        "« relances manquées » on the district page"
+    );
+    for sql in [
+        "SELECT count(*) FROM planned_follow_ups WHERE status = 'open' AND due_date = $1",
+        "SELECT count(*) FROM planned_follow_ups WHERE status = 'open' AND due_date < $1",
+        "SELECT count(*) FROM planned_follow_ups WHERE status = 'open' AND due_date > $1",
+    ] {
+        assert!(count_on(pool, sql, day).await > 0, "{sql}");
+    }
+    assert!(c("SELECT count(*) FROM planned_follow_ups WHERE closed_on > due_date").await > 0);
+
+    // Billing requests: one live per member and cycle, by the member's
+    // representative, invoiced by billing, none paid (that would have
+    // renewed the member), consistent with the decision and the stage.
+    let live_twice = c(
+        "SELECT count(*) FROM (SELECT member_id, cycle FROM billing_requests \
+         WHERE status <> 'cancelled' GROUP BY member_id, cycle HAVING count(*) > 1) x",
+    )
+    .await;
+    assert_eq!(live_twice, 0);
+    let inconsistent = c("SELECT count(*) FROM billing_requests b \
+         JOIN members m ON m.id = b.member_id JOIN users r ON r.id = b.requested_by \
+         LEFT JOIN users s ON s.id = b.invoice_sent_by \
+         WHERE b.cycle <> m.cycle OR m.status <> 'active' OR b.status IN ('paid', 'cancelled') \
+            OR r.role <> 'representative' OR r.district_id <> m.district_id \
+            OR (b.decision = 'not_renewing' AND b.status <> 'requested') \
+            OR (b.decision = 'change_formula' AND (b.new_formula = 'exclusive' \
+                OR b.new_formula = m.formula)) \
+            OR (b.status = 'requested') <> (b.invoice_sent_at IS NULL) \
+            OR (b.invoice_sent_at IS NOT NULL AND (s.email <> 'facturation@demo.renouvo.ca' \
+                OR b.invoice_sent_at < b.requested_at)) \
+            OR (b.status = 'received') <> (b.received_at IS NOT NULL) \
+            OR b.received_at < b.invoice_sent_at OR b.received_by <> b.requested_by")
+    .await;
+    assert_eq!(inconsistent, 0);
+    let requests: Vec<(i64, String)> =
+        sqlx::query_as("SELECT member_id, status FROM billing_requests")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert!(!requests.is_empty(), "the billing queue has work");
+    let requested: HashMap<i64, String> = requests.into_iter().collect();
+    let mut main_rep_to_request = 0;
+    let mut in_billing_or_later = 0;
+    for m in &members {
+        let table = timelines.table(formula(m));
+        let billing = table.iter().find(|d| d.asks_billing_request).unwrap();
+        let stage = timeline::current_stage(table, m.renewal_date, m.term_months, day).unwrap();
+        let status = requested.get(&m.id);
+        if stage.def.position < billing.position {
+            assert!(status.is_none(), "a request before the billing stage");
+            continue;
+        }
+        in_billing_or_later += 1;
+        if stage.def.key == billing.key && m.formula != "partner" {
+            assert!(status.is_none_or(|s| s == "requested"), "{status:?}");
+        }
+        if stage.def.asks_billing_request
+            && status.is_none()
+            && m.representative.as_deref() == Some(MAIN_REP)
+        {
+            main_rep_to_request += 1;
+        }
+    }
+    assert!(
+        requested.len() * 2 > in_billing_or_later,
+        "most have a request"
+    );
+    assert!(
+        main_rep_to_request >= 1,
+        "« Demandes de facturation à envoyer » for {MAIN_REP}"
+    );
+    for status in ["requested", "invoice_sent", "received"] {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM billing_requests WHERE status = $1")
+            .bind(status)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert!(n > 0, "billing status {status}");
+    }
+
+    // Past renewals moved the previous term to the current one.
+    let renewals: Vec<(i64, NaiveDate, NaiveDate, String, String, String, i32)> = sqlx::query_as(
+        "SELECT r.member_id, r.previous_renewal, r.new_renewal, r.previous_formula, \
+         r.new_formula, u.email, r.cycle FROM renewals r JOIN users u ON u.id = r.recorded_by",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(!renewals.is_empty());
+    for (member_id, previous, new, previous_formula, new_formula, by, cycle) in renewals {
+        let m = by_id.get(&member_id).expect("renewals of active members");
+        assert_eq!(new, add_months(m.renewal_date, -m.term_months));
+        assert_eq!(previous, add_months(m.renewal_date, -2 * m.term_months));
+        assert!(m.join_date <= previous && new > m.join_date);
+        assert_eq!(new_formula, m.formula);
+        assert!(previous_formula == m.formula || previous_formula == "exclusive");
+        assert_eq!(by, BILLING);
+        assert_eq!(cycle, 1);
+    }
+
+    // Reasons: each in the history as the app writes it.
+    let reasons = c("SELECT count(*) FROM member_reasons").await;
+    let active = members.len() as i64;
+    assert!(
+        reasons * 100 >= active * 4 && reasons * 100 <= active * 15,
+        "{reasons} reasons"
+    );
+    let unlinked = c("SELECT count(*) FROM member_reasons mr \
+         JOIN reasons r ON r.id = mr.reason_id \
+         LEFT JOIN follow_ups f ON f.id = mr.follow_up_id \
+         WHERE f.member_id IS DISTINCT FROM mr.member_id OR f.channel <> 'other' \
+            OR f.at <> mr.at OR f.author_id <> mr.author_id \
+            OR NOT starts_with(f.body, 'Raison évoquée : ' || r.label || '. Réponse proposée : ') \
+            OR mr.answer_tried = ''")
+    .await;
+    assert_eq!(unlinked, 0);
+    let not_renewing_without_reason = c("SELECT count(*) FROM billing_requests b \
+         WHERE b.decision = 'not_renewing' AND NOT EXISTS \
+         (SELECT 1 FROM member_reasons mr WHERE mr.member_id = b.member_id)")
+    .await;
+    assert_eq!(not_renewing_without_reason, 0);
+
+    // Escalations: about six, each from a reason that asks for one.
+    let escalations = c("SELECT count(*) FROM escalations").await;
+    assert!((5..=8).contains(&escalations), "{escalations} escalations");
+    let unexplained = c(
+        "SELECT count(*) FROM escalations e JOIN reasons r ON r.id = e.reason_id \
+         WHERE e.parent_id IS NULL AND (r.escalation_level IS DISTINCT FROM e.level \
+            OR NOT EXISTS (SELECT 1 FROM member_reasons mr WHERE mr.member_id = e.member_id \
+                           AND mr.reason_id = e.reason_id))",
+    )
+    .await;
+    assert_eq!(unexplained, 0);
+    let no_reason = c("SELECT count(*) FROM escalations WHERE reason_id IS NULL").await;
+    assert_eq!(no_reason, 0);
+    let due_off = c("SELECT count(*) FROM escalations \
+         WHERE due_on <> (raised_at AT TIME ZONE 'America/Toronto')::date + 7")
+    .await;
+    assert_eq!(due_off, 0);
+    let overdue = count_on(
+        pool,
+        "SELECT count(*) FROM escalations WHERE status = 'open' AND due_on < $1",
+        day,
+    )
+    .await;
+    assert_eq!(overdue, 1);
+    let acknowledged = c(
+        "SELECT count(*) FROM escalations e JOIN users u ON u.id = e.acknowledged_by \
+         WHERE e.status = 'acknowledged' AND u.role = 'district_manager'",
+    )
+    .await;
+    assert!(acknowledged > 0);
+    let resolved = c("SELECT count(*) FROM escalations \
+         WHERE status = 'resolved' AND resolution <> '' AND resolved_by IS NOT NULL")
+    .await;
+    assert!(resolved > 0);
+    let chain = c(
+        "SELECT count(*) FROM escalations p JOIN escalations e ON e.parent_id = p.id \
+         WHERE p.status = 'escalated' AND p.level = 'district' AND e.level = 'direction' \
+           AND e.status = 'open' AND e.raised_at > p.raised_at",
+    )
+    .await;
+    assert_eq!(chain, 1);
+    let raised_by_others = c(
+        "SELECT count(*) FROM escalations e JOIN members m ON m.id = e.member_id \
+         JOIN users u ON u.id = e.raised_by WHERE e.parent_id IS NULL \
+           AND (u.role <> 'representative' OR m.representative_id <> u.id)",
+    )
+    .await;
+    assert_eq!(raised_by_others, 0);
+
+    // The main demo representative has planned follow-ups due.
+    let due: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM planned_follow_ups p JOIN members m ON m.id = p.member_id \
+         JOIN users u ON u.id = m.representative_id \
+         WHERE p.status = 'open' AND p.due_date <= $1 AND u.email = $2",
+    )
+    .bind(day)
+    .bind(MAIN_REP)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert!(
+        (2..=4).contains(&due),
+        "{due} planned follow-ups due for {MAIN_REP}"
+    );
+}
+
+#[tokio::test]
+async fn the_history_fits_the_timeline_the_states_and_the_queues() {
+    for day in [today(), late_autumn()] {
+        let (pool, _) = common::fresh_database().await;
+        let started = std::time::Instant::now();
+        demo::seed_for(&pool, day).await.unwrap().unwrap();
+        let elapsed = started.elapsed();
+        eprintln!(
+            "demo of {day} seeded in {elapsed:?}: {:?}",
+            history_counts(&pool).await
+        );
+        check_history(&pool, day).await;
+    }
+}
+
+type HistoryRow = (
+    String,
+    String,
+    Option<String>,
+    DateTime<Utc>,
+    String,
+    String,
+);
+
+async fn history_rows(pool: &PgPool) -> Vec<HistoryRow> {
+    sqlx::query_as(
+        "SELECT m.last_name, m.first_name, f.stage_key, f.at, f.channel, f.body \
+         FROM follow_ups f JOIN members m ON m.id = f.member_id \
+         ORDER BY m.last_name, m.first_name, f.at, f.body",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_same_day_gives_the_same_history() {
+    let (first, _) = common::fresh_database().await;
+    let (second, _) = common::fresh_database().await;
+    demo::seed_for(&first, late_autumn())
+        .await
+        .unwrap()
+        .unwrap();
+    demo::seed_for(&second, late_autumn())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(history_counts(&first).await, history_counts(&second).await);
+    let a = history_rows(&first).await;
+    assert!(!a.is_empty());
+    assert_eq!(a, history_rows(&second).await);
+    assert_eq!(member_rows(&first).await, member_rows(&second).await);
+}
+
+#[tokio::test]
+async fn the_main_accounts_see_a_working_network() {
+    let app = common::TestApp::spawn_at(late_autumn()).await;
+    demo::seed_for(&app.pool, late_autumn())
+        .await
+        .unwrap()
+        .unwrap();
+    let page = |email: &'static str, path: &'static str| {
+        let app = &app;
+        async move {
+            let resp = app.login(email, DEMO_PASSWORD).await;
+            assert_eq!(resp.status(), 303, "{email}");
+            let resp = app.get(path).await;
+            assert_eq!(resp.status(), 200, "{email} {path}");
+            resp.text().await.unwrap()
+        }
+    };
+    let today = page(MAIN_REP, "/aujourdhui").await;
+    assert!(today.contains("Demandes de facturation à envoyer"));
+    assert!(today.contains("en retard") || today.contains("aujourd'hui</div>"));
+    assert!(!today.contains("Relances prévues <span class=\"count-pill\">0<"));
+    let queue = page(BILLING, "/facturation").await;
+    assert!(queue.contains("Renouvelle tel quel"));
+    let escalations = page("direction@demo.renouvo.ca", "/escalades").await;
+    assert!(escalations.contains("Raison évoquée"));
+    let activity = page("gestion.montreal@demo.renouvo.ca", "/district/activite").await;
+    assert!(activity.contains("Sophie Lavoie"));
 }

@@ -5,7 +5,9 @@
 //! the same day look the same (screenshots stay comparable). Dates are
 //! relative to "today": renewals spread over the coming year (denser in the
 //! next three months, so the red and orange stages are populated), a few
-//! overdue, a few members lost.
+//! overdue, a few members lost. On top of them, a year of use (see
+//! `history`): follow-ups, planned follow-ups, billing requests, past
+//! renewals, reasons given and escalations.
 use std::collections::HashSet;
 
 use chrono::{Days, NaiveDate, NaiveTime};
@@ -17,6 +19,7 @@ use crate::domain::user::{Email, Role};
 use crate::password;
 use crate::store::users::{self, NewUser};
 
+mod history;
 mod names;
 
 use names::{GroupSpec, Profession};
@@ -52,7 +55,10 @@ pub async fn seed_for(pool: &PgPool, today: NaiveDate) -> anyhow::Result<Option<
         return Ok(None);
     }
     let hash = tokio::task::spawn_blocking(|| password::hash(DEMO_PASSWORD)).await??;
-    let members = plan_members(today);
+    let mut members = plan_members(today);
+    // The timeline tables are seeded by a migration: read before the
+    // transaction (`load` takes the pool), everything else is written in it.
+    let timelines = crate::store::timeline::load(pool).await?;
     let mut tx = pool.begin().await?;
     let district_ids = insert_districts(&mut tx).await?;
     let mut logins = Vec::new();
@@ -73,17 +79,22 @@ pub async fn seed_for(pool: &PgPool, today: NaiveDate) -> anyhow::Result<Option<
         });
     }
     let group_ids = insert_groups(&mut tx, &district_ids).await?;
-    let reason_ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM reasons ORDER BY category, position")
-            .fetch_all(&mut *tx)
-            .await?;
+    let catalogue: Vec<history::CatalogueReason> = sqlx::query_as(
+        "SELECT id, category, label, answer, escalation_level, active FROM reasons \
+         ORDER BY category, position",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let reason_ids: Vec<i64> = catalogue.iter().map(|r| r.id).collect();
+    let history = history::plan(&mut members, &timelines, &catalogue, today);
     let ids = Ids {
         districts: &district_ids,
         groups: &group_ids,
         users: &user_ids,
         reasons: &reason_ids,
     };
-    insert_members(&mut tx, &ids, &members).await?;
+    let member_ids = insert_members(&mut tx, &ids, &members).await?;
+    history::insert(&mut tx, &history, &member_ids, &user_ids).await?;
     tx.commit().await?;
     Ok(Some(logins))
 }
@@ -142,11 +153,12 @@ async fn insert_groups(
     Ok(ids)
 }
 
+/// Inserts the members; returns their ids, in order.
 async fn insert_members(
     conn: &mut PgConnection,
     ids: &Ids<'_>,
     members: &[PlannedMember],
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<i64>, sqlx::Error> {
     let mut created: Vec<i64> = Vec::with_capacity(members.len());
     // 25 binds a row: 200 rows stay far below PostgreSQL's 65 535 binds.
     for chunk in members.chunks(200) {
@@ -200,7 +212,7 @@ async fn insert_members(
     .bind(&created)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    Ok(created)
 }
 
 /// A member to create; districts, groups and users are indices into the

@@ -606,3 +606,375 @@ pub const NOTES: [&str; 10] = [
     "Nouveau local depuis le printemps.",
     "A recommandé deux nouveaux membres.",
 ];
+
+/// How many of `FIRST_NAMES` come first and are feminine (the follow-up
+/// texts agree with the member: « satisfaite », « elle »).
+pub const FEMININE_FIRST_NAMES: usize = 21;
+
+/// Who a follow-up text fits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fits {
+    Anyone,
+    /// Speaks of the member's group: exclusive seats only.
+    Group,
+    /// Speaks of the partnership: partners only.
+    Partner,
+}
+
+/// A follow-up as a representative writes it: channel, who it fits, text.
+/// In the text `{il}` becomes « il » or « elle », `{e}` the feminine
+/// ending and `{le}` « le » or « la ».
+pub type FollowUpText = (&'static str, Fits, &'static str);
+
+/// Follow-ups with a member in the flame or green state.
+pub const GOOD_NEWS: [FollowUpText; 16] = [
+    (
+        "call",
+        Fits::Group,
+        "Appel de courtoisie : satisfait{e} de son groupe, {il} a reçu deux références ce mois-ci.",
+    ),
+    (
+        "meeting",
+        Fits::Group,
+        "Rencontre au café : veut augmenter sa visibilité, on regarde l'option d'un deuxième siège.",
+    ),
+    (
+        "call",
+        Fits::Anyone,
+        "Très content{e} des retombées : un contrat signé grâce à une référence du réseau. Compte renouveler.",
+    ),
+    (
+        "email",
+        Fits::Anyone,
+        "Lien envoyé pour laisser un avis sur nos pages : c'était fait le jour même. Remerciements envoyés.",
+    ),
+    (
+        "call",
+        Fits::Group,
+        "Bon appel. Aimerait présenter son entreprise à une prochaine rencontre du groupe; date à fixer avec le CA.",
+    ),
+    (
+        "visit",
+        Fits::Anyone,
+        "Visite à son bureau : belle équipe, notre affiche est bien en vue. Aucun irritant.",
+    ),
+    (
+        "sms",
+        Fits::Anyone,
+        "Texto après le 5 à 7 de réseautage : {il} a beaucoup aimé et compte revenir avec un collègue.",
+    ),
+    (
+        "call",
+        Fits::Anyone,
+        "Me recommande une collègue qui pourrait se joindre au réseau; coordonnées transmises au gestionnaire.",
+    ),
+    (
+        "meeting",
+        Fits::Group,
+        "Dîner ensemble : les affaires vont bien, {il} aimerait siéger au CA l'an prochain.",
+    ),
+    (
+        "call",
+        Fits::Anyone,
+        "Profil revu ensemble (photo, description, offres). Très satisfait{e} du service.",
+    ),
+    (
+        "email",
+        Fits::Anyone,
+        "A ajouté une offre dans la section des offres du réseau après l'infolettre. Bon signe.",
+    ),
+    (
+        "call",
+        Fits::Anyone,
+        "Appel rapide : tout va bien, trois références données ce trimestre.",
+    ),
+    (
+        "call",
+        Fits::Anyone,
+        "Présent{e} à deux événements ce mois-ci; très engagé{e} et en parle en bien.",
+    ),
+    (
+        "meeting",
+        Fits::Anyone,
+        "Rencontre bilan : voit clairement le rendement de son investissement. Aucune hésitation pour la suite.",
+    ),
+    (
+        "call",
+        Fits::Partner,
+        "Partenariat apprécié : l'annonce aux groupes a amené quatre demandes de soumission.",
+    ),
+    (
+        "meeting",
+        Fits::Partner,
+        "Rencontre stratégie : on prépare une commandite pour le salon des marchands du printemps.",
+    ),
+];
+
+/// Follow-ups with a hesitant member (yellow).
+pub const HESITATIONS: [FollowUpText; 9] = [
+    (
+        "call",
+        Fits::Anyone,
+        "Trouve que les références tardent à venir. On a ciblé trois membres à rencontrer en tête-à-tête.",
+    ),
+    (
+        "call",
+        Fits::Group,
+        "Moins présent{e} aux rencontres depuis l'automne (horaire chargé). Rappelé l'option de la rencontre virtuelle.",
+    ),
+    (
+        "email",
+        Fits::Anyone,
+        "Courriel resté sans réponse; je {le} rappelle la semaine prochaine.",
+    ),
+    (
+        "meeting",
+        Fits::Anyone,
+        "Hésite à renouveler : veut d'abord voir ses résultats des prochains mois. On refait le point bientôt.",
+    ),
+    (
+        "call",
+        Fits::Group,
+        "Budget serré cette année; se demande si le siège régional suffirait. Comparaison des formules envoyée.",
+    ),
+    (
+        "sms",
+        Fits::Group,
+        "Texto pour confirmer sa présence jeudi : pas sûr{e} de pouvoir venir.",
+    ),
+    (
+        "call",
+        Fits::Anyone,
+        "Pas encore de référence reçue. Jumelé{e} à un courtier de la région pour un premier café.",
+    ),
+    (
+        "visit",
+        Fits::Anyone,
+        "Visite : aime le réseau mais manque de temps pour s'impliquer. À suivre de près.",
+    ),
+    (
+        "call",
+        Fits::Partner,
+        "Se demande si le partenariat rapporte assez; on mesure les retombées de l'offre en ligne d'ici le prochain appel.",
+    ),
+];
+
+/// Follow-ups with a member about to leave (red).
+pub const WORRIES: [FollowUpText; 8] = [
+    (
+        "call",
+        Fits::Anyone,
+        "Appel difficile : déçu{e} du peu de références, parle de ne pas renouveler. Gestionnaire avisé.",
+    ),
+    ("call", Fits::Anyone, "Deux messages laissés, aucun retour."),
+    (
+        "meeting",
+        Fits::Group,
+        "Mal à l'aise dans son groupe; on évalue un transfert vers un autre groupe du district.",
+    ),
+    (
+        "email",
+        Fits::Anyone,
+        "Répond que le budget n'y est plus pour l'instant. Je propose un plan de paiement par carte.",
+    ),
+    (
+        "call",
+        Fits::Anyone,
+        "Insatisfait{e} : une promesse faite à l'inscription n'aurait pas été tenue. Je vérifie les faits.",
+    ),
+    (
+        "sms",
+        Fits::Group,
+        "Texto sans réponse; a manqué les trois dernières rencontres.",
+    ),
+    (
+        "call",
+        Fits::Anyone,
+        "Songe à se joindre à un autre réseau d'affaires. On en reparle avant sa date de renouvellement.",
+    ),
+    (
+        "call",
+        Fits::Partner,
+        "Trouve la visibilité du partenariat insuffisante; je prépare une proposition avec la direction.",
+    ),
+];
+
+/// Follow-ups that belong to one stage (by `stage_key`), for a member who
+/// is not about to leave.
+pub const STAGE_TEXTS: [(&str, FollowUpText); 12] = [
+    (
+        "welcome",
+        (
+            "call",
+            Fits::Anyone,
+            "Inscription vérifiée : facture payée, date de renouvellement confirmée au dossier.",
+        ),
+    ),
+    (
+        "welcome",
+        (
+            "email",
+            Fits::Anyone,
+            "Mot de bienvenue envoyé avec le lien pour compléter son profil (photo et description à ajouter).",
+        ),
+    ),
+    (
+        "welcome",
+        (
+            "call",
+            Fits::Anyone,
+            "Réinscription bien enregistrée. Profil complet, rien à corriger.",
+        ),
+    ),
+    (
+        "after_1m",
+        (
+            "call",
+            Fits::Group,
+            "Premier mois : content{e} de l'accueil du groupe, déjà deux tête-à-tête de faits.",
+        ),
+    ),
+    (
+        "after_1m",
+        (
+            "call",
+            Fits::Anyone,
+            "Un mois plus tard : se sent bien accueilli{e}. Aidé{e} à terminer son profil.",
+        ),
+    ),
+    (
+        "before_3w",
+        (
+            "call",
+            Fits::Anyone,
+            "Décision confirmée et coordonnées vérifiées : demande de facturation envoyée.",
+        ),
+    ),
+    (
+        "before_1m",
+        (
+            "email",
+            Fits::Partner,
+            "Renseignements confirmés par courriel; la facture partira d'ici quelques jours.",
+        ),
+    ),
+    (
+        "before_2w",
+        (
+            "call",
+            Fits::Anyone,
+            "Facture bien reçue; paiera par carte d'ici la fin de la semaine.",
+        ),
+    ),
+    (
+        "before_2w",
+        (
+            "call",
+            Fits::Anyone,
+            "Question sur le montant (crédits GR) : calcul expliqué, tout est clair.",
+        ),
+    ),
+    (
+        "before_1w",
+        (
+            "sms",
+            Fits::Anyone,
+            "Texto de rappel pour le paiement : confirme que ce sera fait vendredi.",
+        ),
+    ),
+    (
+        "renewal_day",
+        (
+            "call",
+            Fits::Anyone,
+            "Jour du renouvellement : paiement en attente, s'engage à payer lundi.",
+        ),
+    ),
+    (
+        "renewal_day",
+        (
+            "email",
+            Fits::Anyone,
+            "Rappel envoyé : facture échue, {il} dit l'avoir transmise à sa comptable.",
+        ),
+    ),
+];
+
+/// What a representative tried, by reason of the catalogue (its label).
+pub const ANSWERS_TRIED: [(&str, &str); 14] = [
+    (
+        "Promesses non tenues (par nous ou un ancien réseau)",
+        "Faits vérifiés avec l'ancien représentant; dossier transmis au service à la clientèle.",
+    ),
+    (
+        "Pas d'argent ou moins de moyens",
+        "Proposé de payer en trois versements par carte; en parle à son associé·e.",
+    ),
+    (
+        "Plus de place dans le groupe voulu",
+        "Proposé le groupe B du mardi en attendant qu'un siège se libère.",
+    ),
+    (
+        "Pas de résultats ou pas de références",
+        "Revu son implication ensemble; offert la ressource marketing-plus et deux jumelages.",
+    ),
+    (
+        "Manque de temps",
+        "Présenté le siège régional : garde ses crédits et son ancienneté. Y réfléchit.",
+    ),
+    (
+        "Conflit d'horaire",
+        "Proposé la rencontre virtuelle du jeudi midi; va l'essayer deux fois.",
+    ),
+    (
+        "Pas à l'aise dans son groupe",
+        "Offert un transfert gratuit; veut visiter deux groupes avant de décider.",
+    ),
+    (
+        "Insatisfait de notre service ou de notre personnel",
+        "Formulaire du service à la clientèle rempli ensemble au téléphone.",
+    ),
+    (
+        "Déménagement (région sans groupe)",
+        "Présenté le siège régional; garde ses contacts actuels.",
+    ),
+    (
+        "Trop de clients ou trop d'affaires",
+        "Proposé le régional pour se libérer du temps sans perdre ses privilèges.",
+    ),
+    (
+        "Membre d'un autre groupe d'affaires",
+        "Offert de racheter le reste de son contrat en temps de membre; réponse attendue.",
+    ),
+    (
+        "Malaise avec un membre du CA ou la direction",
+        "Discuté avec le membre; dossier transmis au gestionnaire de district comme prévu.",
+    ),
+    (
+        "Manque d'implication du groupe ou de son CA",
+        "Gestionnaire avisé; on propose les outils de formation au CA du groupe.",
+    ),
+    (
+        "Personnes négatives dans le groupe",
+        "Le CA est informé; suivi avec le gestionnaire de district.",
+    ),
+];
+
+/// When a reason is not in `ANSWERS_TRIED` (a catalogue edited by direction).
+pub const ANSWER_TRIED_OTHERWISE: &str = "Réponse du catalogue présentée; y réfléchit.";
+
+/// Notes on billing requests.
+pub const BILLING_NOTES: [&str; 4] = [
+    "Paiement par carte, en deux versements.",
+    "Facture au nom de l'entreprise, à l'attention de la comptabilité.",
+    "Nouvelle adresse de facturation : voir la fiche.",
+    "Envoyer la facture en copie à son adjointe.",
+];
+
+/// How escalations ended or went further.
+pub const DISTRICT_RESOLUTION: &str = "Rencontre à trois avec le membre et le président du CA : \
+    malentendu réglé, le membre reste dans son groupe. Suivi dans un mois.";
+pub const SERVICE_RESOLUTION: &str = "Service à la clientèle : appel au membre, faits confirmés. \
+    Crédit de 100 $ appliqué à son prochain renouvellement; le membre est satisfait.";
+pub const ESCALATED_TO_DIRECTION: &str = "Malgré la rencontre avec le CA, la situation persiste. \
+    Je demande l'avis de la direction avant la date de renouvellement du membre.";
