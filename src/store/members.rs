@@ -1,7 +1,7 @@
 //! Members: lists and counts by stage (index range scans on the renewal
 //! date), the member file, and writes with their audit rows.
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use crate::domain::formula::{Colour, Formula, State};
 use crate::domain::member::MemberDraft;
@@ -529,6 +529,35 @@ fn map_seat_violation(e: sqlx::Error, draft: &MemberDraft) -> SaveError {
     }
 }
 
+/// Binds the draft's nineteen fields as $1…$19, in the column order of the
+/// insert and the update.
+fn bind_draft<'q>(
+    query: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
+    draft: &'q MemberDraft,
+    group_kind: Option<String>,
+) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
+    query
+        .bind(&draft.first_name)
+        .bind(&draft.last_name)
+        .bind(&draft.business_name)
+        .bind(&draft.profession)
+        .bind(&draft.profession_key)
+        .bind(&draft.email)
+        .bind(&draft.phone)
+        .bind(&draft.city)
+        .bind(draft.district_id)
+        .bind(draft.group_id)
+        .bind(group_kind)
+        .bind(draft.formula.as_str())
+        .bind(draft.representative_id)
+        .bind(draft.join_date)
+        .bind(draft.renewal_date)
+        .bind(draft.term_months)
+        .bind(draft.board_member)
+        .bind(draft.gr_credits_cents)
+        .bind(&draft.notes)
+}
+
 /// Creates a member (audited) in the caller's transaction.
 pub async fn create(
     conn: &mut PgConnection,
@@ -537,35 +566,18 @@ pub async fn create(
     draft: &MemberDraft,
 ) -> Result<i64, SaveError> {
     let group_kind = check_references(conn, scope, draft, None).await?;
-    let id: i64 = sqlx::query_scalar(
+    let query = sqlx::query(
         "INSERT INTO members (first_name, last_name, business_name, profession, profession_key, \
          email, phone, city, district_id, group_id, group_kind, formula, representative_id, \
          join_date, renewal_date, term_months, board_member, gr_credits_cents, notes) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::char(1), $12, $13, $14, $15, $16, \
          $17, $18, $19) RETURNING id",
-    )
-    .bind(&draft.first_name)
-    .bind(&draft.last_name)
-    .bind(&draft.business_name)
-    .bind(&draft.profession)
-    .bind(&draft.profession_key)
-    .bind(&draft.email)
-    .bind(&draft.phone)
-    .bind(&draft.city)
-    .bind(draft.district_id)
-    .bind(draft.group_id)
-    .bind(group_kind)
-    .bind(draft.formula.as_str())
-    .bind(draft.representative_id)
-    .bind(draft.join_date)
-    .bind(draft.renewal_date)
-    .bind(draft.term_months)
-    .bind(draft.board_member)
-    .bind(draft.gr_credits_cents)
-    .bind(&draft.notes)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(|e| map_seat_violation(e, draft))?;
+    );
+    let row = bind_draft(query, draft, group_kind)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| map_seat_violation(e, draft))?;
+    let id: i64 = row.try_get("id")?;
     audit::record(
         conn,
         Some(actor_id),
@@ -669,37 +681,19 @@ pub async fn update(
     }
     let group_kind = check_references(conn, scope, draft, Some(id)).await?;
     let before = snapshot(conn, id).await?;
-    sqlx::query(
-        "UPDATE members SET first_name = $2, last_name = $3, business_name = $4, \
-         profession = $5, profession_key = $6, email = $7, phone = $8, city = $9, \
-         district_id = $10, group_id = $11, group_kind = $12::char(1), formula = $13, \
-         representative_id = $14, join_date = $15, renewal_date = $16, term_months = $17, \
-         board_member = $18, gr_credits_cents = $19, notes = $20, version = version + 1, \
-         updated_at = now() WHERE id = $1",
-    )
-    .bind(id)
-    .bind(&draft.first_name)
-    .bind(&draft.last_name)
-    .bind(&draft.business_name)
-    .bind(&draft.profession)
-    .bind(&draft.profession_key)
-    .bind(&draft.email)
-    .bind(&draft.phone)
-    .bind(&draft.city)
-    .bind(draft.district_id)
-    .bind(draft.group_id)
-    .bind(group_kind)
-    .bind(draft.formula.as_str())
-    .bind(draft.representative_id)
-    .bind(draft.join_date)
-    .bind(draft.renewal_date)
-    .bind(draft.term_months)
-    .bind(draft.board_member)
-    .bind(draft.gr_credits_cents)
-    .bind(&draft.notes)
-    .execute(&mut *conn)
-    .await
-    .map_err(|e| map_seat_violation(e, draft))?;
+    let query = sqlx::query(
+        "UPDATE members SET first_name = $1, last_name = $2, business_name = $3, \
+         profession = $4, profession_key = $5, email = $6, phone = $7, city = $8, \
+         district_id = $9, group_id = $10, group_kind = $11::char(1), formula = $12, \
+         representative_id = $13, join_date = $14, renewal_date = $15, term_months = $16, \
+         board_member = $17, gr_credits_cents = $18, notes = $19, version = version + 1, \
+         updated_at = now() WHERE id = $20",
+    );
+    bind_draft(query, draft, group_kind)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| map_seat_violation(e, draft))?;
     let after = snapshot(conn, id).await?;
     for ((field, old), (_, new)) in before.into_iter().zip(after) {
         if old != new {
