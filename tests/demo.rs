@@ -543,7 +543,7 @@ async fn check_history(pool: &PgPool, day: NaiveDate) {
          LEFT JOIN follow_ups f ON f.id = mr.follow_up_id \
          WHERE f.member_id IS DISTINCT FROM mr.member_id OR f.channel <> 'other' \
             OR f.at <> mr.at OR f.author_id <> mr.author_id \
-            OR NOT starts_with(f.body, 'Raison évoquée : ' || r.label || '. Réponse proposée : ') \
+            OR NOT starts_with(f.body, 'Raison évoquée : ' || r.label || '. Réponse suggérée : ') \
             OR mr.answer_tried = ''")
     .await;
     assert_eq!(unlinked, 0);

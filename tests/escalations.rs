@@ -241,7 +241,7 @@ async fn a_reason_goes_into_the_follow_up_history_with_its_answer() {
         .await
         .unwrap();
     assert_eq!(channel, "other");
-    assert!(body.starts_with("Raison évoquée : Manque de temps. Réponse proposée : "));
+    assert!(body.starts_with("Raison évoquée : Manque de temps. Réponse suggérée : "));
     assert!(body.contains(&answer));
     assert!(body.contains("Réponse essayée : Proposé le groupe B."));
     assert_eq!(state, "yellow", "a member without a state is hesitant");
@@ -726,7 +726,7 @@ async fn bad_reason_and_escalation_forms_are_refused_in_french_with_the_values_k
         "typed text kept"
     );
     assert!(body.contains("Membre Bouchard"));
-    assert!(body.contains(&format!("action=\"/membres/{m}/raisons\"")));
+    assert!(body.contains(&format!("action=\"/membres/{m}/raisons#raison-form\"")));
     assert!(body.contains("Réponses suggérées"), "the answers to read");
     assert!(body.contains(&esc("Offrir un transfert gratuit vers un autre groupe.")));
 
@@ -750,7 +750,7 @@ async fn bad_reason_and_escalation_forms_are_refused_in_french_with_the_values_k
     assert!(body.contains("L&#39;escalade n&#39;a pas été enregistrée"));
     assert!(body.contains("Décrivez la situation et ce qui est attendu."));
     assert!(body.contains("<option value=\"customer_service\" selected>"));
-    assert!(body.contains(&format!("action=\"/membres/{m}/escalades\"")));
+    assert!(body.contains(&format!("action=\"/membres/{m}/escalades#escalade-form\"")));
     let r = raise(&t.app, m, "direction", &"x".repeat(5000)).await;
     assert_eq!(r.status(), 422);
     let body = r.text().await.unwrap();

@@ -151,9 +151,7 @@ async fn the_to_do_list_is_ordered_by_colour_then_days_and_a_follow_up_clears_it
     let _ = (green, yellow, orange, red_far, not_mine);
 
     // The link carries the way back; logging returns to the day page.
-    assert!(page.contains(&format!(
-        "/membres/{red_overdue}?retour=/aujourdhui#suivi-form"
-    )));
+    assert!(page.contains(&format!("/membres/{red_overdue}?retour=/aujourdhui\"")));
     let r = log(
         &t.app,
         red_overdue,
@@ -166,7 +164,7 @@ async fn the_to_do_list_is_ordered_by_colour_then_days_and_a_follow_up_clears_it
     )
     .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/aujourdhui");
+    assert_eq!(location(&r), "/aujourdhui?suivi=1");
     let page = t.app.get("/aujourdhui").await.text().await.unwrap();
     let todo = &page[page.find("À faire").unwrap()..page.find("État rouge ou jaune").unwrap()];
     assert!(
@@ -517,7 +515,7 @@ async fn the_activity_figures_add_up_on_a_hand_built_team() {
         let start = page.find(&format!("Test {name}")).expect("rep row");
         let end = page[start..].find("</tr>").unwrap() + start;
         page[start..end]
-            .split("<td class=\"num\">")
+            .split("<td class=\"num\"")
             .skip(1)
             .map(|c| {
                 // The cell's text, tags removed.

@@ -120,3 +120,14 @@ async fn demo_data_is_created_once_and_its_users_can_log_in() {
         assert_eq!(resp.status(), 303, "{}", l.email);
     }
 }
+
+#[tokio::test]
+async fn a_form_address_opened_as_a_page_leads_back_to_its_page() {
+    let app = TestApp::spawn().await;
+    let resp = app.get("/membres/5/suivis").await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(common::location(&resp), "/membres/5");
+    let other = app.client.delete(app.url("/login")).send().await.unwrap();
+    assert_eq!(other.status(), 405);
+    assert!(other.text().await.unwrap().contains("Action impossible"));
+}

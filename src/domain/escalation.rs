@@ -231,7 +231,7 @@ pub fn duration_fr(seconds: i64) -> String {
 /// The text of a follow-up recording a reason: the reason, the suggested
 /// answer, and the answer tried if any; cut to what a follow-up holds.
 pub fn reason_follow_up_text(label: &str, answer: &str, tried: &str) -> String {
-    let mut s = format!("Raison évoquée : {label}. Réponse proposée : {answer}");
+    let mut s = format!("Raison évoquée : {label}. Réponse suggérée : {answer}");
     if !tried.is_empty() {
         s.push_str(&format!("\nRéponse essayée : {tried}"));
     }
@@ -482,7 +482,7 @@ mod tests {
         let t = reason_follow_up_text("Manque de temps", "Régional", "");
         assert_eq!(
             t,
-            "Raison évoquée : Manque de temps. Réponse proposée : Régional"
+            "Raison évoquée : Manque de temps. Réponse suggérée : Régional"
         );
         let long = reason_follow_up_text(&"a".repeat(200), &"b".repeat(2000), &"c".repeat(4000));
         assert_eq!(long.chars().count(), TEXT_MAX);

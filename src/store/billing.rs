@@ -205,14 +205,23 @@ macro_rules! request_select {
     };
 }
 
-/// The billing queue: requests in the given statuses, oldest first.
-pub async fn queue(pool: &PgPool, statuses: &[Status]) -> Result<Vec<RequestRow>, sqlx::Error> {
+/// The billing queue: requests in the given statuses, oldest first;
+/// `not_renewing` keeps only (true) or leaves out (false) the members who
+/// do not renew — there is nothing to invoice for them.
+pub async fn queue(
+    pool: &PgPool,
+    statuses: &[Status],
+    not_renewing: Option<bool>,
+) -> Result<Vec<RequestRow>, sqlx::Error> {
     let keys: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
     sqlx::query_as(concat!(
         request_select!(),
-        "WHERE b.status = ANY($1) ORDER BY b.requested_at, b.id LIMIT 500"
+        "WHERE b.status = ANY($1) \
+         AND ($2::bool IS NULL OR (b.decision = 'not_renewing') = $2) \
+         ORDER BY b.requested_at, b.id LIMIT 500"
     ))
     .bind(keys)
+    .bind(not_renewing)
     .fetch_all(pool)
     .await
 }

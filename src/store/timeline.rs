@@ -53,6 +53,15 @@ impl Timelines {
         timeline::current_stage(self.table(formula), renewal, term_months, today)
     }
 
+    /// Whether `def` is the stage that asks for the billing request or a
+    /// later one of the same cycle (the request is then due, or late).
+    pub fn billing_due_at(&self, formula: Formula, def: &StageDef) -> bool {
+        self.table(formula)
+            .iter()
+            .find(|d| d.asks_billing_request)
+            .is_some_and(|asking| def.position >= asking.position)
+    }
+
     /// Stage keys and labels across formulas, in table order, without repeats.
     pub fn stage_choices(&self) -> Vec<(String, String)> {
         let mut seen: Vec<(String, String)> = Vec::new();

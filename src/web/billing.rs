@@ -107,14 +107,16 @@ async fn queue_page(
     notice: Option<&'static str>,
 ) -> AppResult<QueuePage> {
     user.require(&INVOICERS)?;
-    let statuses: &[Status] = match filter {
-        "payees" => &[Status::Paid],
-        "annulees" => &[Status::Cancelled],
-        "toutes" => &Status::ALL,
-        _ => &[Status::Requested, Status::InvoiceSent, Status::Received],
+    let open = [Status::Requested, Status::InvoiceSent, Status::Received];
+    let (statuses, not_renewing): (&[Status], Option<bool>) = match filter {
+        "payees" => (&[Status::Paid], None),
+        "annulees" => (&[Status::Cancelled], None),
+        "toutes" => (&Status::ALL, None),
+        "sans-facture" => (&open, Some(true)),
+        _ => (&open, Some(false)),
     };
     let tz = state.config.time_zone;
-    let rows = billing::queue(&state.pool, statuses).await?;
+    let rows = billing::queue(&state.pool, statuses, not_renewing).await?;
     Ok(QueuePage {
         layout: Layout::new("Facturation", &user.0, "/facturation"),
         lines: rows.iter().map(|r| request_line(r, tz)).collect(),
@@ -218,6 +220,7 @@ async fn step(
                 Step::Cancel => "annulee",
             };
             let target = safe_next(Some(&form.retour))
+                .map(|back| crate::web::follow_ups::with_param(&back, notice))
                 .unwrap_or_else(|| format!("/facturation?fait={notice}"));
             Ok(Redirect::to(&target).into_response())
         }

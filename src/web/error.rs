@@ -21,6 +21,8 @@ pub enum AppError {
     CrossSite,
     #[error("requête trop volumineuse")]
     TooLarge,
+    #[error("méthode non permise")]
+    MethodNotAllowed,
     #[error("base de données : {0}")]
     Db(#[from] sqlx::Error),
     #[error("erreur interne : {0}")]
@@ -42,6 +44,7 @@ impl AppError {
             AppError::Forbidden | AppError::CrossSite => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -61,6 +64,12 @@ impl AppError {
                 "Formulaire refusé",
                 "Ce formulaire ne vient pas de l'intranet : il a été refusé. \
                  Rechargez la page et recommencez."
+                    .to_string(),
+            ),
+            AppError::MethodNotAllowed => (
+                "Action impossible",
+                "Cette adresse ne s'utilise pas de cette façon. Passez par les pages de \
+                 l'intranet."
                     .to_string(),
             ),
             AppError::TooLarge => (

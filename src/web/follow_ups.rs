@@ -70,9 +70,20 @@ pub async fn log(
     .await
     .map_err(not_found)?;
     tx.commit().await?;
-    let target =
-        safe_next(Some(&form.retour)).unwrap_or_else(|| format!("/membres/{id}?suivi=1#suivis"));
+    let target = safe_next(Some(&form.retour))
+        .map(|back| with_param(&back, "suivi=1"))
+        .unwrap_or_else(|| format!("/membres/{id}?suivi=1#suivis"));
     Ok(Redirect::to(&target).into_response())
+}
+
+/// `path` with one more query parameter (before any `#fragment`).
+pub fn with_param(path: &str, param: &str) -> String {
+    let (base, fragment) = match path.split_once('#') {
+        Some((b, f)) => (b, format!("#{f}")),
+        None => (path, String::new()),
+    };
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}{param}{fragment}")
 }
 
 #[derive(Deserialize, Default)]

@@ -411,6 +411,10 @@ pub struct ShowPage {
     term_months: i32,
     action: Vec<String>,
     asks_billing: bool,
+    /// The billing request should have gone at an earlier stage.
+    billing_late: bool,
+    /// The current stage starts later (a renewal recorded early).
+    stage_ahead: bool,
     stage_dates: Option<(String, Option<String>)>,
     overdue_days: i64,
     cycle: Vec<CycleLine>,
@@ -604,6 +608,8 @@ pub struct ShowQuery {
     reactive: Option<String>,
     raison: Option<String>,
     escalade: Option<String>,
+    recue: Option<String>,
+    annulee: Option<String>,
     /// The page to go back to after logging a follow-up.
     retour: Option<String>,
 }
@@ -639,6 +645,10 @@ pub async fn show(
             Some("Raison enregistrée : la réponse suggérée est affichée plus bas.")
         } else if sq.escalade.is_some() {
             Some("Escalade enregistrée.")
+        } else if sq.recue.is_some() {
+            Some("Réception de la facture confirmée.")
+        } else if sq.annulee.is_some() {
+            Some("Demande de facturation annulée.")
         } else {
             None
         },
@@ -761,7 +771,15 @@ pub async fn member_file(
             .as_ref()
             .map(|c| checklist(&c.def.action))
             .unwrap_or_default(),
-        asks_billing: current.as_ref().is_some_and(|c| c.def.asks_billing_request),
+        asks_billing: !has_live_request
+            && current
+                .as_ref()
+                .is_some_and(|c| timelines.billing_due_at(formula, c.def)),
+        billing_late: !has_live_request
+            && current.as_ref().is_some_and(|c| {
+                timelines.billing_due_at(formula, c.def) && !c.def.asks_billing_request
+            }),
+        stage_ahead: current.as_ref().is_some_and(|c| c.start > today),
         stage_dates: current
             .as_ref()
             .map(|c| (date_fr(c.start), c.end.map(date_fr))),

@@ -135,7 +135,8 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.css", get(assets::app_css))
         .route("/static/favicon.svg", get(assets::favicon))
         .route("/favicon.ico", get(assets::favicon))
-        .fallback(not_found);
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed);
 
     pages
         .layer(middleware::from_fn(security::refuse_cross_site))
@@ -165,6 +166,29 @@ fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLa
 
 async fn not_found() -> AppError {
     AppError::NotFound
+}
+
+/// A form's address opened as a page (a reload after an error, a bookmark):
+/// go to the page the form belongs to instead of a bare 405.
+async fn method_not_allowed(
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> axum::response::Response {
+    use axum::response::{IntoResponse, Redirect};
+    if method != axum::http::Method::GET && method != axum::http::Method::HEAD {
+        return AppError::MethodNotAllowed.into_response();
+    }
+    let parts: Vec<&str> = uri.path().trim_matches('/').split('/').collect();
+    let target = match parts.as_slice() {
+        ["membres", id, ..] => format!("/membres/{id}"),
+        ["escalades", id, ..] => format!("/escalades/{id}"),
+        ["groupes", id, ..] => format!("/groupes/{id}"),
+        ["facturation", ..] => "/facturation".to_string(),
+        ["district", ..] => "/district/activite".to_string(),
+        ["districts", ..] => "/districts".to_string(),
+        _ => "/".to_string(),
+    };
+    Redirect::to(&target).into_response()
 }
 
 /// Liveness and readiness: answers 200 only when the database answers.

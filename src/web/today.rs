@@ -74,9 +74,21 @@ pub struct TodayPage {
     touch: Vec<TouchLine>,
     to_request: Vec<MemberLine>,
     to_confirm: Vec<RequestLine>,
+    notice: Option<&'static str>,
 }
 
-pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<TodayPage> {
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct TodayQuery {
+    suivi: Option<String>,
+    recue: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::extract::Query(q): axum::extract::Query<TodayQuery>,
+) -> AppResult<TodayPage> {
     user.require(&[Role::Representative])?;
     let scope = user.scope();
     let today = state.today();
@@ -108,11 +120,11 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult
         .map(|r| TouchLine {
             line: line(r, &timelines, today),
             last_contact: match r.last_contact_at {
-                None => "jamais contacté".into(),
+                None => "jamais contacté·e".into(),
                 Some(at) => {
                     let days = (today - at.with_timezone(&tz).date_naive()).num_days();
                     match days {
-                        ..=0 => "contacté aujourd'hui".into(),
+                        ..=0 => "contacté·e aujourd'hui".into(),
                         1 => "dernier contact hier".into(),
                         n => format!("dernier contact il y a {n} jours"),
                     }
@@ -120,7 +132,8 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult
             },
         })
         .collect();
-    // Members whose stage asks for the billing request, not sent yet.
+    // Members at or past the stage that asks for the billing request, with
+    // no request sent for this cycle.
     let live = billing::members_with_live_request(&state.pool, scope).await?;
     let to_request = rows
         .iter()
@@ -128,7 +141,7 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult
             !live.contains(&r.id)
                 && timelines
                     .current(r.formula(), r.renewal_date, r.term_months, today)
-                    .is_some_and(|c| c.def.asks_billing_request)
+                    .is_some_and(|c| timelines.billing_due_at(r.formula(), c.def))
         })
         .map(|r| line(r, &timelines, today))
         .collect();
@@ -149,5 +162,12 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult
         touch,
         to_request,
         to_confirm,
+        notice: if q.suivi.is_some() {
+            Some("Suivi enregistré.")
+        } else if q.recue.is_some() {
+            Some("Réception de la facture confirmée.")
+        } else {
+            None
+        },
     })
 }
