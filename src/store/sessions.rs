@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use crate::store::users::{User, UserRow, user_columns};
 
 pub async fn create(
-    pool: &PgPool,
+    conn: &mut sqlx::PgConnection,
     user_id: i64,
     token_hash: &[u8],
     max_age: Duration,
@@ -20,7 +20,7 @@ pub async fn create(
     .bind(token_hash)
     .bind(user_id)
     .bind(secs as f64)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -65,13 +65,16 @@ pub async fn delete(pool: &PgPool, token_hash: &[u8]) -> Result<(), sqlx::Error>
 }
 
 /// Removes expired sessions (called now and then at login).
-pub async fn purge_expired(pool: &PgPool, idle: Duration) -> Result<(), sqlx::Error> {
+pub async fn purge_expired(
+    conn: &mut sqlx::PgConnection,
+    idle: Duration,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "DELETE FROM sessions WHERE expires_at < now() \
          OR last_seen_at < now() - make_interval(secs => $1)",
     )
     .bind(idle.as_secs() as f64)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }

@@ -206,13 +206,13 @@ pub async fn recent_failures(
     .await
 }
 
+/// Records a login attempt, in the caller's transaction.
 pub async fn record_attempt(
-    pool: &PgPool,
+    tx: &mut PgConnection,
     email: &str,
     address: &str,
     succeeded: bool,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
     sqlx::query("INSERT INTO login_attempts (email, address, succeeded) VALUES ($1, $2, $3)")
         .bind(email.trim().chars().take(254).collect::<String>())
         .bind(address)
@@ -230,5 +230,5 @@ pub async fn record_attempt(
     sqlx::query("DELETE FROM login_attempts WHERE attempted_at < now() - interval '1 day'")
         .execute(&mut *tx)
         .await?;
-    tx.commit().await
+    Ok(())
 }

@@ -274,16 +274,21 @@ pub async fn login_submit(
     .await
     .map_err(|e| AppError::Internal(e.into()))?;
     let Some(user) = user.filter(|u| u.active) else {
-        users::record_attempt(&state.pool, &email, &address, false).await?;
+        let mut tx = state.pool.begin().await?;
+        users::record_attempt(&mut tx, &email, &address, false).await?;
+        tx.commit().await?;
         tracing::warn!(account = %mask_email(&email), %address, "échec de connexion");
         page.focus_password = true;
         page.error = Some("Courriel ou mot de passe incorrect.");
         return Ok((axum::http::StatusCode::UNAUTHORIZED, page).into_response());
     };
-    users::record_attempt(&state.pool, &email, &address, true).await?;
-    sessions::purge_expired(&state.pool, state.config.session_idle).await?;
+    // The attempt, the clean-up and the new session: one transaction.
+    let mut tx = state.pool.begin().await?;
+    users::record_attempt(&mut tx, &email, &address, true).await?;
+    sessions::purge_expired(&mut tx, state.config.session_idle).await?;
     let (token, hash) = password::new_token();
-    sessions::create(&state.pool, user.id, &hash, state.config.session_max).await?;
+    sessions::create(&mut tx, user.id, &hash, state.config.session_max).await?;
+    tx.commit().await?;
     tracing::info!(user_id = user.id, "connexion");
     let target = if next.is_empty() {
         user.role.home_path().to_string()
