@@ -131,3 +131,21 @@ async fn a_form_address_opened_as_a_page_leads_back_to_its_page() {
     assert_eq!(other.status(), 405);
     assert!(other.text().await.unwrap().contains("Action impossible"));
 }
+
+#[tokio::test]
+async fn error_pages_keep_the_navigation_for_a_logged_in_user() {
+    let app = TestApp::spawn().await;
+    app.login_as(Role::Representative).await;
+    for (path, status, title) in [
+        ("/nulle-part", 404, "Page introuvable"),
+        ("/membres/999999", 404, "Page introuvable"),
+        ("/direction", 403, "Accès refusé"),
+    ] {
+        let resp = app.get(path).await;
+        assert_eq!(resp.status(), status, "{path}");
+        let body = resp.text().await.unwrap();
+        assert!(body.contains(title), "{path}");
+        assert!(body.contains("Se déconnecter"), "{path}: navigation kept");
+        assert!(body.contains("href=\"/aujourdhui\""), "{path}");
+    }
+}

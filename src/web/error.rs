@@ -91,6 +91,14 @@ impl AppError {
     }
 }
 
+/// What an error page said, kept on the response so that a later layer can
+/// draw it again inside the logged-in layout (navigation included).
+#[derive(Clone)]
+pub struct ErrorShown {
+    pub title: &'static str,
+    pub message: String,
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match &self {
@@ -98,7 +106,52 @@ impl IntoResponse for AppError {
             AppError::Internal(e) => tracing::error!(error = ?e, "erreur interne"),
             other => tracing::debug!(error = %other, "requête refusée"),
         }
-        (self.status(), self.page()).into_response()
+        let page = self.page();
+        let shown = ErrorShown {
+            title: page.title,
+            message: page.message.clone(),
+        };
+        let mut response = (self.status(), page).into_response();
+        response.extensions_mut().insert(shown);
+        response
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "errors/error_in_layout.html")]
+pub struct ErrorInLayout {
+    pub layout: crate::web::layout::Layout,
+    pub status: u16,
+    pub message: String,
+}
+
+/// Error pages seen by a logged-in user keep the navigation bar, so they
+/// can go on from there.
+pub async fn with_navigation(
+    axum::extract::State(state): axum::extract::State<crate::web::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let token = crate::web::auth::session_token(req.headers());
+    let response = next.run(req).await;
+    let (Some(shown), Some(token)) = (response.extensions().get::<ErrorShown>().cloned(), token)
+    else {
+        return response;
+    };
+    let hash = crate::password::token_hash(&token);
+    let user =
+        crate::store::sessions::user_for(&state.pool, &hash, state.config.session_idle).await;
+    match user {
+        Ok(Some(user)) => {
+            let status = response.status();
+            let page = ErrorInLayout {
+                layout: crate::web::layout::Layout::new(shown.title, &user, ""),
+                status: status.as_u16(),
+                message: shown.message,
+            };
+            (status, page).into_response()
+        }
+        _ => response,
     }
 }
 

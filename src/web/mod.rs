@@ -139,6 +139,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed);
 
     pages
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error::with_navigation,
+        ))
         .layer(middleware::from_fn(security::refuse_cross_site))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CompressionLayer::new())
