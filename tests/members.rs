@@ -746,3 +746,41 @@ async fn the_home_page_counts_by_colour_and_lists_the_most_urgent() {
     assert!(tremblay < gagnon, "red before green");
     assert!(!home.contains("Sylvie Roy"), "other district hidden");
 }
+
+#[tokio::test]
+async fn home_pages_count_the_escalations_waiting_for_an_answer() {
+    let w = world().await;
+    let app = &w.app;
+    let raise = |days_ago: i32| {
+        let pool = app.pool.clone();
+        let (member, rep) = (w.member_a, w.rep_a);
+        async move {
+            sqlx::query(
+                "INSERT INTO escalations (member_id, raised_by, raised_at, level, body, due_on) \
+                 VALUES ($1, $2, now() - make_interval(days => $3), 'district', 'Aide demandée', \
+                 DATE '2026-11-29' - $3 + 7)",
+            )
+            .bind(member)
+            .bind(rep)
+            .bind(days_ago)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    raise(1).await;
+    raise(10).await;
+    app.login("gest.a@test.ca", PASSWORD).await;
+    let home = app.get("/district").await.text().await.unwrap();
+    assert!(
+        home.contains("<strong>2</strong> escalades à traiter"),
+        "{home}"
+    );
+    assert!(home.contains("1 en retard"));
+    // The other district's manager has none.
+    let other = TestApp::spawn_on(app.pool.clone(), app.options.clone()).await;
+    other.login("gest.b@test.ca", PASSWORD).await;
+    let home = other.get("/district").await.text().await.unwrap();
+    assert!(home.contains("<strong>0</strong> escalade à traiter"));
+    assert!(!home.contains("en retard (plus"));
+}

@@ -465,3 +465,27 @@ pub async fn audit_trail(pool: &PgPool, ids: &[i64]) -> Result<Vec<AuditEntry>, 
     .fetch_all(pool)
     .await
 }
+
+/// Escalations waiting for an answer in `view`, and how many of them are
+/// past their 7 days (for the home pages).
+pub async fn pending_counts(
+    pool: &PgPool,
+    view: QueueView,
+    today: NaiveDate,
+) -> Result<(i64, i64), sqlx::Error> {
+    let count = |status: StatusFilter| async move {
+        let filter = QueueFilter {
+            status,
+            ..QueueFilter::default()
+        };
+        let mut qb = QueryBuilder::new(
+            "SELECT count(*) FROM escalations e JOIN members m ON m.id = e.member_id",
+        );
+        push_queue_where(&mut qb, view, &filter, today);
+        qb.build_query_scalar::<i64>().fetch_one(pool).await
+    };
+    Ok((
+        count(StatusFilter::Pending).await?,
+        count(StatusFilter::Overdue).await?,
+    ))
+}

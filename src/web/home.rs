@@ -7,6 +7,7 @@ use axum::response::Redirect;
 
 use crate::domain::formula::Colour;
 use crate::domain::user::Role;
+use crate::store::escalations::{self, QueueView};
 use crate::store::{members, timeline as timeline_store};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
@@ -38,6 +39,9 @@ pub struct HomePage {
     urgent: Vec<MemberLine>,
     show_representative: bool,
     show_district: bool,
+    /// Escalations waiting for this user's answer, and how many are late.
+    pending_escalations: i64,
+    late_escalations: i64,
 }
 
 /// Counts with the words that explain each colour.
@@ -79,7 +83,15 @@ async fn home(
         .iter()
         .map(|r| line(r, &timelines, today))
         .collect();
+    let view = match scope {
+        crate::domain::scope::Scope::District(d) => QueueView::District(d),
+        _ => QueueView::Network,
+    };
+    let (pending_escalations, late_escalations) =
+        escalations::pending_counts(&state.pool, view, today).await?;
     Ok(HomePage {
+        pending_escalations,
+        late_escalations,
         layout: Layout::new(heading, &user.0, role.home_path()),
         heading,
         intro,
