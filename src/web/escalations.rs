@@ -186,6 +186,11 @@ pub async fn queue(
         ),
         _ => return Err(AppError::Forbidden),
     };
+    // A representative follows what became of what they raised: all of it.
+    let mut q = q;
+    if matches!(view, QueueView::RaisedBy { .. }) && q.statut.trim().is_empty() {
+        q.statut = "all".into();
+    }
     let is_direction = view == QueueView::Network;
     let filter = QueueFilter {
         level: is_direction
