@@ -45,9 +45,11 @@ pub fn undone<'a>(
         })
         .collect();
     order_todo(&mut todos);
+    let by_id: std::collections::HashMap<i64, &MemberRow> =
+        rows.iter().map(|r| (r.id, r)).collect();
     todos
         .iter()
-        .filter_map(|t| rows.iter().find(|r| r.id == t.member_id))
+        .filter_map(|t| by_id.get(&t.member_id).copied())
         .collect()
 }
 
