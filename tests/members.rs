@@ -513,6 +513,10 @@ async fn a_manager_creates_a_member_and_bad_input_is_explained_field_by_field() 
         "typed values kept"
     );
     assert!(body.contains("value=\"julie-at-exemple\""));
+    assert!(
+        body.contains("aria-describedby=\"first_name-error\" autofocus"),
+        "the first faulty field gets the focus"
+    );
 
     let bad_date = member_form(&[("join_date", "2024-02-30")], &district, &group);
     let body = post(app, "/membres/nouveau", &bad_date)

@@ -27,6 +27,11 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Whether `field` is the first field in error (it gets the focus).
+    pub fn is_first(&self, field: &str) -> bool {
+        self.0.first().is_some_and(|(f, _)| *f == field)
+    }
+
     pub fn len(&self) -> usize {
         self.0.len()
     }
@@ -239,5 +244,7 @@ mod tests {
         e.add("nom", "deux");
         assert_eq!(e.get("nom"), Some("un"));
         assert_eq!(e.len(), 1);
+        e.add("courriel", "trois");
+        assert!(e.is_first("nom") && !e.is_first("courriel"));
     }
 }
