@@ -130,9 +130,12 @@ async fn serve(pool: sqlx::PgPool, settings: ServeSettings) -> anyhow::Result<()
         .await
         .map_err(|e| anyhow::anyhow!("impossible d'écouter sur {} : {e}", settings.addr))?;
     let addr = listener.local_addr()?;
+    // Signal handlers first: a SIGTERM right after the announcement must
+    // stop the server cleanly, not kill it.
+    let shutdown = startup::shutdown_signal();
     println!("Renouvo écoute sur http://{addr}/ (Ctrl-C pour arrêter)");
     let config = WebConfig::from_settings(&settings);
-    startup::serve(listener, pool, config, startup::shutdown_signal()).await?;
+    startup::serve(listener, pool, config, shutdown).await?;
     Ok(())
 }
 

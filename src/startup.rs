@@ -28,28 +28,26 @@ pub async fn serve(
     .await
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "écoute de Ctrl-C impossible");
-            std::future::pending::<()>().await;
-        }
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "écoute de SIGTERM impossible");
+/// Completes on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when
+/// this is called, not when the future is first polled: call it before
+/// announcing that the server listens, so an early SIGTERM is not fatal.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{SignalKind, signal};
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    async move {
+        let (mut term, mut int) = match (term, int) {
+            (Ok(t), Ok(i)) => (t, i),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::error!(error = %e, "écoute des signaux d'arrêt impossible");
                 std::future::pending::<()>().await;
+                return;
             }
+        };
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
         }
-    };
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+        tracing::info!("arrêt demandé : fin des requêtes en cours");
     }
-    tracing::info!("arrêt demandé : fin des requêtes en cours");
 }

@@ -40,9 +40,9 @@ async fn setup() -> Setup {
     .await
     .unwrap();
     let other = |email: &'static str| {
-        let (pool, options) = (rep.pool.clone(), rep.options.clone());
+        let rep = &rep;
         async move {
-            let app = TestApp::spawn_on(pool, options).await;
+            let app = rep.sibling().await;
             assert_eq!(app.login(email, PASSWORD).await.status(), 303);
             app
         }

@@ -438,11 +438,11 @@ async fn follow_ups_are_logged_only_within_scope() {
     t.app.login("rep@test.ca", PASSWORD).await;
     assert_eq!(log(&t.app, theirs, &fields).await.status(), 404);
     assert_eq!(log(&t.app, colleague, &fields).await.status(), 404);
-    let manager = TestApp::spawn_on(t.app.pool.clone(), t.app.options.clone()).await;
+    let manager = t.app.sibling().await;
     manager.login("gest@test.ca", PASSWORD).await;
     assert_eq!(log(&manager, colleague, &fields).await.status(), 303);
     assert_eq!(log(&manager, theirs, &fields).await.status(), 404);
-    let billing = TestApp::spawn_on(t.app.pool.clone(), t.app.options.clone()).await;
+    let billing = t.app.sibling().await;
     billing.login("fact@test.ca", PASSWORD).await;
     assert_eq!(log(&billing, colleague, &fields).await.status(), 403);
 }

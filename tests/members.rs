@@ -782,7 +782,7 @@ async fn home_pages_count_the_escalations_waiting_for_an_answer() {
     );
     assert!(home.contains("1 en retard"));
     // The other district's manager has none.
-    let other = TestApp::spawn_on(app.pool.clone(), app.options.clone()).await;
+    let other = app.sibling().await;
     other.login("gest.b@test.ca", PASSWORD).await;
     let home = other.get("/district").await.text().await.unwrap();
     assert!(home.contains("<strong>0</strong> escalade à traiter"));

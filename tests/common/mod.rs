@@ -228,6 +228,11 @@ impl TestApp {
         TestApp::start(pool, options, test_config()).await
     }
 
+    /// Another server (another browser) on this app's database and date.
+    pub async fn sibling(&self) -> TestApp {
+        TestApp::start(self.pool.clone(), self.options.clone(), self.config.clone()).await
+    }
+
     async fn start(pool: PgPool, options: PgConnectOptions, config: WebConfig) -> TestApp {
         let (addr, stop, server) = start_server(pool.clone(), config.clone()).await;
         TestApp {
