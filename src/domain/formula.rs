@@ -37,14 +37,6 @@ impl Formula {
             Formula::Partner => "Partenaire",
         }
     }
-
-    /// The formula whose rows of `timeline_stages` apply. Every formula has
-    /// its own rows (regional shares exclusive's colours but has its own
-    /// action texts), so this is the identity; callers go through it so a
-    /// future shared table changes one place.
-    pub fn timeline_formula(self) -> Formula {
-        self
-    }
 }
 
 /// The importance of a timeline stage, not to be confused with [`State`].
@@ -172,7 +164,6 @@ mod tests {
     fn formula_round_trips_through_its_database_text() {
         for f in Formula::ALL {
             assert_eq!(Formula::parse(f.as_str()), Some(f));
-            assert_eq!(f.timeline_formula(), f);
             assert!(!f.label().is_empty());
         }
         assert_eq!(Formula::Regional.as_str(), "regional");

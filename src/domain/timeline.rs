@@ -332,32 +332,6 @@ pub fn stage_ranges<'a>(
     ranges
 }
 
-/// The ranges of R whose current stage is `stage_key`.
-pub fn ranges_for_stage<'a>(
-    table: &'a [StageDef],
-    stage_key: &str,
-    term_months: i32,
-    today: NaiveDate,
-) -> Vec<StageRange<'a>> {
-    stage_ranges(table, term_months, today)
-        .into_iter()
-        .filter(|range| range.def.key == stage_key)
-        .collect()
-}
-
-/// The ranges of R whose current stage has `colour`.
-pub fn ranges_for_colour<'a>(
-    table: &'a [StageDef],
-    colour: Colour,
-    term_months: i32,
-    today: NaiveDate,
-) -> Vec<StageRange<'a>> {
-    stage_ranges(table, term_months, today)
-        .into_iter()
-        .filter(|range| range.def.colour == colour)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -912,6 +886,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn ranges_for_stage<'a>(
+        table: &'a [StageDef],
+        key: &str,
+        term: i32,
+        today: NaiveDate,
+    ) -> Vec<StageRange<'a>> {
+        stage_ranges(table, term, today)
+            .into_iter()
+            .filter(|r| r.def.key == key)
+            .collect()
+    }
+
+    fn ranges_for_colour<'a>(
+        table: &'a [StageDef],
+        colour: Colour,
+        term: i32,
+        today: NaiveDate,
+    ) -> Vec<StageRange<'a>> {
+        stage_ranges(table, term, today)
+            .into_iter()
+            .filter(|r| r.def.colour == colour)
+            .collect()
     }
 
     #[test]

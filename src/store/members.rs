@@ -269,23 +269,23 @@ pub async fn most_urgent(
             colour: Some(colour),
             ..MemberFilter::default()
         };
-        let (rows, _) = list_without_count(pool, scope, timelines, today, &filter, wanted).await?;
-        out.extend(rows);
+        out.extend(first_rows(pool, scope, timelines, today, &filter, wanted).await?);
     }
     Ok(out)
 }
 
-async fn list_without_count(
+/// The first `limit` rows of a filtered list, in renewal order (no count).
+async fn first_rows(
     pool: &PgPool,
     scope: Scope,
     timelines: &Timelines,
     today: NaiveDate,
     filter: &MemberFilter,
     limit: i64,
-) -> Result<(Vec<MemberRow>, ()), sqlx::Error> {
+) -> Result<Vec<MemberRow>, sqlx::Error> {
     let order = " ORDER BY m.renewal_date, m.id";
     let mut qb = limited_page(scope, timelines, today, filter, order, limit, 0);
-    Ok((qb.build_query_as().fetch_all(pool).await?, ()))
+    qb.build_query_as().fetch_all(pool).await
 }
 
 /// The page is chosen among members alone (sorted, limited), and only its
@@ -487,16 +487,7 @@ async fn check_references(
         }
     }
     if draft.formula == Formula::Exclusive && group_kind.as_deref() == Some("A") {
-        let holder: Option<String> = sqlx::query_scalar(
-            "SELECT first_name || ' ' || last_name FROM members WHERE group_id = $1 \
-             AND profession_key = $2 AND status = 'active' AND formula = 'exclusive' \
-             AND id <> $3 LIMIT 1",
-        )
-        .bind(draft.group_id)
-        .bind(&draft.profession_key)
-        .bind(member_id.unwrap_or(0))
-        .fetch_optional(&mut *conn)
-        .await?;
+        let holder = seat_holder(conn, draft.group_id, &draft.profession_key, member_id).await?;
         if let Some(holder) = holder {
             e.add("profession", seat_taken(&draft.profession, Some(&holder)));
         }
@@ -506,6 +497,26 @@ async fn check_references(
     } else {
         Err(SaveError::Invalid(e))
     }
+}
+
+/// Who holds the exclusive seat of this profession in this group, other
+/// than `except` (the member being saved), if anyone does.
+pub async fn seat_holder(
+    conn: &mut PgConnection,
+    group_id: Option<i64>,
+    profession_key: &str,
+    except: Option<i64>,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT first_name || ' ' || last_name FROM members WHERE group_id = $1 \
+         AND profession_key = $2 AND status = 'active' AND formula = 'exclusive' \
+         AND id <> $3 LIMIT 1",
+    )
+    .bind(group_id)
+    .bind(profession_key)
+    .bind(except.unwrap_or(0))
+    .fetch_optional(conn)
+    .await
 }
 
 pub fn seat_taken(profession: &str, holder: Option<&str>) -> String {

@@ -7,7 +7,7 @@ use crate::domain::formula::Formula;
 use crate::domain::scope::Scope;
 use crate::domain::timeline::add_months;
 use crate::store::audit::{self, Change};
-use crate::store::members::{push_scope, seat_taken};
+use crate::store::members::{push_scope, seat_holder, seat_taken};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenewalError {
@@ -245,16 +245,7 @@ pub async fn reactivate(
         return Err(RenewalError::Refused("Ce membre est déjà actif.".into()));
     }
     if m.formula == "exclusive" && m.group_kind.as_deref() == Some("A") {
-        let holder: Option<String> = sqlx::query_scalar(
-            "SELECT first_name || ' ' || last_name FROM members WHERE group_id = $1 \
-             AND profession_key = $2 AND status = 'active' AND formula = 'exclusive' \
-             AND id <> $3 LIMIT 1",
-        )
-        .bind(m.group_id)
-        .bind(&m.profession_key)
-        .bind(member_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let holder = seat_holder(conn, m.group_id, &m.profession_key, Some(member_id)).await?;
         if let Some(h) = holder {
             return Err(RenewalError::Refused(seat_taken(&m.profession, Some(&h))));
         }

@@ -112,15 +112,6 @@ impl Timelines {
         }
         out
     }
-
-    pub fn colour_selection(
-        &self,
-        today: NaiveDate,
-        formulas: &[Formula],
-        colour: Colour,
-    ) -> Vec<RangeSet> {
-        self.selection(today, formulas, |d| d.colour == colour)
-    }
 }
 
 fn merge_adjacent(

@@ -142,6 +142,16 @@ pub fn safe_next(next: Option<&str>) -> Option<String> {
     ok.then(|| n.to_string())
 }
 
+/// `path` with one more query parameter (before any `#fragment`).
+pub fn with_param(path: &str, param: &str) -> String {
+    let (base, fragment) = match path.split_once('#') {
+        Some((b, f)) => (b, format!("#{f}")),
+        None => (path, String::new()),
+    };
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}{param}{fragment}")
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "auth/login.html")]
 pub struct LoginPage {

@@ -17,11 +17,11 @@ use crate::domain::validation::format_money;
 use crate::store::billing::{self, BillingError, RequestRow};
 use crate::store::members;
 use crate::web::AppState;
-use crate::web::auth::{CurrentUser, safe_next};
+use crate::web::auth::{CurrentUser, safe_next, with_param};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::layout::Layout;
-use crate::web::members::{FollowUpPanel, member_file};
+use crate::web::members::{FollowUpPanel, member_file, refused};
 
 /// Who invoices: billing, and direction (who sees everything).
 const INVOICERS: [Role; 2] = [Role::Billing, Role::Direction];
@@ -151,18 +151,19 @@ pub async fn create(
     let member = members::find(&state.pool, user.scope(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let refused = |panel: FollowUpPanel| async {
-        let page = member_file(&state, &user, id, panel).await?;
-        Ok::<Response, AppError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-    };
     let draft = match form.parse(member.row.formula()) {
         Ok(d) => d,
         Err(errors) => {
-            return refused(FollowUpPanel {
-                billing: form,
-                billing_errors: errors,
-                ..FollowUpPanel::default()
-            })
+            return refused(
+                &state,
+                &user,
+                id,
+                FollowUpPanel {
+                    billing: form,
+                    billing_errors: errors,
+                    ..FollowUpPanel::default()
+                },
+            )
             .await;
         }
     };
@@ -174,11 +175,16 @@ pub async fn create(
         }
         Err(BillingError::Refused(message)) => {
             drop(tx);
-            refused(FollowUpPanel {
-                billing: form,
-                cycle_error: Some(message),
-                ..FollowUpPanel::default()
-            })
+            refused(
+                &state,
+                &user,
+                id,
+                FollowUpPanel {
+                    billing: form,
+                    cycle_error: Some(message),
+                    ..FollowUpPanel::default()
+                },
+            )
             .await
         }
         Err(BillingError::NotFound) => Err(AppError::NotFound),
@@ -220,7 +226,7 @@ async fn step(
                 Step::Cancel => "annulee",
             };
             let target = safe_next(Some(&form.retour))
-                .map(|back| crate::web::follow_ups::with_param(&back, notice))
+                .map(|back| with_param(&back, notice))
                 .unwrap_or_else(|| format!("/facturation?fait={notice}"));
             Ok(Redirect::to(&target).into_response())
         }

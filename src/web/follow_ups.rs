@@ -1,7 +1,6 @@
 //! Logging follow-ups on the member file, correcting them, and moving a
 //! planned follow-up. Each is one transaction.
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -11,10 +10,10 @@ use crate::domain::validation::FieldErrors;
 use crate::store::follow_ups::{self as store, FollowUpError};
 use crate::store::timeline as timeline_store;
 use crate::web::AppState;
-use crate::web::auth::{CurrentUser, safe_next};
+use crate::web::auth::{CurrentUser, safe_next, with_param};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
-use crate::web::members::{FollowUpPanel, member_file};
+use crate::web::members::{FollowUpPanel, refused};
 
 /// Those who follow members up: representatives (their own), managers
 /// (their district), direction.
@@ -25,16 +24,6 @@ fn not_found(e: FollowUpError) -> AppError {
         FollowUpError::NotFound => AppError::NotFound,
         FollowUpError::Db(e) => AppError::Db(e),
     }
-}
-
-async fn refused(
-    state: &AppState,
-    user: &CurrentUser,
-    id: i64,
-    panel: FollowUpPanel,
-) -> AppResult<Response> {
-    let page = member_file(state, user, id, panel).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 pub async fn log(
@@ -74,16 +63,6 @@ pub async fn log(
         .map(|back| with_param(&back, "suivi=1"))
         .unwrap_or_else(|| format!("/membres/{id}?suivi=1#suivis"));
     Ok(Redirect::to(&target).into_response())
-}
-
-/// `path` with one more query parameter (before any `#fragment`).
-pub fn with_param(path: &str, param: &str) -> String {
-    let (base, fragment) = match path.split_once('#') {
-        Some((b, f)) => (b, format!("#{f}")),
-        None => (path, String::new()),
-    };
-    let sep = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{sep}{param}{fragment}")
 }
 
 #[derive(Deserialize, Default)]

@@ -657,6 +657,18 @@ pub async fn show(
     member_file(&state, &user, id, panel).await
 }
 
+/// The member file again after a refused form (422), its typed values and
+/// messages in `panel`.
+pub async fn refused(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    panel: FollowUpPanel,
+) -> AppResult<Response> {
+    let page = member_file(state, user, id, panel).await?;
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
 /// The member file, with the follow-up panel as given (typed values and
 /// errors are kept when a form was refused).
 pub async fn member_file(

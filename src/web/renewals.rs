@@ -1,6 +1,5 @@
 //! Recording a renewal by hand (direction), a departure, a reactivation.
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -11,22 +10,12 @@ use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
-use crate::web::members::{FollowUpPanel, member_file};
+use crate::web::members::{FollowUpPanel, refused};
 
 /// Who may record a departure: those who follow the member.
 const FOLLOWERS: [Role; 3] = [Role::Representative, Role::DistrictManager, Role::Direction];
 /// Who may bring a lost member back.
 const MANAGERS: [Role; 2] = [Role::DistrictManager, Role::Direction];
-
-async fn refused(
-    state: &AppState,
-    user: &CurrentUser,
-    id: i64,
-    panel: FollowUpPanel,
-) -> AppResult<Response> {
-    let page = member_file(state, user, id, panel).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-}
 
 async fn finish(
     state: &AppState,
