@@ -21,7 +21,7 @@ use crate::web::auth::{CurrentUser, safe_next, with_param};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::layout::Layout;
-use crate::web::members::{FollowUpPanel, member_file, refused};
+use crate::web::members::{FileForms, member_file, refused};
 
 /// Who invoices: billing, and direction (who sees everything).
 const INVOICERS: [Role; 2] = [Role::Billing, Role::Direction];
@@ -158,10 +158,10 @@ pub async fn create(
                 &state,
                 &user,
                 id,
-                FollowUpPanel {
+                FileForms {
                     billing: form,
                     billing_errors: errors,
-                    ..FollowUpPanel::default()
+                    ..FileForms::default()
                 },
             )
             .await;
@@ -179,10 +179,10 @@ pub async fn create(
                 &state,
                 &user,
                 id,
-                FollowUpPanel {
+                FileForms {
                     billing: form,
                     cycle_error: Some(message),
-                    ..FollowUpPanel::default()
+                    ..FileForms::default()
                 },
             )
             .await
@@ -244,9 +244,9 @@ async fn step(
                         .fetch_optional(&state.pool)
                         .await?;
                 let member_id = member_id.ok_or(AppError::NotFound)?;
-                let panel = FollowUpPanel {
+                let panel = FileForms {
                     cycle_error: Some(message),
-                    ..FollowUpPanel::default()
+                    ..FileForms::default()
                 };
                 let page = member_file(&state, &user, member_id, panel).await?;
                 Ok((StatusCode::CONFLICT, page).into_response())

@@ -13,7 +13,7 @@ use crate::web::AppState;
 use crate::web::auth::{CurrentUser, safe_next, with_param};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
-use crate::web::members::{FollowUpPanel, refused};
+use crate::web::members::{FileForms, refused};
 
 /// Those who follow members up: representatives (their own), managers
 /// (their district), direction.
@@ -37,10 +37,10 @@ pub async fn log(
     let draft = match form.parse(today) {
         Ok(d) => d,
         Err(errors) => {
-            let panel = FollowUpPanel {
+            let panel = FileForms {
                 form,
                 errors,
-                ..FollowUpPanel::default()
+                ..FileForms::default()
             };
             return refused(&state, &user, id, panel).await;
         }
@@ -81,9 +81,9 @@ pub async fn correct(
     let body = match follow_up::body(&form.body) {
         Ok(b) => b,
         Err(message) => {
-            let panel = FollowUpPanel {
+            let panel = FileForms {
                 correction_error: Some((follow_up_id, message)),
-                ..FollowUpPanel::default()
+                ..FileForms::default()
             };
             return refused(&state, &user, id, panel).await;
         }
@@ -118,11 +118,11 @@ pub async fn reschedule(
     let date = match date {
         Ok(d) => d,
         Err(message) => {
-            let panel = FollowUpPanel {
+            let panel = FileForms {
                 reschedule_error: Some(message),
                 reschedule_value: form.next_date.clone(),
                 errors: FieldErrors::new(),
-                ..FollowUpPanel::default()
+                ..FileForms::default()
             };
             return refused(&state, &user, id, panel).await;
         }

@@ -422,7 +422,7 @@ pub struct ShowPage {
     audit: Vec<AuditLine>,
     can_edit: bool,
     stage_done: bool,
-    panel: FollowUpPanel,
+    panel: FileForms,
     history: Vec<FollowUpLine>,
     plan: Option<PlanLine>,
     channels: [Channel; 6],
@@ -455,9 +455,10 @@ fn category_label(c: &str) -> &'static str {
     }
 }
 
-/// The follow-up form and its neighbours, as typed (kept on errors).
+/// The forms of the member file as typed (follow-up, billing request,
+/// departure…), with their messages: kept when one is refused.
 #[derive(Default)]
-pub struct FollowUpPanel {
+pub struct FileForms {
     pub form: FollowUpForm,
     pub errors: FieldErrors,
     /// A correction refused: the follow-up it was for, and why.
@@ -480,7 +481,7 @@ pub struct FollowUpPanel {
     pub notice: Option<&'static str>,
 }
 
-impl FollowUpPanel {
+impl FileForms {
     pub fn correction_error_for(&self, id: &i64) -> Option<&str> {
         self.correction_error
             .as_ref()
@@ -620,7 +621,7 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(sq): Query<ShowQuery>,
 ) -> AppResult<ShowPage> {
-    let panel = FollowUpPanel {
+    let panel = FileForms {
         form: FollowUpForm {
             retour: sq.retour.clone().unwrap_or_default(),
             ..FollowUpForm::default()
@@ -652,7 +653,7 @@ pub async fn show(
         } else {
             None
         },
-        ..FollowUpPanel::default()
+        ..FileForms::default()
     };
     member_file(&state, &user, id, panel).await
 }
@@ -663,7 +664,7 @@ pub async fn refused(
     state: &AppState,
     user: &CurrentUser,
     id: i64,
-    panel: FollowUpPanel,
+    panel: FileForms,
 ) -> AppResult<Response> {
     let page = member_file(state, user, id, panel).await?;
     Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
@@ -675,7 +676,7 @@ pub async fn member_file(
     state: &AppState,
     user: &CurrentUser,
     id: i64,
-    panel: FollowUpPanel,
+    panel: FileForms,
 ) -> AppResult<ShowPage> {
     user.require(&READERS)?;
     let member = members::find(&state.pool, user.scope(), id)

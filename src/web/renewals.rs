@@ -10,7 +10,7 @@ use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
-use crate::web::members::{FollowUpPanel, refused};
+use crate::web::members::{FileForms, refused};
 
 /// Who may record a departure: those who follow the member.
 const FOLLOWERS: [Role; 3] = [Role::Representative, Role::DistrictManager, Role::Direction];
@@ -24,7 +24,7 @@ async fn finish(
     result: Result<(), RenewalError>,
     tx: sqlx::Transaction<'static, sqlx::Postgres>,
     done: &str,
-    on_refusal: FollowUpPanel,
+    on_refusal: FileForms,
 ) -> AppResult<Response> {
     match result {
         Ok(()) => {
@@ -39,7 +39,7 @@ async fn finish(
                 state,
                 user,
                 id,
-                FollowUpPanel {
+                FileForms {
                     cycle_error: Some(message),
                     ..on_refusal
                 },
@@ -67,7 +67,7 @@ pub async fn record(
         result,
         tx,
         "renouvele",
-        FollowUpPanel::default(),
+        FileForms::default(),
     )
     .await
 }
@@ -107,17 +107,17 @@ pub async fn depart(
         v::optional_id(&form.reason_id)
             .and_then(|r| r.ok_or_else(|| "La raison principale est obligatoire.".to_string())),
     );
-    let panel = FollowUpPanel {
+    let panel = FileForms {
         lost_on: form.lost_on.clone(),
         lost_reason: form.reason_id.clone(),
-        ..FollowUpPanel::default()
+        ..FileForms::default()
     };
     let (Some(lost_on), Some(reason)) = (lost_on, reason) else {
         return refused(
             &state,
             &user,
             id,
-            FollowUpPanel {
+            FileForms {
                 lost_errors: errors,
                 ..panel
             },
@@ -142,9 +142,9 @@ pub async fn reactivate(
     Form(form): Form<ReactivationForm>,
 ) -> AppResult<Response> {
     user.require(&MANAGERS)?;
-    let panel = FollowUpPanel {
+    let panel = FileForms {
         reactivate_on: form.renewal_date.clone(),
-        ..FollowUpPanel::default()
+        ..FileForms::default()
     };
     let date = match v::date(&form.renewal_date, "La nouvelle date de renouvellement") {
         Ok(d) if d > state.today() => d,
@@ -153,7 +153,7 @@ pub async fn reactivate(
                 &state,
                 &user,
                 id,
-                FollowUpPanel {
+                FileForms {
                     cycle_error: Some(
                         "La nouvelle date de renouvellement doit être dans le futur.".into(),
                     ),
@@ -167,7 +167,7 @@ pub async fn reactivate(
                 &state,
                 &user,
                 id,
-                FollowUpPanel {
+                FileForms {
                     cycle_error: Some(message),
                     ..panel
                 },
