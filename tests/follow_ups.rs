@@ -608,3 +608,42 @@ async fn bulk_reassignment_moves_only_members_of_the_managers_district() {
     .unwrap();
     assert_eq!(audited, 2);
 }
+
+#[tokio::test]
+async fn the_stage_summary_counts_follow_ups_per_cycle_and_stage_but_not_corrections() {
+    let t = team().await;
+    // R = 2027-06-01, regional: on 2026-11-29 (R − 6 months is 2026-12-01)
+    // the member is still in « 3 à 6 mois après ».
+    let m = member(&t.app.pool, "Resume", t.district, Some(t.rep), "2027-06-01").await;
+    t.app.login("rep@test.ca", PASSWORD).await;
+    for body in ["Premier appel.", "Deuxième appel."] {
+        let r = log(
+            &t.app,
+            m,
+            &[("channel", "call"), ("body", body), ("state", "green")],
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+    }
+    let first: i64 = sqlx::query_scalar("SELECT min(id) FROM follow_ups WHERE member_id = $1")
+        .bind(m)
+        .fetch_one(&t.app.pool)
+        .await
+        .unwrap();
+    let r = t
+        .app
+        .post_form(
+            &format!("/membres/{m}/suivis/{first}/correction"),
+            &[("body", "Premier appel, précisé.")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let rows: Vec<(i32, String, i32)> = sqlx::query_as(
+        "SELECT cycle, stage_key, follow_ups FROM stage_follow_ups WHERE member_id = $1",
+    )
+    .bind(m)
+    .fetch_all(&t.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(rows, vec![(1, "after_3m".to_string(), 2)]);
+}

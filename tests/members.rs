@@ -378,8 +378,8 @@ async fn lists_and_exports_contain_only_what_the_user_may_see() {
     let bytes = csv.bytes().await.unwrap();
     assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 BOM for Excel");
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
-    assert!(text.starts_with("Nom,Prénom,Entreprise"));
-    assert!(text.contains("Tremblay,Marie"));
+    assert!(text.starts_with("Nom;Prénom;Entreprise"));
+    assert!(text.contains("Tremblay;Marie"));
     assert!(!text.contains("Roy"));
     assert_eq!(text.lines().count(), 2);
 

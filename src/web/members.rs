@@ -3,7 +3,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -27,6 +26,7 @@ use crate::store::timeline::{self as timeline_store, Timelines};
 use crate::web::AppState;
 use crate::web::auth::{CurrentUser, encode_component};
 use crate::web::billing::{RequestLine, request_line};
+use crate::web::csv::{self, Cell, CsvEncoder, Dialect};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::layout::Layout;
@@ -53,6 +53,8 @@ pub struct ListQuery {
     pub q: String,
     pub tri: String,
     pub page: String,
+    /// CSV dialect (`virgule` for comma-separated).
+    pub format: Option<String>,
 }
 
 impl ListQuery {
@@ -206,6 +208,7 @@ pub struct ListPage {
     total: i64,
     pager: Pager,
     csv_href: String,
+    csv_comma_href: String,
     can_create: bool,
     districts: Vec<Choice>,
     groups: Vec<Choice>,
@@ -259,6 +262,7 @@ pub async fn list(
             next_href: (page < pages).then(|| q.href("/membres", Some(page + 1))),
         },
         csv_href: q.href("/membres/export.csv", None),
+        csv_comma_href: csv::comma_href(&q.href("/membres/export.csv", None)),
         can_create: EDITORS.contains(&user.0.role),
         districts: if matches!(scope, Scope::Network) {
             members::district_choices(&state.pool, scope).await?
@@ -278,7 +282,7 @@ pub async fn list(
     })
 }
 
-/// The filtered list as CSV (UTF-8 with BOM so that Excel reads accents).
+/// The filtered list as CSV (see `web::csv` for the two dialects).
 pub async fn export_csv(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -298,91 +302,55 @@ pub async fn export_csv(
         0,
     )
     .await?;
-    let mut out: Vec<u8> = "\u{feff}".as_bytes().to_vec();
-    {
-        let mut w = csv::WriterBuilder::new().from_writer(&mut out);
-        let header = [
-            "Nom",
-            "Prénom",
-            "Entreprise",
-            "Profession",
-            "Courriel",
-            "Téléphone",
-            "Ville",
-            "District",
-            "Groupe",
-            "Formule",
-            "Représentant·e",
-            "Adhésion",
-            "Renouvellement",
-            "Jours avant le renouvellement",
-            "Étape",
-            "Couleur de l'étape",
-            "État du membre",
-            "Statut",
-        ];
-        w.write_record(header).map_err(csv_error)?;
-        for r in &rows {
-            let formula = r.formula();
-            let current = r
-                .is_active()
-                .then(|| timelines.current(formula, r.renewal_date, r.term_months, today))
-                .flatten();
-            let record = [
-                r.last_name.clone(),
-                r.first_name.clone(),
-                r.business_name.clone(),
-                r.profession.clone(),
-                r.email.clone(),
-                r.phone.clone(),
-                r.city.clone(),
-                r.district_name.clone(),
-                r.group_name.clone().unwrap_or_default(),
-                formula.label().to_string(),
-                r.representative_name.clone().unwrap_or_default(),
-                r.join_date.to_string(),
-                r.renewal_date.to_string(),
-                (r.renewal_date - today).num_days().to_string(),
-                current
-                    .as_ref()
-                    .map(|c| c.def.label.clone())
-                    .unwrap_or_default(),
-                current
-                    .as_ref()
-                    .map(|c| c.def.colour.label().to_string())
-                    .unwrap_or_default(),
-                r.state().map(|s| s.label().to_string()).unwrap_or_default(),
-                if r.is_active() { "actif" } else { "perdu" }.to_string(),
-            ];
-            w.write_record(record.iter().map(|s| csv_safe(s)))
-                .map_err(csv_error)?;
-        }
-        w.flush().map_err(|e| AppError::Internal(e.into()))?;
+    let header = [
+        "Nom",
+        "Prénom",
+        "Entreprise",
+        "Profession",
+        "Courriel",
+        "Téléphone",
+        "Ville",
+        "District",
+        "Groupe",
+        "Formule",
+        "Représentant·e",
+        "Adhésion",
+        "Renouvellement",
+        "Jours avant le renouvellement",
+        "Étape",
+        "Couleur de l'étape",
+        "État du membre",
+        "Statut",
+    ];
+    let mut out = CsvEncoder::new(Dialect::from_param(q.format.as_deref()), &header)?;
+    for r in &rows {
+        let formula = r.formula();
+        let current = r
+            .is_active()
+            .then(|| timelines.current(formula, r.renewal_date, r.term_months, today))
+            .flatten();
+        out.row([
+            Cell::from(&r.last_name),
+            Cell::from(&r.first_name),
+            Cell::from(&r.business_name),
+            Cell::from(&r.profession),
+            Cell::from(&r.email),
+            Cell::from(&r.phone),
+            Cell::from(&r.city),
+            Cell::from(&r.district_name),
+            Cell::from(r.group_name.as_ref()),
+            Cell::from(formula.label()),
+            Cell::from(r.representative_name.as_ref()),
+            Cell::from(r.join_date.to_string()),
+            Cell::from(r.renewal_date.to_string()),
+            Cell::Int((r.renewal_date - today).num_days()),
+            Cell::from(current.as_ref().map(|c| c.def.label.clone())),
+            Cell::from(current.as_ref().map(|c| c.def.colour.label())),
+            Cell::from(r.state().map(|s| s.label())),
+            Cell::from(if r.is_active() { "actif" } else { "perdu" }),
+        ])?;
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"membres.csv\"",
-            ),
-        ],
-        out,
-    )
-        .into_response())
-}
-
-/// A cell starting with = + - @ would run as a formula in a spreadsheet.
-fn csv_safe(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
-}
-
-fn csv_error(e: csv::Error) -> AppError {
-    AppError::Internal(e.into())
+    out.into_response("membres")
 }
 
 /// A stage of the drawn cycle.

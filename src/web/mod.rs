@@ -2,6 +2,7 @@
 pub mod assets;
 pub mod auth;
 pub mod billing;
+pub mod csv;
 pub mod error;
 pub mod follow_ups;
 pub mod form;
