@@ -358,11 +358,23 @@ impl EmbeddedPostgres {
         fs::remove_file(&pid_file).map_err(io_err(&pid_file))
     }
 
-    /// Stops the server with a fast shutdown (`pg_ctl stop -m fast`).
+    /// Whether the server we started has exited (it is reaped if so).
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        let status = self.child.as_mut()?.try_wait().ok().flatten()?;
+        self.child = None;
+        Some(status)
+    }
+
+    /// Stops the server with a fast shutdown (`pg_ctl stop -m fast`). A
+    /// server that already died is only reaped: `pg_ctl -w` would wait a
+    /// minute on its pid file.
     pub fn stop(&mut self) {
         let Some(mut child) = self.child.take() else {
             return;
         };
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
         let dir = self.data_dir.to_string_lossy().to_string();
         if let Err(e) = self.run("pg_ctl", &["stop", "-D", &dir, "-m", "fast", "-w"]) {
             tracing::warn!("pg_ctl stop a échoué ({e}) : signal d'arrêt envoyé");
