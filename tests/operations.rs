@@ -133,8 +133,8 @@ fn add_user(data: &Path, email: &str) -> Output {
 }
 
 /// Logs in through the form; returns the session cookie (`name=value`).
-fn login(addr: &str, email: &str) -> String {
-    let form = format!("email={}&password={}", email.replace('@', "%40"), PASSWORD);
+fn login(addr: &str, email: &str, password: &str) -> String {
+    let form = format!("email={}&password={password}", email.replace('@', "%40"));
     let (status, head, body) = http(addr, "POST", "/login", "", &form);
     assert_eq!(status, 303, "{head}\n{body}");
     head.lines()
@@ -179,7 +179,7 @@ fn a_second_instance_on_a_folder_in_use_is_refused_and_the_first_keeps_serving()
         "{}",
         String::from_utf8_lossy(&added.stderr)
     );
-    login(&first.addr, "dir@test.ca");
+    login(&first.addr, "dir@test.ca", PASSWORD);
     assert!(first.stop().success());
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -190,7 +190,7 @@ fn a_killed_embedded_postgres_is_restarted_and_no_acknowledged_write_is_lost() {
     let data = dir.join("pg");
     let served = Served::start(&data, &[]);
     assert!(add_user(&data, "dir@test.ca").status.success());
-    let cookie = login(&served.addr, "dir@test.ca");
+    let cookie = login(&served.addr, "dir@test.ca", PASSWORD);
     let form = "name=District+avant+la+panne";
     let (status, _, body) = http(&served.addr, "POST", "/districts/nouveau", &cookie, form);
     assert_eq!(status, 303, "{body}");
@@ -214,7 +214,9 @@ fn a_killed_embedded_postgres_is_restarted_and_no_acknowledged_write_is_lost() {
         }
         assert_eq!(status, 503, "{body}");
         assert!(body.contains("momentanément indisponible"), "{body}");
-        assert!(asked.elapsed() < Duration::from_secs(3), "a quick answer");
+        // A request already waiting for a connection when the server died
+        // waits for it a few seconds; later ones are answered at once.
+        assert!(asked.elapsed() < Duration::from_secs(8), "a timely answer");
         saw_unavailable = true;
         assert!(Instant::now() < deadline, "pages still failing after 10 s");
         std::thread::sleep(Duration::from_millis(100));
@@ -250,7 +252,7 @@ fn a_backup_restored_into_a_fresh_folder_has_the_same_data_and_sessions() {
     let dir = scratch_dir("backup");
     let data = dir.join("pg");
     let served = Served::start(&data, &["--demo"]);
-    let cookie = login(&served.addr, "direction@demo.renouvo.ca");
+    let cookie = login(&served.addr, "direction@demo.renouvo.ca", "demo-renouvo");
     let (status, _, before) = http(&served.addr, "GET", "/membres", &cookie, "");
     assert_eq!(status, 200);
 

@@ -44,6 +44,13 @@ impl Target {
     }
 }
 
+fn launch_error(target: &Target, program: &str, e: std::io::Error) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{} : lancement impossible ({e})",
+        target.bin.join(program).display()
+    )
+}
+
 /// The default file name: `renouvo-2026-11-29-1704.dump` in the current folder.
 pub fn default_file(now: chrono::DateTime<chrono::Local>) -> PathBuf {
     PathBuf::from(format!("renouvo-{}.dump", now.format("%Y-%m-%d-%H%M%S")))
@@ -64,7 +71,7 @@ pub fn backup(target: &Target, file: &Path) -> anyhow::Result<()> {
         .arg("--file")
         .arg(file)
         .output()
-        .map_err(|e| anyhow::anyhow!("pg_dump introuvable ou impossible à lancer : {e}"))?;
+        .map_err(|e| launch_error(target, "pg_dump", e))?;
     if !out.status.success() {
         let _ = std::fs::remove_file(file);
         anyhow::bail!(
@@ -98,7 +105,7 @@ pub fn restore(target: &Target, file: &Path) -> anyhow::Result<()> {
         .arg("--single-transaction")
         .arg(file)
         .output()
-        .map_err(|e| anyhow::anyhow!("pg_restore introuvable ou impossible à lancer : {e}"))?;
+        .map_err(|e| launch_error(target, "pg_restore", e))?;
     if !out.status.success() {
         anyhow::bail!(
             "pg_restore a échoué (rien n'a été restauré) : {}",

@@ -449,6 +449,26 @@ fn has_server_programs(dir: &Path) -> bool {
     })
 }
 
+/// The folder of `pg_dump` and `pg_restore` matching the server: beside
+/// the real `postgres` program (PATH may hold links to it from elsewhere),
+/// else on PATH.
+pub fn find_client_binaries(explicit: Option<&Path>) -> Option<PathBuf> {
+    let has_clients = |dir: &Path| {
+        ["pg_dump", "pg_restore"]
+            .iter()
+            .all(|p| dir.join(p).is_file())
+    };
+    if let Some(server) = find_binaries(explicit)
+        && let Ok(real) = fs::canonicalize(server.join("postgres"))
+        && let Some(dir) = real.parent()
+        && has_clients(dir)
+    {
+        return Some(dir.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).find(|dir| has_clients(dir))
+}
+
 /// `--pg-bin`, else the folder on PATH holding `initdb`, else the newest
 /// `/usr/lib/postgresql/<version>/bin`.
 pub fn find_binaries(explicit: Option<&Path>) -> Option<PathBuf> {

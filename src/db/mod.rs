@@ -165,8 +165,8 @@ impl Database {
 
     /// Where pg_dump and pg_restore find the database.
     pub fn backup_target(&self, settings: &DbSettings) -> anyhow::Result<backup::Target> {
-        let bin =
-            embedded::find_binaries(settings.pg_bin.as_deref()).ok_or(EmbeddedError::NoBinaries)?;
+        let bin = embedded::find_client_binaries(settings.pg_bin.as_deref())
+            .ok_or(EmbeddedError::NoBinaries)?;
         let connection = match (&self.socket_dir, &settings.database_url) {
             (Some(dir), _) => backup::Connection::Socket(dir.clone()),
             (None, Some(url)) => backup::Connection::Url(url.clone()),

@@ -101,10 +101,15 @@ impl AppError {
 /// The database could not be reached (restarting, connections refused),
 /// as opposed to a query it refused.
 fn is_unavailable(e: &sqlx::Error) -> bool {
-    matches!(
-        e,
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
-    )
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        // Class 08: connection lost; class 57: the server is shutting down,
+        // starting or recovering (e.g. 57P01, 57P03).
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57")),
+        _ => false,
+    }
 }
 
 fn unavailable_text() -> (&'static str, String) {
