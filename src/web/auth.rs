@@ -1,9 +1,10 @@
 //! Login, logout, sessions and the current user.
 use std::net::SocketAddr;
 
+use crate::web::form::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -263,7 +264,7 @@ pub async fn login_submit(
         if form.password.is_empty() {
             page.password_error = Some("Indiquez votre mot de passe.");
         }
-        return Ok(page.into_response());
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let address = client_address(&state, &headers, peer);
     let admission = users::admit_attempt(&state.pool, &email, &address, THROTTLE).await?;
