@@ -65,7 +65,7 @@ async fn login_failure_says_the_same_for_unknown_email_and_wrong_password() {
     assert!(unknown_body.contains("Courriel ou mot de passe incorrect."));
 
     let empty = app.login("", "").await;
-    assert_eq!(empty.status(), 200);
+    assert_eq!(empty.status(), 422);
     let body = empty.text().await.unwrap();
     assert!(body.contains("Indiquez votre courriel."));
     assert!(body.contains("Indiquez votre mot de passe."));
