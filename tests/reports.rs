@@ -261,13 +261,13 @@ async fn retention_csv_keeps_the_filters_and_the_page_links_carry_them() {
     )
     .await;
     let link = format!(
-        "/rapports/retention.csv?du=2026-01&amp;au=2026-07&amp;district={}",
+        "/rapports/retention.csv?du=2026-01&#38;au=2026-07&#38;district={}",
         w.district_b
     );
     assert!(page.contains(&format!("href=\"{link}\"")), "Excel link with filters");
-    assert!(page.contains(&format!("href=\"{link}&amp;format=virgule\"")));
+    assert!(page.contains(&format!("href=\"{link}&#38;format=virgule\"")));
     assert!(page.contains(&format!(
-        "/rapports/retention.csv?tableau=district&amp;du=2026-01&amp;au=2026-07&amp;district={}",
+        "/rapports/retention.csv?tableau=district&#38;du=2026-01&#38;au=2026-07&#38;district={}",
         w.district_b
     )));
 }
@@ -402,8 +402,8 @@ async fn team_figures_per_representative_and_per_receiver_with_the_90th_percenti
     assert_eq!(
         receivers,
         "destinataire,rôle,répondues,délai médian (h),délai 90e centile (h),en retard\n\
-         Test dir@test.ca,Direction,1,30.0,30.0,0\n\
-         Test gest@test.ca,Gestionnaire de district,2,30.0,46.0,1\n"
+         Test dir@test.ca,Direction,1,30.0,30.0,1\n\
+         Test gest@test.ca,Gestionnaire de district,2,30.0,46.0,3\n"
     );
 }
 
@@ -473,10 +473,10 @@ async fn every_chart_is_well_formed_svg_with_its_values_written_on_it() {
     let w = world().await;
     login(&w.app, "dir@test.ca").await;
     let pages = [
-        (format!("/rapports/retention?{PERIOD}"), vec!["100,0 %", "50,0 %", "—"]),
+        (format!("/rapports/retention?{PERIOD}"), vec![">100 %<", ">50 %<", ">—<"]),
         (format!("/rapports/departs?{PERIOD}"), vec![">2<", ">1<"]),
         ("/rapports/a-venir".to_string(), vec![">2<", ">1<"]),
-        (format!("/rapports/suivi?{PERIOD}"), vec!["100,0 %", "33,3 %"]),
+        (format!("/rapports/suivi?{PERIOD}"), vec![">100 %<", ">33 %<"]),
         ("/direction".to_string(), vec![">2<"]),
     ];
     for (path, values) in pages {

@@ -160,12 +160,17 @@ pub async fn retention(
     dims: &[Dim],
 ) -> Result<Vec<RetentionRow>, sqlx::Error> {
     let grouped = |wanted: &dyn Fn(Dim) -> bool, then: &dyn Fn(Dim) -> String, other: &str| {
-        let mut case = String::from("CASE");
-        for d in dims.iter().copied().filter(|d| wanted(*d)) {
-            case.push_str(&format!(" WHEN GROUPING({}) = 0 THEN {}", d.column(), then(d)));
+        let whens: Vec<String> = dims
+            .iter()
+            .copied()
+            .filter(|d| wanted(*d))
+            .map(|d| format!(" WHEN GROUPING({}) = 0 THEN {}", d.column(), then(d)))
+            .collect();
+        if whens.is_empty() {
+            other.to_string()
+        } else {
+            format!("CASE{} ELSE {other} END", whens.concat())
         }
-        case.push_str(&format!(" ELSE {other} END"));
-        case
     };
     let dim = grouped(&|_| true, &|d| format!("'{}'", d.key()), "''");
     let month = grouped(&|d| d == Dim::Month, &|d| d.column().to_string(), "NULL");

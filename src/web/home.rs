@@ -264,7 +264,7 @@ async fn home(
             .zip(&by_colour)
             .map(|(m, c)| (m.label(), c.iter().sum()))
             .collect(),
-        retention_chart: retention_chart("retention", &retention_months, true),
+        retention_chart: retention_chart("retention", &retention_months),
         retention_total: rate_fr(total.rate()),
         retention_period: period.label(),
         districts: if role == Role::Direction {

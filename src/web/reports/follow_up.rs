@@ -112,7 +112,7 @@ fn rate_chart(
             label: l.to_string(),
             sublabel: format!("{} échus", o.due()),
             values: vec![o.rate().unwrap_or(0.0)],
-            top_label: rate_fr(o.rate()),
+            top_label: o.rate().map_or("—".into(), |r| format!("{r:.0} %")),
             muted: false,
         })
         .collect();

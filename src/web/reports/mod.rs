@@ -168,9 +168,17 @@ impl FilterForm {
         let scope = user.scope();
         let show_district = scope == Scope::Network;
         let show_representative = !matches!(scope, Scope::Representative { .. });
+        // An empty month shows the period in use; a refused one stays as typed.
+        let mut q = q.clone();
+        if q.du.trim().is_empty() {
+            q.du = sel.period.from.key();
+        }
+        if q.au.trim().is_empty() {
+            q.au = sel.period.to.key();
+        }
         Ok(FilterForm {
             action,
-            q: q.clone(),
+            q,
             errors: std::mem::take(&mut sel.errors),
             period_label: sel.period.label(),
             with_period,
@@ -264,7 +272,7 @@ pub fn csv_file(
 
 /// The rate per month as bars (hatched when provisional), `—` when nothing
 /// was due.
-pub fn retention_chart(id: &str, months: &[RetentionMonth], small: bool) -> BarChart {
+pub fn retention_chart(id: &str, months: &[RetentionMonth]) -> BarChart {
     let bars = months
         .iter()
         .enumerate()
@@ -272,10 +280,8 @@ pub fn retention_chart(id: &str, months: &[RetentionMonth], small: bool) -> BarC
             label: m.month.abbreviation().to_string(),
             sublabel: m.month.axis_year(i == 0),
             values: vec![m.rate().unwrap_or(0.0)],
-            top_label: match m.rate() {
-                Some(r) if small => format!("{r:.0} %"),
-                r => rate_fr(r),
-            },
+            // Whole percents: the table under the chart has the decimal.
+            top_label: m.rate().map_or("—".into(), |r| format!("{r:.0} %")),
             muted: m.provisional,
         })
         .collect();

@@ -215,7 +215,7 @@ pub async fn page(
         total_rate: rate_fr(t.rate()),
         total: t,
         any_provisional: months.iter().any(|m| m.provisional),
-        rate_chart: retention_chart("taux", &months, false),
+        rate_chart: retention_chart("taux", &months),
         count_chart: count_chart("echus", &months),
         months: months
             .iter()
