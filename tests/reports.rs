@@ -34,22 +34,44 @@ async fn world() -> World {
     let a = app.create_district("Montréal").await;
     let b = app.create_district("Québec").await;
     let g = group(pool, a, "Groupe G").await;
-    let rep1 = app.create_user("rep1@test.ca", Role::Representative, Some(a)).await;
-    let rep2 = app.create_user("rep2@test.ca", Role::Representative, Some(a)).await;
-    let rep3 = app.create_user("rep3@test.ca", Role::Representative, Some(b)).await;
-    let manager = app.create_user("gest@test.ca", Role::DistrictManager, Some(a)).await;
+    let rep1 = app
+        .create_user("rep1@test.ca", Role::Representative, Some(a))
+        .await;
+    let rep2 = app
+        .create_user("rep2@test.ca", Role::Representative, Some(a))
+        .await;
+    let rep3 = app
+        .create_user("rep3@test.ca", Role::Representative, Some(b))
+        .await;
+    let manager = app
+        .create_user("gest@test.ca", Role::DistrictManager, Some(a))
+        .await;
     let direction = app.create_user("dir@test.ca", Role::Direction, None).await;
     app.create_user("fact@test.ca", Role::Billing, None).await;
 
-    let aubin = member(pool, MemberSpec {
-        group: Some(g),
-        rep: Some(rep1),
-        cycle: 2,
-        state: Some("flame"),
-        ..MemberSpec::new("Aubin", a, "exclusive", "2027-01-15")
-    })
+    let aubin = member(
+        pool,
+        MemberSpec {
+            group: Some(g),
+            rep: Some(rep1),
+            cycle: 2,
+            state: Some("flame"),
+            ..MemberSpec::new("Aubin", a, "exclusive", "2027-01-15")
+        },
+    )
     .await;
-    renewal(pool, aubin, direction, "2026-01-15", "2027-01-15", "exclusive", "2026-01-10", 2, None).await;
+    renewal(
+        pool,
+        aubin,
+        direction,
+        "2026-01-15",
+        "2027-01-15",
+        "exclusive",
+        "2026-01-10",
+        2,
+        None,
+    )
+    .await;
     let stages = [
         ("before_6m", "2025-07-16"),
         ("before_3m", "2025-10-16"),
@@ -60,72 +82,133 @@ async fn world() -> World {
         ("before_1w", "2026-01-09"),
     ];
     for (i, (stage, when)) in stages.iter().enumerate() {
-        let state = if i == stages.len() - 1 { "flame" } else { "green" };
+        let state = if i == stages.len() - 1 {
+            "flame"
+        } else {
+            "green"
+        };
         follow_up(pool, aubin, rep1, when, 1, stage, state).await;
     }
 
-    let bedard = member(pool, MemberSpec {
-        rep: Some(rep1),
-        cycle: 2,
-        ..MemberSpec::new("Bédard", a, "regional", "2027-02-10")
-    })
+    let bedard = member(
+        pool,
+        MemberSpec {
+            rep: Some(rep1),
+            cycle: 2,
+            ..MemberSpec::new("Bédard", a, "regional", "2027-02-10")
+        },
+    )
     .await;
-    renewal(pool, bedard, direction, "2026-02-10", "2027-02-10", "regional", "2026-03-20", 2, None).await;
+    renewal(
+        pool,
+        bedard,
+        direction,
+        "2026-02-10",
+        "2027-02-10",
+        "regional",
+        "2026-03-20",
+        2,
+        None,
+    )
+    .await;
     follow_up(pool, bedard, rep1, "2025-11-15", 1, "before_3m", "green").await;
     follow_up(pool, bedard, rep1, "2026-01-15", 1, "before_1m", "yellow").await;
 
-    let caron = member(pool, MemberSpec {
-        rep: Some(rep2),
-        ..MemberSpec::new("Caron", a, "regional", "2026-02-20")
-    })
+    let caron = member(
+        pool,
+        MemberSpec {
+            rep: Some(rep2),
+            ..MemberSpec::new("Caron", a, "regional", "2026-02-20")
+        },
+    )
     .await;
     lose(pool, caron, "2026-03-01", "Manque de temps").await;
 
-    let dion = member(pool, MemberSpec {
-        rep: Some(rep2),
-        ..MemberSpec::new("Dion", a, "partner", "2026-04-05")
-    })
+    let dion = member(
+        pool,
+        MemberSpec {
+            rep: Some(rep2),
+            ..MemberSpec::new("Dion", a, "partner", "2026-04-05")
+        },
+    )
     .await;
     follow_up(pool, dion, rep2, "2026-03-10", 1, "before_1m", "red").await;
 
-    let ethier = member(pool, MemberSpec {
-        rep: Some(rep3),
-        term: 6,
-        cycle: 2,
-        ..MemberSpec::new("Éthier", b, "regional", "2026-07-20")
-    })
+    let ethier = member(
+        pool,
+        MemberSpec {
+            rep: Some(rep3),
+            term: 6,
+            cycle: 2,
+            ..MemberSpec::new("Éthier", b, "regional", "2026-07-20")
+        },
+    )
     .await;
-    renewal(pool, ethier, direction, "2026-01-20", "2026-07-20", "regional", "2026-01-18", 2, None).await;
+    renewal(
+        pool,
+        ethier,
+        direction,
+        "2026-01-20",
+        "2026-07-20",
+        "regional",
+        "2026-01-18",
+        2,
+        None,
+    )
+    .await;
     lose(pool, ethier, "2026-07-01", "Entreprise fermée").await;
 
-    let fortin = member(pool, MemberSpec {
-        rep: Some(rep2),
-        ..MemberSpec::new("Fortin", a, "regional", "2026-12-01")
-    })
+    let fortin = member(
+        pool,
+        MemberSpec {
+            rep: Some(rep2),
+            ..MemberSpec::new("Fortin", a, "regional", "2026-12-01")
+        },
+    )
     .await;
     lose(pool, fortin, "2026-03-15", "Manque de temps").await;
 
-    let gauthier = member(pool, MemberSpec {
-        rep: Some(rep1),
-        state: Some("red"),
-        ..MemberSpec::new("Gauthier", a, "regional", "2026-11-05")
-    })
+    let gauthier = member(
+        pool,
+        MemberSpec {
+            rep: Some(rep1),
+            state: Some("red"),
+            ..MemberSpec::new("Gauthier", a, "regional", "2026-11-05")
+        },
+    )
     .await;
-    let hebert = member(pool, MemberSpec {
-        rep: Some(rep1),
-        state: Some("green"),
-        ..MemberSpec::new("Hébert", a, "regional", "2026-11-30")
-    })
+    let hebert = member(
+        pool,
+        MemberSpec {
+            rep: Some(rep1),
+            state: Some("green"),
+            ..MemberSpec::new("Hébert", a, "regional", "2026-11-30")
+        },
+    )
     .await;
     billing_request(pool, hebert, rep1, 1, "invoice_sent", 45_000).await;
-    let imbeault = member(pool, MemberSpec {
-        rep: Some(rep1),
-        cycle: 2,
-        ..MemberSpec::new("Imbeault", a, "regional", "2027-11-02")
-    })
+    let imbeault = member(
+        pool,
+        MemberSpec {
+            rep: Some(rep1),
+            cycle: 2,
+            ..MemberSpec::new("Imbeault", a, "regional", "2027-11-02")
+        },
+    )
     .await;
     let paid = billing_request(pool, imbeault, rep1, 1, "paid", 50_000).await;
-    renewal(pool, imbeault, direction, "2026-11-02", "2027-11-02", "regional", "2026-11-01", 2, Some(paid)).await;
+    renewal(
+        pool,
+        imbeault,
+        direction,
+        "2026-11-02",
+        "2027-11-02",
+        "regional",
+        "2026-11-01",
+        2,
+        Some(paid),
+    )
+    .await;
 
     // Planned follow-ups of rep1: two missed (one still open, one late), one on time.
     planned(pool, aubin, rep1, "2026-02-01", None).await;
@@ -133,9 +216,33 @@ async fn world() -> World {
     planned(pool, gauthier, rep1, "2026-04-01", Some("2026-04-01")).await;
     // Escalations: the manager answers in 10 h and 50 h, direction in 30 h;
     // one district escalation is late now.
-    escalation(pool, dion, rep2, "district", "2026-03-12", Some((manager, 10))).await;
-    escalation(pool, bedard, rep1, "direction", "2026-02-01", Some((direction, 30))).await;
-    escalation(pool, aubin, rep1, "district", "2026-05-01", Some((manager, 50))).await;
+    escalation(
+        pool,
+        dion,
+        rep2,
+        "district",
+        "2026-03-12",
+        Some((manager, 10)),
+    )
+    .await;
+    escalation(
+        pool,
+        bedard,
+        rep1,
+        "direction",
+        "2026-02-01",
+        Some((direction, 30)),
+    )
+    .await;
+    escalation(
+        pool,
+        aubin,
+        rep1,
+        "district",
+        "2026-05-01",
+        Some((manager, 50)),
+    )
+    .await;
     escalation(pool, gauthier, rep1, "district", "2026-11-10", None).await;
     let _ = (caron, ethier, fortin);
     World {
@@ -182,11 +289,17 @@ async fn retention_page_shows_a_dash_for_an_empty_month_and_marks_pending_months
     login(&w.app, "dir@test.ca").await;
     let page = text(&w.app, &format!("/rapports/retention?{PERIOD}")).await;
     let row = |month: &str| {
-        let start = page.find(&format!("<th scope=\"row\">{month}")).expect(month);
+        let start = page
+            .find(&format!("<th scope=\"row\">{month}"))
+            .expect(month);
         let end = start + page[start..].find("</tr>").unwrap();
         page[start..end].to_string()
     };
-    assert!(row("mars 2026").contains("<td class=\"num\">—</td>"), "{}", row("mars 2026"));
+    assert!(
+        row("mars 2026").contains("<td class=\"num\">—</td>"),
+        "{}",
+        row("mars 2026")
+    );
     assert!(!row("mars 2026").contains("provisoire"));
     assert!(row("avril 2026").contains("provisoire"));
     assert!(row("avril 2026").contains("0,0 %"));
@@ -239,7 +352,10 @@ async fn retention_csv_keeps_the_filters_and_the_page_links_carry_them() {
     login(&w.app, "dir@test.ca").await;
     let csv = text(
         &w.app,
-        &format!("/rapports/retention.csv?{PERIOD}&district={}&format=virgule", w.district_b),
+        &format!(
+            "/rapports/retention.csv?{PERIOD}&district={}&format=virgule",
+            w.district_b
+        ),
     )
     .await;
     assert_eq!(
@@ -250,7 +366,10 @@ async fn retention_csv_keeps_the_filters_and_the_page_links_carry_them() {
     );
     let csv = text(
         &w.app,
-        &format!("/rapports/retention.csv?{PERIOD}&groupe={}&formule=exclusive", w.group_g),
+        &format!(
+            "/rapports/retention.csv?{PERIOD}&groupe={}&formule=exclusive",
+            w.group_g
+        ),
     )
     .await;
     assert!(csv.starts_with("\u{feff}mois;"));
@@ -264,7 +383,10 @@ async fn retention_csv_keeps_the_filters_and_the_page_links_carry_them() {
         "/rapports/retention.csv?du=2026-01&#38;au=2026-07&#38;district={}",
         w.district_b
     );
-    assert!(page.contains(&format!("href=\"{link}\"")), "Excel link with filters");
+    assert!(
+        page.contains(&format!("href=\"{link}\"")),
+        "Excel link with filters"
+    );
     assert!(page.contains(&format!("href=\"{link}&#38;format=virgule\"")));
     assert!(page.contains(&format!(
         "/rapports/retention.csv?tableau=district&#38;du=2026-01&#38;au=2026-07&#38;district={}",
@@ -281,10 +403,18 @@ async fn a_bad_month_gets_a_french_message_and_the_default_period() {
     let page = r.text().await.unwrap();
     assert!(page.contains("s&#39;écrit AAAA-MM"), "message by the field");
     assert!(page.contains("value=\"2026-13\""), "typed value kept");
-    assert!(page.contains("novembre 2025 à octobre 2026"), "default period drawn");
+    assert!(
+        page.contains("novembre 2025 à octobre 2026"),
+        "default period drawn"
+    );
     let r = w.app.get("/rapports/departs?du=2026-06&au=2026-01").await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("Le mois de fin doit venir après"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Le mois de fin doit venir après")
+    );
     let r = w.app.get("/rapports/retention.csv?du=n%27importe").await;
     assert_eq!(r.status(), 400);
 }
@@ -305,7 +435,11 @@ async fn losses_by_category_reason_and_month_and_the_people_to_win_back() {
          Manque de temps;Récupérable;2;66,7\n\
          Entreprise fermée;Irrécupérable;1;33,3\n"
     );
-    let months = text(&w.app, "/rapports/departs.csv?tableau=mois&du=2026-02&au=2026-07&format=virgule").await;
+    let months = text(
+        &w.app,
+        "/rapports/departs.csv?tableau=mois&du=2026-02&au=2026-07&format=virgule",
+    )
+    .await;
     assert_eq!(
         months,
         "mois,irrécupérables,récupérables,récupérables toujours suivis,total\n\
@@ -317,10 +451,21 @@ async fn losses_by_category_reason_and_month_and_the_people_to_win_back() {
     let fortin = page.find("Membre Fortin").expect("Fortin listed");
     let caron = page.find("Membre Caron").expect("Caron listed");
     assert!(fortin < caron, "most recent departure first");
-    assert!(!page.contains("Membre Éthier</strong>"), "irrecoverable not listed");
-    let list = text(&w.app, "/rapports/departs.csv?tableau=a-recuperer&format=virgule").await;
-    assert!(list.starts_with("membre,entreprise,district,parti le,raison,dernier contact,représentant·e\n"));
-    assert!(list.contains("Membre Fortin,,Montréal,2026-03-15,Manque de temps,,Test rep2@test.ca\n"));
+    assert!(
+        !page.contains("Membre Éthier</strong>"),
+        "irrecoverable not listed"
+    );
+    let list = text(
+        &w.app,
+        "/rapports/departs.csv?tableau=a-recuperer&format=virgule",
+    )
+    .await;
+    assert!(list.starts_with(
+        "membre,entreprise,district,parti le,raison,dernier contact,représentant·e\n"
+    ));
+    assert!(
+        list.contains("Membre Fortin,,Montréal,2026-03-15,Manque de temps,,Test rep2@test.ca\n")
+    );
 }
 
 #[tokio::test]
@@ -362,7 +507,11 @@ async fn pipeline_buckets_by_month_colour_state_and_billing() {
 async fn follow_up_effect_groups_by_stages_followed_and_last_state() {
     let w = world().await;
     login(&w.app, "dir@test.ca").await;
-    let coverage = text(&w.app, &format!("/rapports/suivi.csv?{PERIOD}&format=virgule")).await;
+    let coverage = text(
+        &w.app,
+        &format!("/rapports/suivi.csv?{PERIOD}&format=virgule"),
+    )
+    .await;
     assert_eq!(
         coverage,
         "étapes suivies,échus,renouvelés,perdus,en attente,taux\n\
@@ -370,7 +519,11 @@ async fn follow_up_effect_groups_by_stages_followed_and_last_state() {
          Une partie des étapes suivies,2,1,0,1,50.0\n\
          Aucune étape suivie,3,1,2,0,33.3\n"
     );
-    let states = text(&w.app, &format!("/rapports/suivi.csv?tableau=etat&{PERIOD}&format=virgule")).await;
+    let states = text(
+        &w.app,
+        &format!("/rapports/suivi.csv?tableau=etat&{PERIOD}&format=virgule"),
+    )
+    .await;
     assert_eq!(
         states,
         "dernier état,échus,renouvelés,perdus,en attente,taux\n\
@@ -386,7 +539,11 @@ async fn follow_up_effect_groups_by_stages_followed_and_last_state() {
 async fn team_figures_per_representative_and_per_receiver_with_the_90th_percentile() {
     let w = world().await;
     login(&w.app, "dir@test.ca").await;
-    let reps = text(&w.app, "/rapports/equipe.csv?du=2025-07&au=2026-07&format=virgule").await;
+    let reps = text(
+        &w.app,
+        "/rapports/equipe.csv?du=2025-07&au=2026-07&format=virgule",
+    )
+    .await;
     assert_eq!(
         reps,
         "représentant·e,district,membres actifs,échus,renouvelés,taux,suivis,étapes suivies (%),relances manquées,escalades\n\
@@ -411,12 +568,26 @@ async fn team_figures_per_representative_and_per_receiver_with_the_90th_percenti
 async fn a_manager_sees_only_their_district_even_when_asking_for_another() {
     let w = world().await;
     login(&w.app, "gest@test.ca").await;
-    for query in [PERIOD.to_string(), format!("{PERIOD}&district={}", w.district_b)] {
-        let csv = text(&w.app, &format!("/rapports/retention.csv?{query}&format=virgule")).await;
+    for query in [
+        PERIOD.to_string(),
+        format!("{PERIOD}&district={}", w.district_b),
+    ] {
+        let csv = text(
+            &w.app,
+            &format!("/rapports/retention.csv?{query}&format=virgule"),
+        )
+        .await;
         assert!(csv.contains("2026-01,1,1,0,0,100.0\n"), "{csv}");
-        assert!(csv.contains("2026-07,0,0,0,0,\n"), "Québec's loss hidden: {csv}");
+        assert!(
+            csv.contains("2026-07,0,0,0,0,\n"),
+            "Québec's loss hidden: {csv}"
+        );
     }
-    let team = text(&w.app, "/rapports/equipe.csv?du=2025-07&au=2026-07&format=virgule").await;
+    let team = text(
+        &w.app,
+        "/rapports/equipe.csv?du=2025-07&au=2026-07&format=virgule",
+    )
+    .await;
     assert!(!team.contains("rep3"), "another district's representative");
     let losses = text(&w.app, "/rapports/departs.csv?format=virgule").await;
     assert_eq!(losses, "catégorie,départs,part\nRécupérable,2,100.0\n");
@@ -426,22 +597,47 @@ async fn a_manager_sees_only_their_district_even_when_asking_for_another() {
 async fn a_representative_sees_only_their_own_members() {
     let w = world().await;
     login(&w.app, "rep1@test.ca").await;
-    let csv = text(&w.app, &format!("/rapports/retention.csv?{PERIOD}&format=virgule")).await;
-    assert!(csv.contains("2026-01,1,1,0,0,100.0\n2026-02,1,1,0,0,100.0\n"), "{csv}");
-    assert!(csv.contains("2026-04,0,0,0,0,\n"), "rep2's pending member hidden");
+    let csv = text(
+        &w.app,
+        &format!("/rapports/retention.csv?{PERIOD}&format=virgule"),
+    )
+    .await;
+    assert!(
+        csv.contains("2026-01,1,1,0,0,100.0\n2026-02,1,1,0,0,100.0\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("2026-04,0,0,0,0,\n"),
+        "rep2's pending member hidden"
+    );
     let losses = text(&w.app, "/rapports/departs.csv?format=virgule").await;
     assert_eq!(losses, "catégorie,départs,part\n");
-    let team = text(&w.app, "/rapports/equipe.csv?du=2025-07&au=2026-07&format=virgule").await;
+    let team = text(
+        &w.app,
+        "/rapports/equipe.csv?du=2025-07&au=2026-07&format=virgule",
+    )
+    .await;
     assert_eq!(team.lines().count(), 2, "their own line only: {team}");
     // Their home counts this month's renewals: Imbeault renewed; Gauthier
     // (date passed) and Hébert (still to come) pending.
     let today = text(&w.app, "/aujourdhui").await;
-    let start = today.find("Mes renouvellements de novembre 2026").expect("section");
+    let start = today
+        .find("Mes renouvellements de novembre 2026")
+        .expect("section");
     let end = start + today[start..].find("</section>").expect("end of section");
     let section = &today[start..end];
-    assert!(section.contains("<span class=\"figure\">1</span> renouvelé<"), "{section}");
-    assert!(section.contains("<span class=\"figure\">2</span> en attente"), "{section}");
-    assert!(section.contains("<span class=\"figure\">0</span> perdu<"), "{section}");
+    assert!(
+        section.contains("<span class=\"figure\">1</span> renouvelé<"),
+        "{section}"
+    );
+    assert!(
+        section.contains("<span class=\"figure\">2</span> en attente"),
+        "{section}"
+    );
+    assert!(
+        section.contains("<span class=\"figure\">0</span> perdu<"),
+        "{section}"
+    );
 }
 
 #[tokio::test]
@@ -473,10 +669,16 @@ async fn every_chart_is_well_formed_svg_with_its_values_written_on_it() {
     let w = world().await;
     login(&w.app, "dir@test.ca").await;
     let pages = [
-        (format!("/rapports/retention?{PERIOD}"), vec![">100 %<", ">50 %<", ">—<"]),
+        (
+            format!("/rapports/retention?{PERIOD}"),
+            vec![">100 %<", ">50 %<", ">—<"],
+        ),
         (format!("/rapports/departs?{PERIOD}"), vec![">2<", ">1<"]),
         ("/rapports/a-venir".to_string(), vec![">2<", ">1<"]),
-        (format!("/rapports/suivi?{PERIOD}"), vec![">100 %<", ">33 %<"]),
+        (
+            format!("/rapports/suivi?{PERIOD}"),
+            vec![">100 %<", ">33 %<"],
+        ),
         ("/direction".to_string(), vec![">2<"]),
     ];
     for (path, values) in pages {
@@ -493,7 +695,10 @@ async fn every_chart_is_well_formed_svg_with_its_values_written_on_it() {
         for v in values {
             assert!(all.contains(v), "{path}: {v} written on a chart");
         }
-        assert!(page.contains("<table class=\"report"), "{path}: the table of the numbers");
+        assert!(
+            page.contains("<table class=\"report"),
+            "{path}: the table of the numbers"
+        );
     }
 }
 
@@ -528,6 +733,9 @@ async fn homes_link_counts_to_the_filtered_member_lists() {
     assert!(home.contains("Par district"));
     assert!(home.contains(&format!("/rapports/retention?district={}", w.district_b)));
     for report in ["retention", "departs", "a-venir", "suivi", "equipe"] {
-        assert!(home.contains(&format!("href=\"/rapports/{report}\"")), "{report}");
+        assert!(
+            home.contains(&format!("href=\"/rapports/{report}\"")),
+            "{report}"
+        );
     }
 }

@@ -116,7 +116,7 @@ pub fn count_label(n: f64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(' ');
         }
         out.push(c);
@@ -289,7 +289,14 @@ mod tests {
 
     #[test]
     fn one_bar_fills_the_plot_height_and_stays_inside() {
-        let c = bar_chart("c", "t", "d", one_series(), vec![bar("mars 26", &[4.0])], Axis::Counts);
+        let c = bar_chart(
+            "c",
+            "t",
+            "d",
+            one_series(),
+            vec![bar("mars 26", &[4.0])],
+            Axis::Counts,
+        );
         let b = &c.bars[0];
         assert_eq!(b.segments.len(), 1);
         assert_eq!(b.segments[0].y, c.plot_top);
@@ -329,7 +336,14 @@ mod tests {
                 label: "Perdus".into(),
             },
         ];
-        let c = bar_chart("c", "t", "d", series, vec![bar("a", &[90.0, 1.0])], Axis::Counts);
+        let c = bar_chart(
+            "c",
+            "t",
+            "d",
+            series,
+            vec![bar("a", &[90.0, 1.0])],
+            Axis::Counts,
+        );
         let s = &c.bars[0].segments;
         assert_eq!(s.len(), 2);
         assert!((s[0].y - (s[1].y + s[1].height)).abs() < 0.2, "stacked");
@@ -341,7 +355,14 @@ mod tests {
 
     #[test]
     fn percent_axis_runs_to_one_hundred() {
-        let c = bar_chart("c", "t", "d", one_series(), vec![bar("a", &[50.0])], Axis::Percent);
+        let c = bar_chart(
+            "c",
+            "t",
+            "d",
+            one_series(),
+            vec![bar("a", &[50.0])],
+            Axis::Percent,
+        );
         assert_eq!(c.ticks.last().unwrap().label, "100 %");
         assert_eq!(c.ticks.len(), 5);
         let s = &c.bars[0].segments[0];

@@ -70,7 +70,7 @@ impl Month {
     }
 
     /// This month moved by `n` months (negative = earlier).
-    pub fn add(self, n: i32) -> Month {
+    pub fn shift(self, n: i32) -> Month {
         let index = self.year * 12 + self.month0 as i32 + n;
         Month {
             year: index.div_euclid(12),
@@ -106,7 +106,6 @@ impl Month {
             String::new()
         }
     }
-
 }
 
 /// A period of whole months, both ends included.
@@ -122,9 +121,9 @@ pub const MAX_PERIOD_MONTHS: i32 = 36;
 impl Period {
     /// The last 12 complete months before today.
     pub fn default_for(today: NaiveDate) -> Period {
-        let to = Month::of(today).add(-1);
+        let to = Month::of(today).shift(-1);
         Period {
-            from: to.add(-11),
+            from: to.shift(-11),
             to,
         }
     }
@@ -167,7 +166,7 @@ impl Period {
 
     pub fn months(&self) -> Vec<Month> {
         (0..=self.from.until(self.to))
-            .map(|i| self.from.add(i))
+            .map(|i| self.from.shift(i))
             .collect()
     }
 
@@ -178,7 +177,7 @@ impl Period {
 
     /// The day after the period.
     pub fn end(&self) -> NaiveDate {
-        self.to.add(1).first_day()
+        self.to.shift(1).first_day()
     }
 
     /// `janvier 2026 à décembre 2026`.
@@ -350,16 +349,18 @@ mod tests {
     fn months_parse_only_the_yyyy_mm_form() {
         assert_eq!(Month::parse("2026-03"), Some(m(2026, 3)));
         assert_eq!(Month::parse(" 2026-12 "), Some(m(2026, 12)));
-        for bad in ["2026-13", "2026-00", "2026-3", "26-03", "mars", "", "2026/03", "9999-01"] {
+        for bad in [
+            "2026-13", "2026-00", "2026-3", "26-03", "mars", "", "2026/03", "9999-01",
+        ] {
             assert_eq!(Month::parse(bad), None, "{bad:?}");
         }
     }
 
     #[test]
     fn month_arithmetic_crosses_years() {
-        assert_eq!(m(2026, 1).add(-1), m(2025, 12));
-        assert_eq!(m(2025, 12).add(1), m(2026, 1));
-        assert_eq!(m(2026, 3).add(-27), m(2023, 12));
+        assert_eq!(m(2026, 1).shift(-1), m(2025, 12));
+        assert_eq!(m(2025, 12).shift(1), m(2026, 1));
+        assert_eq!(m(2026, 3).shift(-27), m(2023, 12));
         assert_eq!(m(2025, 11).until(m(2026, 2)), 3);
         assert_eq!(m(2024, 2).first_day(), d(2024, 2, 1));
         assert_eq!(m(2026, 3).key(), "2026-03");

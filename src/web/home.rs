@@ -17,9 +17,9 @@ use crate::domain::report::{Outcomes, Period, rate_fr};
 use crate::domain::scope::Scope;
 use crate::domain::user::Role;
 use crate::store::escalations::{self, QueueFilter, QueueView, StatusFilter};
+use crate::store::members;
 use crate::store::reports::{self, Dim, ReportFilter};
 use crate::store::timeline::{self as timeline_store, Timelines};
-use crate::store::members;
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::AppResult;
@@ -183,8 +183,7 @@ async fn home(
         status: StatusFilter::Pending,
         ..QueueFilter::default()
     };
-    let (open, _) =
-        escalations::queue(pool, view, &pending, today, ESCALATION_COUNT, 0).await?;
+    let (open, _) = escalations::queue(pool, view, &pending, today, ESCALATION_COUNT, 0).await?;
     let districts = reports::districts(pool, scope, today).await?;
     let orphans = districts.iter().map(|d| d.orphans).sum();
     // The next months of renewals, stacked by today's colour.
@@ -195,7 +194,7 @@ async fn home(
         scope,
         &ReportFilter::default(),
         &timelines,
-        (first.first_day(), last.add(1).first_day()),
+        (first.first_day(), last.shift(1).first_day()),
         today,
     )
     .await?;

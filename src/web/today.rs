@@ -82,7 +82,7 @@ async fn month_renewals(
         &state.pool,
         scope,
         &ReportFilter::default(),
-        (month.first_day(), month.add(1).first_day()),
+        (month.first_day(), month.shift(1).first_day()),
         today,
         &[Dim::Month],
     )

@@ -66,12 +66,14 @@ pub async fn member(pool: &PgPool, m: MemberSpec<'_>) -> i64 {
 }
 
 pub async fn group(pool: &PgPool, district: i64, name: &str) -> i64 {
-    sqlx::query_scalar("INSERT INTO groups (district_id, name, kind) VALUES ($1, $2, 'A') RETURNING id")
-        .bind(district)
-        .bind(name)
-        .fetch_one(pool)
-        .await
-        .expect("groupe")
+    sqlx::query_scalar(
+        "INSERT INTO groups (district_id, name, kind) VALUES ($1, $2, 'A') RETURNING id",
+    )
+    .bind(district)
+    .bind(name)
+    .fetch_one(pool)
+    .await
+    .expect("groupe")
 }
 
 /// A renewal recorded at `recorded` moving `previous` to `new` (the member
@@ -144,13 +146,7 @@ pub async fn follow_up(
     .expect("suivi");
 }
 
-pub async fn planned(
-    pool: &PgPool,
-    member: i64,
-    by: i64,
-    due: &str,
-    closed_on: Option<&str>,
-) {
+pub async fn planned(pool: &PgPool, member: i64, by: i64, due: &str, closed_on: Option<&str>) {
     sqlx::query(
         "INSERT INTO planned_follow_ups (member_id, planned_by, due_date, status, closed_on) \
          VALUES ($1, $2, $3, CASE WHEN $4::date IS NULL THEN 'open' ELSE 'done' END, $4)",
@@ -252,7 +248,7 @@ pub fn well_formed(xml: &str) -> Result<(), String> {
             }
             continue;
         }
-        if tag.matches('"').count() % 2 != 0 {
+        if !tag.matches('"').count().is_multiple_of(2) {
             return Err(format!("guillemets dans <{tag}>"));
         }
         let name = tag
@@ -281,7 +277,10 @@ fn check_text(text: &str) -> Result<(), String> {
         let entity = &text[i..];
         let semi = entity.find(';').ok_or("& isolé")?;
         if semi > 8 || entity[1..semi].contains(' ') {
-            return Err(format!("entité invalide près de {}", &entity[..semi.min(12)]));
+            return Err(format!(
+                "entité invalide près de {}",
+                &entity[..semi.min(12)]
+            ));
         }
     }
     Ok(())

@@ -87,7 +87,10 @@ pub fn groups(
 }
 
 fn coverage_labels() -> Vec<String> {
-    Coverage::ALL.iter().map(|c| c.label().to_string()).collect()
+    Coverage::ALL
+        .iter()
+        .map(|c| c.label().to_string())
+        .collect()
 }
 
 fn state_labels() -> Vec<String> {

@@ -189,9 +189,9 @@ fn loss_line(r: &RecoverableLoss, tz: Tz) -> LossLine {
         district: r.district_name.clone(),
         lost_on: date_fr(r.lost_on),
         reason: r.reason.clone(),
-        last_contact: r
-            .last_contact_at
-            .map_or("jamais".into(), |at| date_fr(at.with_timezone(&tz).date_naive())),
+        last_contact: r.last_contact_at.map_or("jamais".into(), |at| {
+            date_fr(at.with_timezone(&tz).date_naive())
+        }),
         representative: r
             .representative_name
             .clone()
@@ -321,9 +321,8 @@ pub async fn csv(
     }
     let rows = reports::losses(&state.pool, user.scope(), &sel.filter, span).await?;
     let f = figures(&sel, &rows);
-    let share_cell = |l: &ShareLine| {
-        share(l.lost, f.total).map_or(Cell::Empty, |x| Cell::Decimal(x, 1))
-    };
+    let share_cell =
+        |l: &ShareLine| share(l.lost, f.total).map_or(Cell::Empty, |x| Cell::Decimal(x, 1));
     match q.tableau.trim() {
         "raison" => csv_file(
             dialect,

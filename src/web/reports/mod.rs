@@ -75,7 +75,11 @@ impl ReportQuery {
                 }
             }
         };
-        let district_id = id(&self.district, "district", "Choisissez un district de la liste.");
+        let district_id = id(
+            &self.district,
+            "district",
+            "Choisissez un district de la liste.",
+        );
         let group_id = id(&self.groupe, "groupe", "Choisissez un groupe de la liste.");
         let representative_id = match scope {
             Scope::Representative { .. } => None,

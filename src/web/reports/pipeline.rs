@@ -74,13 +74,13 @@ pub struct PipelinePage {
 /// The months ahead, from the current one.
 pub fn months_ahead(today: NaiveDate, n: i32) -> Vec<Month> {
     let first = Month::of(today);
-    (0..n).map(|i| first.add(i)).collect()
+    (0..n).map(|i| first.shift(i)).collect()
 }
 
 fn span(months: &[Month]) -> (NaiveDate, NaiveDate) {
     let first = months.first().copied().unwrap_or(Month::of(NaiveDate::MIN));
     let last = months.last().copied().unwrap_or(first);
-    (first.first_day(), last.add(1).first_day())
+    (first.first_day(), last.shift(1).first_day())
 }
 
 /// Counts per month and colour (red → green) and per state (then none).
@@ -147,7 +147,14 @@ pub fn stacked_chart(
             }
         })
         .collect();
-    bar_chart(id, title, &described.join(" ; "), series, bars, Axis::Counts)
+    bar_chart(
+        id,
+        title,
+        &described.join(" ; "),
+        series,
+        bars,
+        Axis::Counts,
+    )
 }
 
 pub fn colour_series() -> Vec<Series> {
@@ -161,7 +168,13 @@ pub fn colour_series() -> Vec<Series> {
 }
 
 fn state_series() -> Vec<Series> {
-    let classes = ["state-flame", "state-green", "state-yellow", "state-red", "state-none"];
+    let classes = [
+        "state-flame",
+        "state-green",
+        "state-yellow",
+        "state-red",
+        "state-none",
+    ];
     classes
         .iter()
         .zip(STATE_LABELS)
@@ -302,7 +315,13 @@ pub async fn csv(
         }
         return csv_file(
             dialect,
-            &["mois", "facturation", "membres", "avec montant", "montant ($)"],
+            &[
+                "mois",
+                "facturation",
+                "membres",
+                "avec montant",
+                "montant ($)",
+            ],
             out,
             &format!("{name}-facturation"),
         );
@@ -310,7 +329,15 @@ pub async fn csv(
     let (by_colour, by_state) = figures(&state, user.scope(), &sel.filter, &months).await?;
     let (header, counts, suffix): (Vec<&str>, _, _) = if q.tableau.trim() == "etat" {
         (
-            vec!["mois", "flamme", "vert", "jaune", "rouge", "aucun état", "total"],
+            vec![
+                "mois",
+                "flamme",
+                "vert",
+                "jaune",
+                "rouge",
+                "aucun état",
+                "total",
+            ],
             by_state,
             "etats",
         )

@@ -121,7 +121,7 @@ pub fn split(
                 })
                 .filter(|l| l.outcomes.due() > 0)
                 .collect();
-            lines.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+            lines.sort_by_key(|l| l.name.to_lowercase());
             (*dim, lines)
         })
         .collect();

@@ -65,7 +65,10 @@ pub struct TeamPage {
 fn midnight(d: NaiveDate, tz: Tz) -> DateTime<Utc> {
     tz.from_local_datetime(&d.and_time(NaiveTime::MIN))
         .earliest()
-        .map_or_else(|| d.and_time(NaiveTime::MIN).and_utc(), |t| t.with_timezone(&Utc))
+        .map_or_else(
+            || d.and_time(NaiveTime::MIN).and_utc(),
+            |t| t.with_timezone(&Utc),
+        )
 }
 
 fn hours_text(h: Option<f64>) -> String {
@@ -83,9 +86,15 @@ async fn figures(
     let stages = pre_renewal_stages(&timelines);
     let reps = reports::representatives(pool, scope, &sel.filter).await?;
     let counts = reports::team_counts(pool, scope, &sel.filter, &stages, span, today).await?;
-    let retention =
-        reports::retention(pool, scope, &sel.filter, span, today, &[Dim::Representative])
-            .await?;
+    let retention = reports::retention(
+        pool,
+        scope,
+        &sel.filter,
+        span,
+        today,
+        &[Dim::Representative],
+    )
+    .await?;
     let tz = state.config.time_zone;
     let receivers = reports::receivers(
         pool,
@@ -132,7 +141,10 @@ async fn figures(
             }
         })
         .collect();
-    Ok((rep_lines, receivers.into_iter().map(receiver_line).collect()))
+    Ok((
+        rep_lines,
+        receivers.into_iter().map(receiver_line).collect(),
+    ))
 }
 
 fn receiver_line(r: ReceiverRow) -> ReceiverLine {
