@@ -321,7 +321,8 @@ mod tests {
             }
         }
         assert_eq!(c.bars[1].top_label, "5 000 000 000");
-        assert!(c.ticks.last().unwrap().label.starts_with('5'));
+        assert_eq!(c.ticks.last().unwrap().label, "6 000 000 000");
+        assert_eq!(c.ticks.last().unwrap().y, c.plot_top);
     }
 
     #[test]

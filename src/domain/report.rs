@@ -43,7 +43,8 @@ pub struct Month {
 
 impl Month {
     pub fn new(year: i32, month: u32) -> Option<Month> {
-        ((1..=12).contains(&month) && (1900..=2200).contains(&year)).then_some(Month {
+        // `then`, not `then_some`: `month - 1` must not run for month 0.
+        ((1..=12).contains(&month) && (1900..=2200).contains(&year)).then(|| Month {
             year,
             month0: month - 1,
         })
