@@ -19,6 +19,8 @@ pub mod reasons;
 pub mod district;
 pub mod districts;
 pub mod groups;
+// -- reports modules (below) --
+pub mod reports;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -130,6 +132,18 @@ pub fn router(state: AppState) -> Router {
             get(groups::edit_form).post(groups::update),
         ) // district_manager (own district), direction; in scope
         .route("/groupes/{id}/activation", post(groups::set_active)) // district_manager (own district), direction; in scope
+        // -- reports routes (below) --
+        .route("/rapports", get(reports::index)) // representative, district_manager, direction
+        .route("/rapports/retention", get(reports::retention::page)) // same; scope in SQL
+        .route("/rapports/retention.csv", get(reports::retention::csv)) // same
+        .route("/rapports/departs", get(reports::losses::page)) // same
+        .route("/rapports/departs.csv", get(reports::losses::csv)) // same
+        .route("/rapports/a-venir", get(reports::pipeline::page)) // same
+        .route("/rapports/a-venir.csv", get(reports::pipeline::csv)) // same
+        .route("/rapports/suivi", get(reports::follow_up::page)) // same
+        .route("/rapports/suivi.csv", get(reports::follow_up::csv)) // same
+        .route("/rapports/equipe", get(reports::team::page)) // same
+        .route("/rapports/equipe.csv", get(reports::team::csv)) // same
         .route("/login", get(auth::login_page).post(auth::login_submit)) // anyone
         .route("/logout", get(auth::logout_page).post(auth::logout)) // anyone
         .route("/healthz", get(healthz)) // anyone
