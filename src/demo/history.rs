@@ -134,6 +134,8 @@ pub(super) struct Billing {
     pub decision: &'static str,
     pub new_formula: Option<&'static str>,
     pub note: String,
+    /// Known once the invoice is out.
+    pub amount_cents: Option<i64>,
     pub status: &'static str,
     pub invoice_sent: Option<(DateTime<Utc>, usize)>,
     pub received: Option<(DateTime<Utc>, usize)>,
@@ -424,6 +426,17 @@ fn fits(f: Fits, formula: &str) -> bool {
         Fits::Group => formula == "exclusive",
         Fits::Partner => formula == "partner",
     }
+}
+
+/// The invoiced price of a term of `formula` (the demo's price list, in
+/// cents), less the member's credits.
+fn price_cents(formula: &str, m: &PlannedMember) -> i64 {
+    let year = match formula {
+        "exclusive" => 149_500,
+        "regional" => 89_500,
+        _ => 59_500,
+    };
+    (year * i64::from(m.term_months) / 12 - m.gr_credits_cents).max(0)
 }
 
 /// The billing request being planned for a member.
@@ -801,6 +814,7 @@ impl Planner<'_> {
             _ => String::new(),
         };
         let status = ["requested", "invoice_sent", "received"][steps];
+        let amount_cents = invoice_sent.map(|_| price_cents(new_formula.unwrap_or(m.formula), m));
         self.out.billing.push(Billing {
             member: index,
             cycle: m.cycle,
@@ -809,6 +823,7 @@ impl Planner<'_> {
             decision,
             new_formula,
             note,
+            amount_cents,
             status,
             invoice_sent,
             received,
@@ -1173,7 +1188,7 @@ const SLOTS: [Slot; 6] = [
     },
 ];
 
-/// Rows per insert: the widest table has 14 binds a row, so 2 000 rows
+/// Rows per insert: the widest table has 15 binds a row, so 2 000 rows
 /// stay well below PostgreSQL's 65 535 binds.
 const CHUNK: usize = 2000;
 
@@ -1236,7 +1251,7 @@ pub(super) async fn insert(
         let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
             "INSERT INTO billing_requests (member_id, cycle, requested_by, requested_at, \
              decision, new_formula, note, status, invoice_sent_at, invoice_sent_by, \
-             received_at, received_by, paid_at, paid_by) ",
+             received_at, received_by, paid_at, paid_by, amount_cents) ",
         );
         qb.push_values(chunk, |mut row, b| {
             row.push_bind(members[b.member])
@@ -1252,7 +1267,8 @@ pub(super) async fn insert(
                 .push_bind(b.received.map(|(at, _)| at))
                 .push_bind(b.received.map(|(_, by)| users[by]))
                 .push_bind(b.paid.map(|(at, _)| at))
-                .push_bind(b.paid.map(|(_, by)| users[by]));
+                .push_bind(b.paid.map(|(_, by)| users[by]))
+                .push_bind(b.amount_cents);
         });
         qb.push(" RETURNING id");
         let ids: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *conn).await?;

@@ -346,6 +346,7 @@ fn paid_request(
         decision: "renew_same",
         new_formula: None,
         note,
+        amount_cents: Some(super::price_cents(m.formula, m)),
         status: "paid",
         invoice_sent: Some((sent, p.roles.billing)),
         received,
@@ -402,6 +403,7 @@ fn depart(
                 decision: "renew_same",
                 new_formula: None,
                 note: String::new(),
+                amount_cents: None,
                 status: "cancelled",
                 invoice_sent: None,
                 received: None,
@@ -509,13 +511,15 @@ fn escalate(
         p.rng.chance(20)
     };
     let raised_at = at + TimeDelta::minutes(2);
-    let answer = if slow {
-        TimeDelta::hours(p.rng.range(5 * 24, 13 * 24) as i64)
+    // Answered in business hours: the same or next day, or a week or two later.
+    let after = if slow {
+        p.rng.range(5, 13)
     } else {
-        TimeDelta::hours(p.rng.range(2, 40) as i64)
+        p.rng.range(0, 1)
     };
-    let acknowledged_at = raised_at + answer;
-    let resolved_at = acknowledged_at + TimeDelta::hours(p.rng.range(1, 5 * 24) as i64);
+    let acknowledged_at = p.moment_after(raised_at, plus_days(raised_day, after));
+    let resolved_day = plus_days(local_date(acknowledged_at), p.rng.range(0, 5));
+    let resolved_at = p.moment_after(acknowledged_at, resolved_day);
     let text = if level == "district" {
         names::DISTRICT_RESOLUTION
     } else {
