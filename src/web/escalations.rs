@@ -341,7 +341,7 @@ pub async fn export_csv(
                 Cell::from(r.resolved_by_name),
                 when(r.resolved_at),
                 Cell::from(r.resolution),
-                Cell::from(r.parent_id.map(|p| Cell::Int(p))),
+                Cell::from(r.parent_id.map(Cell::Int)),
             ]
         },
     ))

@@ -54,13 +54,11 @@ pub(super) fn plan(
     main_rep: usize,
 ) {
     let start = add_months(p.today, -WINDOW_MONTHS);
-    for i in 0..members.len() {
-        let mut m = members[i].clone();
+    for (i, m) in members.iter_mut().enumerate() {
         let showcase = m.status == "active"
             && m.representative == Some(main_rep)
-            && asks_billing(p.timelines, &m, p.today);
-        member(p, i, &mut m, reasons, start, showcase);
-        members[i] = m;
+            && asks_billing(p.timelines, m, p.today);
+        member(p, i, m, reasons, start, showcase);
     }
 }
 
@@ -114,11 +112,9 @@ fn member(
             Some(a) => super::diligence(a),
         };
         let (stages, days) = follow_up_days(p, m, table, due, since, attention);
-        let share = if stages == 0 {
-            0
-        } else {
-            FOLLOW_UP_EFFECT * days.len() as u64 / stages
-        };
+        let share = (FOLLOW_UP_EFFECT * days.len() as u64)
+            .checked_div(stages)
+            .unwrap_or(0);
         let chance = BASE_RENEWAL[m.district.min(BASE_RENEWAL.len() - 1)] + share;
         let last = forced_loss && k + 1 == dues.len();
         let renews = !last && (showcase || p.rng.chance(chance.min(97)));
