@@ -144,6 +144,13 @@ pub fn router(state: AppState) -> Router {
         .route("/rapports/suivi.csv", get(reports::follow_up::csv)) // same
         .route("/rapports/equipe", get(reports::team::page)) // same
         .route("/rapports/equipe.csv", get(reports::team::csv)) // same
+        // -- CSV export routes --
+        // Same guards and scope as the page each one exports.
+        .route("/escalades/export.csv", get(escalations::export_csv)) // direction (all), district_manager (district level, own district), representative (raised by them)
+        .route("/facturation/export.csv", get(billing::export_csv)) // billing, direction
+        .route("/district/activite/export.csv", get(district::export_csv)) // district_manager
+        .route("/groupes/export.csv", get(groups::export_csv)) // representative, district_manager, direction; in scope
+        .route("/districts/export.csv", get(districts::export_csv)) // direction
         .route("/login", get(auth::login_page).post(auth::login_submit)) // anyone
         .route("/logout", get(auth::logout_page).post(auth::logout)) // anyone
         .route("/healthz", get(healthz)) // anyone
