@@ -1,5 +1,6 @@
 //! Pure rules and types: no IO, no axum, no sqlx.
 pub mod billing;
+pub mod contact;
 pub mod escalation;
 pub mod follow_up;
 pub mod format;

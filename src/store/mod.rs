@@ -14,3 +14,14 @@ pub mod sessions;
 pub mod timeline;
 pub mod today;
 pub mod users;
+pub mod contacts;
+pub mod deactivation;
+pub mod password_links;
+pub mod portfolios;
+
+/// Whether `e` is the violation of the named constraint or unique index
+/// (the database has the last word on races; the caller turns it into a
+/// French message by the field).
+pub fn violates(e: &sqlx::Error, constraint: &str) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.constraint() == Some(constraint))
+}

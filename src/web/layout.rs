@@ -66,6 +66,7 @@ pub fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             ("/membres", "Membres"),
             ("/groupes", "Groupes"),
             ("/escalades", "Escalades"),
+            ("/utilisateurs", "Utilisateurs"),
         ],
         Role::Direction => &[
             ("/direction", "Direction"),
@@ -74,6 +75,7 @@ pub fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             ("/districts", "Districts"),
             ("/escalades", "Escalades"),
             ("/facturation", "Facturation"),
+            ("/utilisateurs", "Utilisateurs"),
         ],
         Role::Billing => &[("/facturation", "Facturation")],
     };
