@@ -191,7 +191,10 @@ impl UserForm {
         {
             e.add(
                 "district_id",
-                format!("Choisissez le district : un rôle « {} » en demande un.", role.label()),
+                format!(
+                    "Choisissez le district : un rôle « {} » en demande un.",
+                    role.label()
+                ),
             );
         }
         match (email, display_name, role, district_id) {
@@ -267,8 +270,15 @@ mod tests {
     #[test]
     fn a_chosen_password_is_long_not_the_email_and_typed_twice() {
         let email = "marie.tremblay@exemple.ca";
-        assert!(check_password_choice("un mot de passe solide", "un mot de passe solide", email).is_empty());
-        let e = check_password_choice("Marie.Tremblay@exemple.ca", "Marie.Tremblay@exemple.ca", email);
+        assert!(
+            check_password_choice("un mot de passe solide", "un mot de passe solide", email)
+                .is_empty()
+        );
+        let e = check_password_choice(
+            "Marie.Tremblay@exemple.ca",
+            "Marie.Tremblay@exemple.ca",
+            email,
+        );
         assert!(e.get("password").is_some_and(|m| m.contains("courriel")));
         let e = check_password_choice("marie.tremblay", "marie.tremblay", email);
         assert!(e.get("password").is_some());
@@ -288,16 +298,32 @@ mod tests {
             district_id: district.into(),
             version: String::new(),
         };
-        assert!(form("representative", "").parse(true).unwrap_err().get("district_id").is_some());
+        assert!(
+            form("representative", "")
+                .parse(true)
+                .unwrap_err()
+                .get("district_id")
+                .is_some()
+        );
         assert!(form("district_manager", "").parse(true).is_err());
         let d = form("direction", "4").parse(true).unwrap();
         assert_eq!(d.district_id, None, "direction has no district");
         let d = form("representative", "4").parse(true).unwrap();
         assert_eq!((d.role, d.district_id), (Role::Representative, Some(4)));
-        assert!(form("admin", "4").parse(true).unwrap_err().get("role").is_some());
+        assert!(
+            form("admin", "4")
+                .parse(true)
+                .unwrap_err()
+                .get("role")
+                .is_some()
+        );
         let mut f = form("billing", "");
         f.email = "pas un courriel".into();
         assert!(f.parse(true).unwrap_err().get("email").is_some());
-        assert_eq!(f.parse(false).unwrap().email, None, "email not read when editing");
+        assert_eq!(
+            f.parse(false).unwrap().email,
+            None,
+            "email not read when editing"
+        );
     }
 }

@@ -56,12 +56,11 @@ pub async fn deactivate(
     if actor_id == user_id {
         return Err(DeactivateError::OwnAccount);
     }
-    let found: Option<(String, Option<i64>, bool)> = sqlx::query_as(
-        "SELECT role, district_id, active FROM users WHERE id = $1 FOR UPDATE",
-    )
-    .bind(user_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let found: Option<(String, Option<i64>, bool)> =
+        sqlx::query_as("SELECT role, district_id, active FROM users WHERE id = $1 FOR UPDATE")
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     let (role, district_id, active) = found.ok_or(DeactivateError::NotFound)?;
     if !active {
         return Err(DeactivateError::AlreadyInactive);

@@ -78,7 +78,10 @@ pub async fn find_valid(pool: &PgPool, token: &str) -> Result<Option<LinkOwner>,
 /// Marks a valid link used and says whose it was; `None` when it was not
 /// valid (already used — perhaps a second ago in another tab —, expired,
 /// unknown, or the account deactivated).
-pub async fn consume(conn: &mut PgConnection, token: &str) -> Result<Option<LinkOwner>, sqlx::Error> {
+pub async fn consume(
+    conn: &mut PgConnection,
+    token: &str,
+) -> Result<Option<LinkOwner>, sqlx::Error> {
     let sql = concat!(
         "UPDATE password_links l SET used_at = now() FROM users u \
          WHERE u.id = l.user_id AND l.token_hash = $1 AND ",

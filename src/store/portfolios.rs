@@ -102,9 +102,7 @@ pub async fn move_members(
         Source::AllOf(_) => {}
     }
     // Lock the members first, then check them all before moving any.
-    let mut check = QueryBuilder::new(
-        "SELECT count(*), count(*) FILTER (WHERE x.district_id <> ",
-    );
+    let mut check = QueryBuilder::new("SELECT count(*), count(*) FILTER (WHERE x.district_id <> ");
     check.push_bind(district_id);
     check.push(") FROM (SELECT m.id, m.district_id FROM members m");
     push_source(&mut check, source, scope);
@@ -196,9 +194,7 @@ async fn reassign(
     }
     qb.push(" AND m.representative_id IS DISTINCT FROM ");
     qb.push_bind(target_id);
-    qb.push(
-        " FOR UPDATE OF m), moved AS (UPDATE members m SET representative_id = ",
-    );
+    qb.push(" FOR UPDATE OF m), moved AS (UPDATE members m SET representative_id = ");
     qb.push_bind(target_id);
     qb.push(
         ", version = m.version + 1, updated_at = now() FROM chosen WHERE m.id = chosen.id \

@@ -447,10 +447,18 @@ pub async fn update(
     .bind(draft.district_id)
     .fetch_one(&mut *conn)
     .await?;
-    let role_label = |r: &str| Role::parse(r).map(|r| r.label().to_string()).unwrap_or_default();
+    let role_label = |r: &str| {
+        Role::parse(r)
+            .map(|r| r.label().to_string())
+            .unwrap_or_default()
+    };
     let changes = [
         ("Nom", old.display_name, draft.display_name.clone()),
-        ("Rôle", role_label(&old.role), draft.role.label().to_string()),
+        (
+            "Rôle",
+            role_label(&old.role),
+            draft.role.label().to_string(),
+        ),
         (
             "District",
             old.district_name.unwrap_or_default(),

@@ -31,7 +31,11 @@ pub struct AccountPage {
     notice: Option<&'static str>,
 }
 
-fn account_page(user: &CurrentUser, errors: FieldErrors, notice: Option<&'static str>) -> AccountPage {
+fn account_page(
+    user: &CurrentUser,
+    errors: FieldErrors,
+    notice: Option<&'static str>,
+) -> AccountPage {
     AccountPage {
         layout: Layout::new("Mon compte", &user.0, NAV),
         email: user.0.email.clone(),
@@ -84,7 +88,8 @@ pub async fn change_password(
     } else if !current_ok {
         errors.add("current", "Ce n'est pas votre mot de passe actuel.");
     }
-    for (field, message) in check_password_choice(&f.password, &f.confirmation, &user.0.email).iter()
+    for (field, message) in
+        check_password_choice(&f.password, &f.confirmation, &user.0.email).iter()
     {
         errors.add(field, message.clone());
     }

@@ -69,7 +69,14 @@ pub async fn form(
         notes: m.notes.clone(),
         version: m.version.to_string(),
     };
-    Ok(contact_page(&user, id, m.row.full_name(), f, FieldErrors::new(), false))
+    Ok(contact_page(
+        &user,
+        id,
+        m.row.full_name(),
+        f,
+        FieldErrors::new(),
+        false,
+    ))
 }
 
 pub async fn save(

@@ -152,7 +152,10 @@ pub fn router(state: AppState) -> Router {
             get(users::deactivate_form).post(users::deactivate),
         ) // direction (not oneself)
         .route("/utilisateurs/{id}/reactivation", post(users::reactivate)) // direction
-        .route("/utilisateurs/{id}/mot-de-passe", post(users::reset_password)) // direction
+        .route(
+            "/utilisateurs/{id}/mot-de-passe",
+            post(users::reset_password),
+        ) // direction
         .route(
             "/mot-de-passe/{token}",
             get(password_links::page).post(password_links::choose),

@@ -111,7 +111,13 @@ pub async fn choose(
     )
     .await?;
     let (session, session_hash) = password::new_token();
-    sessions::create(&mut tx, owner.user_id, &session_hash, state.config.session_max).await?;
+    sessions::create(
+        &mut tx,
+        owner.user_id,
+        &session_hash,
+        state.config.session_max,
+    )
+    .await?;
     users::record_login(&mut tx, owner.user_id).await?;
     tx.commit().await?;
     tracing::info!(user_id = owner.user_id, "mot de passe choisi avec un lien");

@@ -107,7 +107,11 @@ async fn portfolio_page(
     let here = q.href(BASE, Some(page));
     Ok(PortfolioPage {
         layout: Layout::new("Portefeuilles", &user.0, "/membres"),
-        retour: here.strip_prefix(BASE).unwrap_or("").trim_start_matches('?').to_string(),
+        retour: here
+            .strip_prefix(BASE)
+            .unwrap_or("")
+            .trim_start_matches('?')
+            .to_string(),
         lines: rows.iter().map(|r| line(r, &timelines, today)).collect(),
         total,
         pager: Pager {
@@ -183,7 +187,12 @@ async fn do_move(
     match portfolios::move_members(&mut tx, user.0.id, user.scope(), source, target).await {
         Ok(moved) => {
             tx.commit().await?;
-            tracing::info!(by = user.0.id, to = target, moved.members, "portefeuille déplacé");
+            tracing::info!(
+                by = user.0.id,
+                to = target,
+                moved.members,
+                "portefeuille déplacé"
+            );
             Ok(Ok(moved))
         }
         Err(MoveError::NotFound) => Err(AppError::NotFound),
@@ -243,7 +252,9 @@ pub async fn move_selection(
         }
     }
     if ids.len() > 1000 {
-        return Err(AppError::BadRequest("Trop de membres cochés à la fois.".into()));
+        return Err(AppError::BadRequest(
+            "Trop de membres cochés à la fois.".into(),
+        ));
     }
     let q = filters_of(&retour);
     match do_move(&state, &user, Source::Members(&ids), &rep).await? {

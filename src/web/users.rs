@@ -10,16 +10,16 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::domain::format::date_fr;
+use crate::domain::scope::Scope;
 use crate::domain::user::{Role, UserDraft, UserForm};
 use crate::domain::validation::FieldErrors;
 use crate::store::deactivation::{self, DeactivateError, Outcome};
 use crate::store::members::{self, Choice};
+use crate::store::password_links;
 use crate::store::portfolios::MoveError;
 use crate::store::users::{
     self, CreateUserError, NO_PASSWORD, NewUser, UpdateUserError, UserFilter, UserLine,
 };
-use crate::store::password_links;
-use crate::domain::scope::Scope;
 use crate::web::AppState;
 use crate::web::auth::{CurrentUser, encode_component};
 use crate::web::csv::{self, Cell, CsvEncoder, Dialect};
@@ -74,7 +74,11 @@ impl UserQuery {
     }
 
     fn page(&self) -> i64 {
-        self.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 100_000)
+        self.page
+            .trim()
+            .parse::<i64>()
+            .unwrap_or(1)
+            .clamp(1, 100_000)
     }
 
     fn href(&self, base: &str, page: Option<i64>) -> String {
@@ -297,7 +301,10 @@ async fn form_page(
             format!("Modifier {}", u.display_name),
             format!("/utilisateurs/{}/modifier", u.id),
         ),
-        None => ("Nouvelle personne".to_string(), "/utilisateurs/nouveau".to_string()),
+        None => (
+            "Nouvelle personne".to_string(),
+            "/utilisateurs/nouveau".to_string(),
+        ),
     };
     Ok(FormPage {
         layout: Layout::new(heading.clone(), &user.0, NAV),
@@ -367,7 +374,11 @@ fn link_address(state: &AppState, headers: &HeaderMap, token: &str) -> String {
 
 fn expiry(state: &AppState, at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&state.config.time_zone);
-    format!("{} à {}", date_fr(local.date_naive()), local.format("%H:%M"))
+    format!(
+        "{} à {}",
+        date_fr(local.date_naive()),
+        local.format("%H:%M")
+    )
 }
 
 pub async fn create(
@@ -398,7 +409,10 @@ pub async fn create(
     if let Some(d) = district_id
         && !users::district_is_active(&mut tx, d).await?
     {
-        errors.add("district_id", "Choisissez un district actif parmi ceux proposés.");
+        errors.add(
+            "district_id",
+            "Choisissez un district actif parmi ceux proposés.",
+        );
     }
     if errors.is_empty() {
         let new = NewUser {
