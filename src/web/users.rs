@@ -169,6 +169,8 @@ pub struct ListPage {
     districts: Vec<Choice>,
     roles: [Role; 4],
     notice: Option<String>,
+    /// The reader's own id (nobody deactivates their own account).
+    me: i64,
 }
 
 impl ListPage {
@@ -214,6 +216,7 @@ pub async fn list(
         },
         roles: Role::ALL,
         notice: q.notice(),
+        me: user.0.id,
         q,
     })
 }
