@@ -1,8 +1,9 @@
 //! `/compte`: everyone sees their account and changes their own password
 //! (the current one asked; their other sessions end, this one stays).
+use crate::web::form::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

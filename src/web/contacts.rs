@@ -2,9 +2,10 @@
 //! for their own members) corrects the contact details. Formula, group,
 //! dates and representative stay on the full form of managers and
 //! direction.
+use crate::web::form::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 

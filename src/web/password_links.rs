@@ -1,8 +1,9 @@
 //! `/mot-de-passe/{token}`: a person chooses their password with the
 //! one-time link the direction gave them, then is logged in.
+use crate::web::form::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -45,9 +46,8 @@ fn unusable() -> Response {
 }
 
 pub async fn page(State(state): State<AppState>, Path(raw): Path<String>) -> AppResult<Response> {
-    let Some(token) = token_of(&raw) else {
-        return Ok(unusable());
-    };
+    // Not even shaped like a token: no such page.
+    let token = token_of(&raw).ok_or(AppError::NotFound)?;
     let Some(owner) = password_links::find_valid(&state.pool, token).await? else {
         return Ok(unusable());
     };
@@ -73,9 +73,8 @@ pub async fn choose(
     Path(raw): Path<String>,
     Form(f): Form<ChoiceForm>,
 ) -> AppResult<Response> {
-    let Some(token) = token_of(&raw) else {
-        return Ok(unusable());
-    };
+    // Not even shaped like a token: no such page.
+    let token = token_of(&raw).ok_or(AppError::NotFound)?;
     let Some(owner) = password_links::find_valid(&state.pool, token).await? else {
         return Ok(unusable());
     };

@@ -2,9 +2,10 @@
 //! direction moves members from one representative to another inside a
 //! district — a whole portfolio, or members checked in the filtered list
 //! (the same filters as `/membres`, the same scoped query).
+use crate::web::form::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -154,8 +155,8 @@ fn filters_of(retour: &str) -> ListQuery {
     format!("{BASE}?{retour}")
         .parse::<Uri>()
         .ok()
-        .and_then(|uri| Query::<ListQuery>::try_from_uri(&uri).ok())
-        .map(|Query(q)| q)
+        .and_then(|uri| axum::extract::Query::<ListQuery>::try_from_uri(&uri).ok())
+        .map(|axum::extract::Query(q)| q)
         .unwrap_or_default()
 }
 

@@ -1,9 +1,10 @@
 //! Users (SPEC §1): the direction creates, edits, deactivates and
 //! reactivates accounts and hands out one-time links to choose a password;
 //! a district manager reads the people of their district.
+use crate::web::form::{Path, Query};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
