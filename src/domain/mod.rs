@@ -1,6 +1,7 @@
 //! Pure rules and types: no IO, no axum, no sqlx.
 pub mod billing;
 pub mod chart;
+pub mod contact;
 pub mod escalation;
 pub mod follow_up;
 pub mod format;

@@ -311,6 +311,7 @@ pub async fn login_submit(
     sessions::purge_expired(&mut tx, state.config.session_idle).await?;
     let (token, hash) = password::new_token();
     sessions::create(&mut tx, user.id, &hash, state.config.session_max).await?;
+    users::record_login(&mut tx, user.id).await?;
     tx.commit().await?;
     tracing::info!(user_id = user.id, "connexion");
     let target = if next.is_empty() {
@@ -332,7 +333,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppRes
     ))
 }
 
-fn session_cookie(state: &AppState, value: &str, max_age: u64) -> String {
+pub(crate) fn session_cookie(state: &AppState, value: &str, max_age: u64) -> String {
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {
@@ -341,7 +342,7 @@ fn session_cookie(state: &AppState, value: &str, max_age: u64) -> String {
     format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
-fn see_other_with_cookie(target: &str, cookie: String) -> Response {
+pub(crate) fn see_other_with_cookie(target: &str, cookie: String) -> Response {
     let mut resp = Redirect::to(target).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);

@@ -68,6 +68,7 @@ pub fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             ("/groupes", "Groupes"),
             ("/escalades", "Escalades"),
             ("/rapports", "Rapports"),
+            ("/utilisateurs", "Utilisateurs"),
         ],
         Role::Direction => &[
             ("/direction", "Direction"),
@@ -77,6 +78,7 @@ pub fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             ("/escalades", "Escalades"),
             ("/facturation", "Facturation"),
             ("/rapports", "Rapports"),
+            ("/utilisateurs", "Utilisateurs"),
         ],
         Role::Billing => &[("/facturation", "Facturation")],
     };

@@ -59,7 +59,7 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn filter(&self) -> MemberFilter {
+    pub(crate) fn filter(&self) -> MemberFilter {
         let id = |s: &str| s.trim().parse::<i64>().ok();
         MemberFilter {
             district_id: id(&self.district),
@@ -97,7 +97,7 @@ impl ListQuery {
         .any(|v| !v.trim().is_empty())
     }
 
-    fn sort(&self) -> Sort {
+    pub(crate) fn sort(&self) -> Sort {
         if self.tri == "nom" {
             Sort::Name
         } else {
@@ -105,7 +105,7 @@ impl ListQuery {
         }
     }
 
-    fn page(&self) -> i64 {
+    pub(crate) fn page(&self) -> i64 {
         self.page
             .trim()
             .parse::<i64>()
@@ -114,7 +114,7 @@ impl ListQuery {
     }
 
     /// The query string of these filters, with another page number.
-    fn href(&self, base: &str, page: Option<i64>) -> String {
+    pub(crate) fn href(&self, base: &str, page: Option<i64>) -> String {
         let pairs = [
             ("district", &self.district),
             ("groupe", &self.groupe),

@@ -19,6 +19,8 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::oneshot;
 
+pub mod accounts;
+
 pub const PASSWORD: &str = "mot-de-passe-de-test";
 
 struct Cluster {
