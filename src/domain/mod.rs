@@ -1,5 +1,6 @@
 //! Pure rules and types: no IO, no axum, no sqlx.
 pub mod billing;
+pub mod catalogue;
 pub mod escalation;
 pub mod follow_up;
 pub mod format;
@@ -7,5 +8,6 @@ pub mod formula;
 pub mod member;
 pub mod scope;
 pub mod timeline;
+pub mod timeline_edit;
 pub mod user;
 pub mod validation;

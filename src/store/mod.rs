@@ -12,5 +12,6 @@ pub mod reasons;
 pub mod renewals;
 pub mod sessions;
 pub mod timeline;
+pub mod timeline_versions;
 pub mod today;
 pub mod users;

@@ -74,6 +74,8 @@ pub fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             ("/districts", "Districts"),
             ("/escalades", "Escalades"),
             ("/facturation", "Facturation"),
+            ("/raisons", "Raisons"),
+            ("/echeanciers", "Échéanciers"),
         ],
         Role::Billing => &[("/facturation", "Facturation")],
     };

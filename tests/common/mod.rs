@@ -17,6 +17,8 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::oneshot;
 
+pub mod catalogue;
+
 pub const PASSWORD: &str = "mot-de-passe-de-test";
 
 struct Cluster {
