@@ -5,7 +5,7 @@
 mod common;
 
 use common::catalogue::{
-    assert_selections_agree, d, insert_members, insert_random_members, table_pairs,
+    assert_selections_agree, d, insert_members, insert_random_members, table_pairs, unescape,
 };
 use common::{PASSWORD, TestApp, location};
 use renouvo::domain::formula::{Colour, Formula};
@@ -64,30 +64,25 @@ fn standard_edit(form: &mut TableForm) {
     add_stage(form, "Appel de courtoisie", "P", 2, 0);
 }
 
-async fn post(
-    app: &TestApp,
-    section: &str,
-    form: &TableForm,
-    intent: &str,
-) -> reqwest::Response {
+async fn post(app: &TestApp, section: &str, form: &TableForm, intent: &str) -> reqwest::Response {
     let mut pairs = table_pairs(form);
     pairs.push(("intent".into(), intent.into()));
-    app.post_pairs(&format!("/echeanciers/{section}"), &pairs).await
+    app.post_pairs(&format!("/echeanciers/{section}"), &pairs)
+        .await
 }
 
 /// The member's line in a list: from its link to the end of the row.
 fn line_of(html: &str, member: i64) -> String {
     let link = format!("href=\"/membres/{member}");
-    let start = html.find(&link).unwrap_or_else(|| panic!("member {member} not listed"));
+    let start = html
+        .find(&link)
+        .unwrap_or_else(|| panic!("member {member} not listed"));
     let rest = &html[start..];
-    rest[..rest.find("</tr>").or_else(|| rest.find("</li>")).unwrap_or(rest.len())].to_string()
-}
-
-fn unescape(html: &str) -> String {
-    html.replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
+    rest[..rest
+        .find("</tr>")
+        .or_else(|| rest.find("</li>"))
+        .unwrap_or(rest.len())]
+        .to_string()
 }
 
 #[tokio::test]
@@ -138,7 +133,15 @@ async fn only_direction_may_use_the_timeline_editor() {
             .unwrap();
         let mut got = Vec::new();
         for path in gets {
-            got.push(client.get(app.url(path)).send().await.unwrap().status().as_u16());
+            got.push(
+                client
+                    .get(app.url(path))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16(),
+            );
         }
         for (path, form) in [
             ("/echeanciers/exclusif", vec![("intent", "apercu")]),
@@ -243,7 +246,10 @@ async fn each_rule_is_refused_with_its_message_by_the_field() {
     assert_eq!(version_count(&app).await, 1, "nothing was saved");
     assert_eq!(
         current(&app).await.table(Formula::Exclusive),
-        timeline::load(&app.pool).await.unwrap().table(Formula::Exclusive)
+        timeline::load(&app.pool)
+            .await
+            .unwrap()
+            .table(Formula::Exclusive)
     );
 }
 
@@ -298,7 +304,10 @@ async fn the_preview_counts_the_members_who_change_stage_today() {
     let resp = post(&app, "exclusif", &form, "apercu").await;
     assert_eq!(resp.status(), 200);
     let body = unescape(&resp.text().await.unwrap());
-    assert!(body.contains("6 membres actifs changent d'étape aujourd'hui"), "{body}");
+    assert!(
+        body.contains("6 membres actifs changent d'étape aujourd'hui"),
+        "{body}"
+    );
     assert!(body.contains("« 1 mois avant » : début R − 1 mois → R − 1 mois − 10 jours."));
     assert!(body.contains("Nouvelle étape « Appel de courtoisie » : début P + 2 mois, jaune."));
     assert!(body.contains(r#"<td class="num" data-label="Membres">4</td>"#));
@@ -331,7 +340,12 @@ async fn the_preview_counts_the_members_who_change_stage_today() {
         summary,
         [
             (Formula::Exclusive, "before_2m", "before_1m", 4),
-            (Formula::Exclusive, "after_1m", "etape_appel_de_courtoisie", 2),
+            (
+                Formula::Exclusive,
+                "after_1m",
+                "etape_appel_de_courtoisie",
+                2
+            ),
         ]
     );
 }
@@ -376,7 +390,13 @@ async fn confirming_saves_a_version_and_the_member_lists_follow() {
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].0, "Échéancier siège exclusif");
     assert_eq!(audit[0].1.as_deref(), Some("version 1"));
-    assert!(audit[0].2.as_deref().unwrap().contains("Appel de courtoisie"));
+    assert!(
+        audit[0]
+            .2
+            .as_deref()
+            .unwrap()
+            .contains("Appel de courtoisie")
+    );
 
     // The member list's stage filter follows the new table at once.
     let list = app
@@ -386,8 +406,17 @@ async fn confirming_saves_a_version_and_the_member_lists_follow() {
         .await
         .unwrap();
     assert!(list.contains("Appel de courtoisie"));
-    assert_eq!(list.matches(r#"<td data-label="Membre">"#).count(), 2, "{list}");
-    let overview = app.get("/echeanciers?fait=enregistre").await.text().await.unwrap();
+    assert_eq!(
+        list.matches(r#"<td data-label="Membre">"#).count(),
+        2,
+        "{list}"
+    );
+    let overview = app
+        .get("/echeanciers?fait=enregistre")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(overview.contains("Version 2."));
     assert!(overview.contains("P + 2 mois"));
 }
@@ -402,17 +431,35 @@ async fn pure_calculation_and_sql_selection_agree_after_an_edit() {
     // removed, one added counted in days from R.
     let mut form = exclusive_form(&app, 1).await;
     standard_edit(&mut form);
-    assert_eq!(post(&app, "exclusif", &form, "confirmer").await.status(), 303);
+    assert_eq!(
+        post(&app, "exclusif", &form, "confirmer").await.status(),
+        303
+    );
     let mut partner = TableForm::from_table(current(&app).await.table(Formula::Partner), 2);
     let i = row(&mut partner, "growth");
     partner.rows[i].months = "4".into();
     let i = row(&mut partner, "before_2w");
     partner.rows[i].remove = true;
     add_stage(&mut partner, "Dix jours avant", "R", 0, -10);
-    assert_eq!(post(&app, "partenaire", &partner, "confirmer").await.status(), 303);
+    assert_eq!(
+        post(&app, "partenaire", &partner, "confirmer")
+            .await
+            .status(),
+        303
+    );
     let edited = current(&app).await;
-    assert!(edited.table(Formula::Partner).iter().all(|s| s.key != "before_2w"));
-    assert!(edited.table(Formula::Exclusive).iter().any(|s| s.days == -10));
+    assert!(
+        edited
+            .table(Formula::Partner)
+            .iter()
+            .all(|s| s.key != "before_2w")
+    );
+    assert!(
+        edited
+            .table(Formula::Exclusive)
+            .iter()
+            .any(|s| s.days == -10)
+    );
     assert_selections_agree(&app.pool, &edited, &todays).await;
 }
 
@@ -423,11 +470,17 @@ async fn restoring_a_previous_version_goes_through_the_preview() {
     let original = current(&app).await;
     let mut form = exclusive_form(&app, 1).await;
     standard_edit(&mut form);
-    assert_eq!(post(&app, "exclusif", &form, "confirmer").await.status(), 303);
+    assert_eq!(
+        post(&app, "exclusif", &form, "confirmer").await.status(),
+        303
+    );
     let list = app.get("/echeanciers/versions").await.text().await.unwrap();
     assert!(list.contains("Version initiale"));
     assert!(list.contains(r#"href="/echeanciers/versions/1""#));
-    assert!(!list.contains(r#"href="/echeanciers/versions/2""#), "no restore of the current one");
+    assert!(
+        !list.contains(r#"href="/echeanciers/versions/2""#),
+        "no restore of the current one"
+    );
 
     let preview = app.get("/echeanciers/versions/1").await;
     assert_eq!(preview.status(), 200);
@@ -474,12 +527,20 @@ async fn a_second_editor_on_an_old_version_is_refused_and_keeps_what_was_typed()
     let mut theirs = exclusive_form(&app, 1).await;
     let i = row(&mut theirs, "after_1m");
     theirs.rows[i].label = "Un mois après l'inscription".into();
-    assert_eq!(post(&app, "exclusif", &mine, "confirmer").await.status(), 303);
+    assert_eq!(
+        post(&app, "exclusif", &mine, "confirmer").await.status(),
+        303
+    );
     let resp = post(&other, "exclusif", &theirs, "confirmer").await;
     assert_eq!(resp.status(), 409);
     let body = unescape(&resp.text().await.unwrap());
-    assert!(body.contains("Quelqu'un a enregistré les échéanciers pendant que vous les modifiiez (version 2)"));
-    assert!(body.contains("Un mois après l'inscription"), "what was typed is kept");
+    assert!(body.contains(
+        "Quelqu'un a enregistré les échéanciers pendant que vous les modifiiez (version 2)"
+    ));
+    assert!(
+        body.contains("Un mois après l'inscription"),
+        "what was typed is kept"
+    );
     let saved = current(&app).await;
     let after_1m = saved
         .table(Formula::Exclusive)
@@ -526,26 +587,62 @@ async fn follow_ups_keep_their_stage_and_a_removed_stage_is_no_longer_a_task() {
         .send()
         .await
         .unwrap();
-    let before = repc.get(app.url("/membres")).send().await.unwrap().text().await.unwrap();
+    let before = repc
+        .get(app.url("/membres"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(line_of(&before, member).contains("3 à 6 mois après"));
 
     let mut form = exclusive_form(&app, 1).await;
     let i = row(&mut form, "after_3m");
     form.rows[i].remove = true;
-    let preview = unescape(&post(&app, "exclusif", &form, "apercu").await.text().await.unwrap());
+    let preview = unescape(
+        &post(&app, "exclusif", &form, "apercu")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
     assert!(preview.contains("Étape retirée : « 3 à 6 mois après »."));
-    assert!(preview.contains("1 membre actif change d'étape aujourd'hui"), "{preview}");
-    assert_eq!(post(&app, "exclusif", &form, "confirmer").await.status(), 303);
+    assert!(
+        preview.contains("1 membre actif change d'étape aujourd'hui"),
+        "{preview}"
+    );
+    assert_eq!(
+        post(&app, "exclusif", &form, "confirmer").await.status(),
+        303
+    );
 
-    let list = repc.get(app.url("/membres")).send().await.unwrap().text().await.unwrap();
+    let list = repc
+        .get(app.url("/membres"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let line = line_of(&list, member);
     assert!(!line.contains("3 à 6 mois après"), "{line}");
     assert!(line.contains("1 mois après"), "{line}");
     // The to-do list asks for the stage the member is in now.
-    let today = repc.get(app.url("/aujourdhui")).send().await.unwrap().text().await.unwrap();
+    let today = repc
+        .get(app.url("/aujourdhui"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let task = line_of(&today, member);
     assert!(task.contains("1 mois après"), "{task}");
-    assert!(!today.contains("3 à 6 mois après"), "the removed stage is no task any more");
+    assert!(
+        !today.contains("3 à 6 mois après"),
+        "the removed stage is no task any more"
+    );
     let file = repc
         .get(app.url(&format!("/membres/{member}")))
         .send()
@@ -555,7 +652,10 @@ async fn follow_ups_keep_their_stage_and_a_removed_stage_is_no_longer_a_task() {
         .await
         .unwrap();
     assert!(file.contains("Rencontre planifiée"));
-    assert!(file.contains("3 à 6 mois après"), "the follow-up keeps the stage it stored");
+    assert!(
+        file.contains("3 à 6 mois après"),
+        "the follow-up keeps the stage it stored"
+    );
 }
 
 #[tokio::test]
@@ -566,20 +666,30 @@ async fn standing_actions_are_edited_previewed_and_saved() {
     for (i, a) in before.iter().enumerate().skip(1) {
         pairs.push((format!("a{i}"), a.clone()));
     }
-    pairs.push(("a9".into(), "Lui présenter les nouveaux membres du groupe.".into()));
+    pairs.push((
+        "a9".into(),
+        "Lui présenter les nouveaux membres du groupe.".into(),
+    ));
     let mut preview = pairs.clone();
     preview.push(("intent".into(), "apercu".into()));
     let resp = app.post_pairs("/echeanciers/actions", &preview).await;
     assert_eq!(resp.status(), 200);
     let body = unescape(&resp.text().await.unwrap());
-    assert!(body.contains("Action ajoutée ou reformulée : « Lui présenter les nouveaux membres du groupe. »"));
+    assert!(body.contains(
+        "Action ajoutée ou reformulée : « Lui présenter les nouveaux membres du groupe. »"
+    ));
     assert!(body.contains("Action retirée ou reformulée"));
     // Back to the form: what was typed is there, nothing saved.
     let mut back = pairs.clone();
     back.push(("intent".into(), "retour".into()));
     let resp = app.post_pairs("/echeanciers/actions", &back).await;
     assert_eq!(resp.status(), 200);
-    assert!(resp.text().await.unwrap().contains("Lui présenter les nouveaux membres"));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("Lui présenter les nouveaux membres")
+    );
     let mut bad = pairs.clone();
     bad.push(("a10".into(), "x".repeat(1001)));
     bad.push(("intent".into(), "apercu".into()));
@@ -593,7 +703,10 @@ async fn standing_actions_are_edited_previewed_and_saved() {
     let after = current(&app).await.standing_actions;
     assert_eq!(after.len(), before.len());
     assert_eq!(after[0], before[1]);
-    assert_eq!(after.last().unwrap(), "Lui présenter les nouveaux membres du groupe.");
+    assert_eq!(
+        after.last().unwrap(),
+        "Lui présenter les nouveaux membres du groupe."
+    );
     let field: String = sqlx::query_scalar(
         "SELECT field FROM audit_log WHERE entity = 'timeline' AND entity_id = 2",
     )

@@ -165,9 +165,18 @@ impl TableForm {
     }
 
     /// Drops the blank rows, then adds [`BLANK_ROWS`] new ones at the end.
-    pub fn with_blank_rows(mut self) -> TableForm {
+    pub fn with_blank_rows(self) -> TableForm {
+        self.compacted(TableErrors::default()).0
+    }
+
+    /// [`TableForm::with_blank_rows`], keeping each row's messages with it.
+    pub fn compacted(mut self, errors: TableErrors) -> (TableForm, TableErrors) {
         let billing: Option<usize> = self.billing.parse().ok();
         let mut kept = Vec::new();
+        let mut kept_errors = TableErrors {
+            rows: Vec::new(),
+            table: errors.table.clone(),
+        };
         let mut new_billing = None;
         for (i, row) in self.rows.into_iter().enumerate() {
             if row.is_blank() {
@@ -177,6 +186,7 @@ impl TableForm {
                 new_billing = Some(kept.len());
             }
             kept.push(row);
+            kept_errors.rows.push(errors.row(i));
         }
         for _ in 0..BLANK_ROWS {
             kept.push(StageRowForm {
@@ -188,7 +198,7 @@ impl TableForm {
         }
         self.rows = kept;
         self.billing = new_billing.map_or(String::new(), |i| i.to_string());
-        self
+        (self, kept_errors)
     }
 
     pub fn version(&self) -> Option<i64> {
@@ -207,7 +217,10 @@ pub struct RowErrors {
 
 impl RowErrors {
     pub fn is_empty(&self) -> bool {
-        self.label.is_none() && self.start.is_none() && self.colour.is_none() && self.action.is_none()
+        self.label.is_none()
+            && self.start.is_none()
+            && self.colour.is_none()
+            && self.action.is_none()
     }
 }
 
@@ -396,9 +409,9 @@ pub fn parse_table(
     }
     match billing.and_then(|b| kept.iter().position(|(i, _)| *i == b)) {
         Some(at) => kept[at].1.asks_billing_request = true,
-        None => e.table.push(
-            "Choisissez l'étape qui demande la facturation (une étape gardée).".into(),
-        ),
+        None => e
+            .table
+            .push("Choisissez l'étape qui demande la facturation (une étape gardée).".into()),
     }
     // New stages get their key once the labels are known good.
     for (_, def) in kept.iter_mut() {
@@ -505,7 +518,10 @@ pub fn check_table(table: &[StageDef], today: NaiveDate) -> Result<Vec<StageDef>
     let mut messages = e.table;
     for (i, r) in e.rows.iter().enumerate() {
         let label = table.get(i).map_or("?", |d| d.label.as_str());
-        for m in [&r.label, &r.start, &r.colour, &r.action].into_iter().flatten() {
+        for m in [&r.label, &r.start, &r.colour, &r.action]
+            .into_iter()
+            .flatten()
+        {
             messages.push(format!("« {label} » : {m}"));
         }
     }
@@ -584,7 +600,12 @@ fn check_window() -> impl Iterator<Item = NaiveDate> {
 }
 
 fn check_order(kept: &[(usize, StageDef)], e: &mut TableErrors) {
-    for term in TERMS {
+    // The default term first, then the longer ones, then the shorter ones:
+    // a stage out of order is told so before being told it overruns a
+    // 6-month term.
+    let mut terms = TERMS;
+    terms.sort_by_key(|&t| (t < DEFAULT_TERM, t));
+    for term in terms {
         let strict_across = term >= DEFAULT_TERM;
         for renewal in check_window() {
             let previous = previous_renewal(renewal, term);
@@ -624,7 +645,9 @@ fn check_order(kept: &[(usize, StageDef)], e: &mut TableErrors) {
             // table, or within its anchor only when the halves may overlap.
             for n in 1..kept.len() {
                 let (i, d) = &kept[n];
-                let before = (0..n).rev().find(|&m| strict_across || kept[m].1.anchor == d.anchor);
+                let before = (0..n)
+                    .rev()
+                    .find(|&m| strict_across || kept[m].1.anchor == d.anchor);
                 let Some(m) = before else { continue };
                 let other = &kept[m].1.label;
                 if starts[n] == starts[m] {
@@ -857,11 +880,26 @@ impl StandingForm {
         .with_blank_rows()
     }
 
-    pub fn with_blank_rows(mut self) -> StandingForm {
-        self.rows.retain(|r| !r.action.trim().is_empty());
-        self.rows
-            .extend((0..BLANK_ROWS).map(|_| StandingRowForm::default()));
-        self
+    pub fn with_blank_rows(self) -> StandingForm {
+        self.compacted(Vec::new()).0
+    }
+
+    /// Drops the empty rows, keeping each row's message with it, then adds
+    /// [`BLANK_ROWS`] new ones.
+    pub fn compacted(mut self, errors: Vec<Option<String>>) -> (StandingForm, Vec<Option<String>>) {
+        let mut rows = Vec::new();
+        let mut kept_errors = Vec::new();
+        for (i, row) in self.rows.into_iter().enumerate() {
+            let error = errors.get(i).cloned().flatten();
+            if row.action.trim().is_empty() && error.is_none() {
+                continue;
+            }
+            rows.push(row);
+            kept_errors.push(error);
+        }
+        rows.extend((0..BLANK_ROWS).map(|_| StandingRowForm::default()));
+        self.rows = rows;
+        (self, kept_errors)
     }
 
     pub fn version(&self) -> Option<i64> {

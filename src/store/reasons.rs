@@ -498,10 +498,11 @@ pub async fn set_reason_active(
     id: i64,
     active: bool,
 ) -> Result<bool, CatalogueError> {
-    let was: Option<bool> = sqlx::query_scalar("SELECT active FROM reasons WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let was: Option<bool> =
+        sqlx::query_scalar("SELECT active FROM reasons WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
     let was = was.ok_or(CatalogueError::NotFound)?;
     if was == active {
         return Ok(false);
@@ -564,6 +565,14 @@ pub async fn delete_reason(
     }
     let category = ReasonCategory::parse(&category).unwrap_or(ReasonCategory::Recoverable);
     renumber(conn, category).await?;
-    audit_reason(conn, actor, id, "Raison supprimée", Some(label.clone()), None).await?;
+    audit_reason(
+        conn,
+        actor,
+        id,
+        "Raison supprimée",
+        Some(label.clone()),
+        None,
+    )
+    .await?;
     Ok(label)
 }

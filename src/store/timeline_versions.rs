@@ -343,8 +343,11 @@ pub async fn count_moves(
     }
     let mut out: Vec<MoveCount> = totals.into_values().collect();
     out.sort_by(|a, b| {
-        (a.formula, std::cmp::Reverse(a.members), &a.from_label)
-            .cmp(&(b.formula, std::cmp::Reverse(b.members), &b.from_label))
+        (a.formula, std::cmp::Reverse(a.members), &a.from_label).cmp(&(
+            b.formula,
+            std::cmp::Reverse(b.members),
+            &b.from_label,
+        ))
     });
     Ok(out)
 }

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::domain::catalogue::{ReasonForm, ReasonEntry};
+use crate::domain::catalogue::{ReasonEntry, ReasonForm};
 use crate::domain::escalation::{Level, ReasonCategory};
 use crate::domain::user::Role;
 use crate::domain::validation::FieldErrors;
@@ -216,7 +216,13 @@ pub async fn edit_form(
     user.require(DIRECTION)?;
     let reason = find(&state, &raw).await?;
     let form = form_of(&reason);
-    Ok(form_page(&user, Some(reason), form, FieldErrors::new(), false))
+    Ok(form_page(
+        &user,
+        Some(reason),
+        form,
+        FieldErrors::new(),
+        false,
+    ))
 }
 
 pub async fn update(

@@ -261,15 +261,15 @@ impl Parsed {
                 if let Some(v) = stale {
                     form.version = v.to_string();
                 }
-                table_page(user, f, form.with_blank_rows(), errors, stale).into_response()
+                let (form, errors) = form.compacted(errors);
+                table_page(user, f, form, errors, stale).into_response()
             }
             (Parsed::Standing(mut form, result), _) => {
                 let errors = result.err().unwrap_or_default();
                 if let Some(v) = stale {
                     form.version = v.to_string();
                 }
-                let form = form.with_blank_rows();
-                // Row errors follow the rows kept (blank ones drop out).
+                let (form, errors) = form.compacted(errors);
                 standing_page(user, form, errors, stale).into_response()
             }
             (Parsed::Table(..), None) => AppError::NotFound.into_response(),
@@ -334,11 +334,9 @@ pub async fn submit(
     if intent != "confirmer" {
         let carried: Vec<(String, String)> =
             pairs.into_iter().filter(|(n, _)| n != "intent").collect();
-        let target = PreviewTarget::Edit {
-            section,
-            carried,
-        };
-        let page = preview_page(&state, &user, section.title(), &current, &proposed, target).await?;
+        let target = PreviewTarget::Edit { section, carried };
+        let page =
+            preview_page(&state, &user, section.title(), &current, &proposed, target).await?;
         return Ok(page.into_response());
     }
     let proposal = Proposal {
@@ -487,9 +485,12 @@ pub async fn versions(
 ) -> AppResult<VersionsPage> {
     user.require(DIRECTION)?;
     let page: i64 = q.page.parse().unwrap_or(1).max(1);
-    let (rows, total) =
-        versions_store::versions(&state.pool, VERSIONS_PER_PAGE, (page - 1) * VERSIONS_PER_PAGE)
-            .await?;
+    let (rows, total) = versions_store::versions(
+        &state.pool,
+        VERSIONS_PER_PAGE,
+        (page - 1) * VERSIONS_PER_PAGE,
+    )
+    .await?;
     let tz = state.config.time_zone;
     Ok(VersionsPage {
         layout: Layout::new("Versions des échéanciers", &user.0, NAV),
@@ -514,17 +515,18 @@ pub async fn versions(
 
 /// A version's tables checked again by today's rules (they may have been
 /// saved under other ones): the tables, or the French reasons why not.
-fn checked_version(version: &Timelines, today: chrono::NaiveDate) -> Result<Timelines, Vec<String>> {
+fn checked_version(
+    version: &Timelines,
+    today: chrono::NaiveDate,
+) -> Result<Timelines, Vec<String>> {
     let mut out = version.clone();
     let mut refusals = Vec::new();
     for f in Formula::ALL {
         match edit::check_table(version.table(f), today) {
             Ok(table) => out = out.with_table(f, table),
-            Err(messages) => refusals.extend(
-                messages
-                    .into_iter()
-                    .map(|m| format!("{} — {m}", f.label())),
-            ),
+            Err(messages) => {
+                refusals.extend(messages.into_iter().map(|m| format!("{} — {m}", f.label())))
+            }
         }
     }
     if refusals.is_empty() {
@@ -559,8 +561,7 @@ pub async fn restore_preview(
             Ok(page.into_response())
         }
         Err(refusals) => {
-            let mut page =
-                preview_page(&state, &user, heading, &current, &current, target).await?;
+            let mut page = preview_page(&state, &user, heading, &current, &current, target).await?;
             page.refusals = refusals;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -591,8 +592,7 @@ pub async fn restore(
         Ok(p) => p,
         Err(refusals) => {
             let target = PreviewTarget::Restore { version: id, base };
-            let mut page =
-                preview_page(&state, &user, heading, &current, &current, target).await?;
+            let mut page = preview_page(&state, &user, heading, &current, &current, target).await?;
             page.refusals = refusals;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }

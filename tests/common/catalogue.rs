@@ -166,6 +166,15 @@ pub async fn assert_selections_agree(pool: &PgPool, timelines: &Timelines, today
     }
 }
 
+/// An HTML page's text with the entities askama writes turned back.
+pub fn unescape(html: &str) -> String {
+    html.replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&amp;", "&")
+}
+
 /// The name/value pairs a browser posts for a stage form.
 pub fn table_pairs(form: &TableForm) -> Vec<(String, String)> {
     let mut pairs = vec![

@@ -9,7 +9,15 @@ type Row = (&'static str, &'static str, char, i32, i32, Colour, bool);
 
 /// The seeded exclusive (and regional) table, as in migrations/0002.
 const SEATS: [Row; 11] = [
-    ("welcome", "Inscription (vérification)", 'P', 0, 0, Red, false),
+    (
+        "welcome",
+        "Inscription (vérification)",
+        'P',
+        0,
+        0,
+        Red,
+        false,
+    ),
     ("after_1m", "1 mois après", 'P', 1, 0, Yellow, false),
     ("after_3m", "3 à 6 mois après", 'P', 3, 0, Green, false),
     ("before_6m", "6 à 4 mois avant", 'R', -6, 0, Green, false),
@@ -23,7 +31,15 @@ const SEATS: [Row; 11] = [
 ];
 
 const PARTNERS: [Row; 10] = [
-    ("welcome", "Inscription (vérification)", 'P', 0, 0, Red, false),
+    (
+        "welcome",
+        "Inscription (vérification)",
+        'P',
+        0,
+        0,
+        Red,
+        false,
+    ),
     ("after_1m", "1 mois après", 'P', 1, 0, Yellow, false),
     ("growth", "11 à 6 mois avant", 'P', 2, 0, Yellow, false),
     ("before_3m", "3 mois avant", 'R', -3, 0, Yellow, false),
@@ -38,21 +54,23 @@ const PARTNERS: [Row; 10] = [
 fn table(rows: &[Row]) -> Vec<StageDef> {
     rows.iter()
         .zip(1..)
-        .map(|(&(key, label, anchor, months, days, colour, billing), position)| StageDef {
-            key: key.into(),
-            label: label.into(),
-            anchor: if anchor == 'P' {
-                Anchor::Previous
-            } else {
-                Anchor::Renewal
+        .map(
+            |(&(key, label, anchor, months, days, colour, billing), position)| StageDef {
+                key: key.into(),
+                label: label.into(),
+                anchor: if anchor == 'P' {
+                    Anchor::Previous
+                } else {
+                    Anchor::Renewal
+                },
+                months,
+                days,
+                colour,
+                position,
+                action: format!("• {label}"),
+                asks_billing_request: billing,
             },
-            months,
-            days,
-            colour,
-            position,
-            action: format!("• {label}"),
-            asks_billing_request: billing,
-        })
+        )
         .collect()
 }
 
@@ -85,7 +103,9 @@ fn with_new_stage(label: &str, anchor: &str, months: &str, days: &str) -> (Table
 }
 
 fn start_error(e: &TableErrors, i: usize) -> String {
-    e.row(i).start.unwrap_or_else(|| panic!("no start error on row {i}: {e:?}"))
+    e.row(i)
+        .start
+        .unwrap_or_else(|| panic!("no start error on row {i}: {e:?}"))
 }
 
 #[test]
@@ -171,8 +191,14 @@ fn empty_label_action_and_colour_are_refused_by_field() {
     form.rows[i].action = String::new();
     form.rows[i].colour = "violet".into();
     let e = parse(&form, &t).unwrap_err();
-    assert_eq!(e.row(i).label.as_deref(), Some("Le libellé est obligatoire."));
-    assert_eq!(e.row(i).action.as_deref(), Some("L'action est obligatoire."));
+    assert_eq!(
+        e.row(i).label.as_deref(),
+        Some("Le libellé est obligatoire.")
+    );
+    assert_eq!(
+        e.row(i).action.as_deref(),
+        Some("L'action est obligatoire.")
+    );
     assert_eq!(e.row(i).colour.as_deref(), Some("Choisissez une couleur."));
     assert_eq!(e.count(), 3);
 }
@@ -183,7 +209,10 @@ fn a_new_stage_with_a_label_but_no_action_is_refused() {
     let (mut form, i) = with_new_stage("Appel de mi-parcours", "P", "6", "0");
     form.rows[i].action = String::new();
     let e = parse(&form, &t).unwrap_err();
-    assert_eq!(e.row(i).action.as_deref(), Some("L'action est obligatoire."));
+    assert_eq!(
+        e.row(i).action.as_deref(),
+        Some("L'action est obligatoire.")
+    );
 }
 
 #[test]
@@ -216,11 +245,21 @@ fn two_stages_starting_the_same_day_are_refused() {
     let t = table(&SEATS);
     let (form, i) = with_new_stage("Deux semaines pile", "R", "0", "-14");
     let msg = start_error(&parse(&form, &t).unwrap_err(), i);
-    assert!(msg.contains("le même jour que « 2 semaines avant »"), "{msg}");
-    // R − 1 month and R − 30 days meet on some renewal dates only.
+    assert!(
+        msg.contains("le même jour que « 2 semaines avant »"),
+        "{msg}"
+    );
+    // R − 1 month and R − 30 days meet on some renewal dates, and swap
+    // places on others (after a short February).
     let (form, i) = with_new_stage("Trente jours avant", "R", "0", "-30");
     let msg = start_error(&parse(&form, &t).unwrap_err(), i);
-    assert!(msg.contains("même jour que « 1 mois avant »"), "{msg}");
+    assert!(msg.contains("« 1 mois avant »"), "{msg}");
+    // R − 1 month − 5 days and R − 35 days swap places too.
+    let (mut form, i) = with_new_stage("Cinq semaines avant", "R", "0", "-35");
+    let m = row_index(&form, "before_1m");
+    form.rows[m].days = "-5".into();
+    let e = parse(&form, &t).unwrap_err();
+    assert!(start_error(&e, i).contains("qui la précède"), "{e:?}");
 }
 
 #[test]
@@ -231,7 +270,10 @@ fn an_order_that_holds_for_12_months_but_not_for_18_is_refused() {
     let (form, i) = with_new_stage("Bilan de mi-parcours", "P", "8", "0");
     let msg = start_error(&parse(&form, &t).unwrap_err(), i);
     assert!(msg.contains("terme de 18 mois"), "{msg}");
-    assert!(msg.contains("le même ordre pour toutes les durées"), "{msg}");
+    assert!(
+        msg.contains("le même ordre pour toutes les durées"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -258,7 +300,10 @@ fn the_first_and_last_stages_stay_with_their_start() {
     form.rows[w].months = "2".into();
     form.rows[r].anchor = "P".into();
     let saved = parse(&form, &t).unwrap();
-    assert_eq!(saved, t, "posted starts and removal of fixed stages ignored");
+    assert_eq!(
+        saved, t,
+        "posted starts and removal of fixed stages ignored"
+    );
     // A form that leaves them out entirely is refused.
     form.rows.remove(w);
     let e = parse(&form, &t).unwrap_err();
@@ -291,8 +336,14 @@ fn a_row_with_an_unknown_key_is_refused() {
 #[test]
 fn new_keys_never_reuse_a_key_in_use_or_used_before() {
     let taken: BTreeSet<String> = ["etape_appel_a_3_semaines".to_string()].into();
-    assert_eq!(new_key("Appel à 3 semaines", &BTreeSet::new()), "etape_appel_a_3_semaines");
-    assert_eq!(new_key("Appel à 3 semaines", &taken), "etape_appel_a_3_semaines_2");
+    assert_eq!(
+        new_key("Appel à 3 semaines", &BTreeSet::new()),
+        "etape_appel_a_3_semaines"
+    );
+    assert_eq!(
+        new_key("Appel à 3 semaines", &taken),
+        "etape_appel_a_3_semaines_2"
+    );
     assert_eq!(new_key("!!!", &BTreeSet::new()), "etape");
     assert!(new_key(&"très long libellé ".repeat(10), &BTreeSet::new()).len() <= 37);
 }
@@ -300,20 +351,40 @@ fn new_keys_never_reuse_a_key_in_use_or_used_before() {
 #[test]
 fn a_version_checked_again_reports_by_stage_label() {
     let mut t = table(&SEATS);
-    t[4].days = -1; // before_3m at R − 3 months − 1 day: fine
-    assert!(check_table(&t, today()).is_ok());
-    t[5].months = -3; // before_2m at R − 3 months: same day as before_3m + 1?
-    t[5].days = -1;
+    t[5].months = -3; // before_2m on the day before_3m starts
     let e = check_table(&t, today()).unwrap_err();
-    assert!(e[0].starts_with("« "), "{e:?}");
-    assert!(e[0].contains("même jour"), "{e:?}");
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with(
+            "« 2 mois avant » : Cette étape commencerait le même jour que « 3 mois avant »"
+        ),
+        "{e:?}"
+    );
+}
+
+/// With a 6-month term, R − 3 months − 1 day falls just before P + 3
+/// months on most renewal dates and after it at some month ends: the order
+/// rules let the two halves overlap, the agreement check refuses it.
+#[test]
+fn a_table_whose_ranges_would_disagree_with_the_calculation_is_refused() {
+    let mut t = table(&SEATS);
+    t[4].days = -1;
+    let e = check_table(&t, today()).unwrap_err();
+    assert!(e[0].contains("terme de 6 mois"), "{e:?}");
+    assert!(e[0].contains("ne correspondraient plus au calcul"), "{e:?}");
+    assert!(ranges_disagree(&t, today()).is_some());
+    assert_eq!(ranges_disagree(&table(&SEATS), today()), None);
+    assert_eq!(ranges_disagree(&table(&PARTNERS), today()), None);
 }
 
 #[test]
 fn start_texts_read_naturally() {
     assert_eq!(start_text(Anchor::Previous, 0, 0), "P");
     assert_eq!(start_text(Anchor::Previous, 1, 0), "P + 1 mois");
-    assert_eq!(start_text(Anchor::Renewal, -1, -15), "R − 1 mois − 15 jours");
+    assert_eq!(
+        start_text(Anchor::Renewal, -1, -15),
+        "R − 1 mois − 15 jours"
+    );
     assert_eq!(start_text(Anchor::Renewal, 0, -1), "R − 1 jour");
 }
 
@@ -343,7 +414,7 @@ fn stage_moves_match_the_pure_calculation_day_by_day() {
     let old = table(&SEATS);
     let (mut form, _) = with_new_stage("5 semaines avant", "R", "0", "-35");
     let m = row_index(&form, "before_1m");
-    form.rows[m].days = "-5".into();
+    form.rows[m].days = "-3".into();
     let r = row_index(&form, "after_3m");
     form.rows[r].remove = true;
     let new = parse(&form, &old).unwrap();
@@ -355,9 +426,7 @@ fn stage_moves_match_the_pure_calculation_day_by_day() {
                 let after = &timeline::current_stage(&new, r, term, t).unwrap().def.key;
                 let hits: Vec<_> = moves
                     .iter()
-                    .filter(|mv| {
-                        mv.from.is_none_or(|f| f <= r) && mv.until.is_none_or(|u| r < u)
-                    })
+                    .filter(|mv| mv.from.is_none_or(|f| f <= r) && mv.until.is_none_or(|u| r < u))
                     .collect();
                 if before == after {
                     assert!(hits.is_empty(), "term {term} T={t} R={r}");
@@ -394,4 +463,38 @@ fn standing_actions_drop_empty_rows_and_refuse_repeats() {
         ["Inviter aux événements", "Proposer le CA"]
     );
     assert_eq!(ok.with_blank_rows().rows.len(), 2 + BLANK_ROWS);
+}
+
+#[test]
+fn messages_stay_with_their_row_when_blank_rows_drop_out() {
+    let t = table(&SEATS);
+    let mut form = TableForm::from_table(&t, 1);
+    // A blank row in the middle, then an error after it.
+    form.rows.insert(2, StageRowForm::default());
+    form.billing = "9".into(); // before_3w, now one row further down
+    let i = row_index(&form, "before_2m");
+    form.rows[i].label = String::new();
+    let e = parse(&form, &t).unwrap_err();
+    let (back, errors) = form.compacted(e);
+    let j = row_index(&back, "before_2m");
+    assert_eq!(j, i - 1);
+    assert!(errors.row(j).label.is_some());
+    assert_eq!(back.billing, "8");
+    assert_eq!(back.rows.len(), t.len() + BLANK_ROWS);
+
+    let standing = StandingForm {
+        rows: vec![
+            StandingRowForm {
+                action: String::new(),
+            },
+            StandingRowForm {
+                action: "x".repeat(STANDING_MAX + 1),
+            },
+        ],
+        version: "1".into(),
+    };
+    let e = standing.parse().unwrap_err();
+    let (back, errors) = standing.compacted(e);
+    assert!(errors[0].as_deref().unwrap().contains("trop long"));
+    assert_eq!(back.rows.len(), 1 + BLANK_ROWS);
 }
