@@ -184,50 +184,102 @@ pub async fn district_id_by_name(
         .await
 }
 
-/// Failed attempts in the throttling window, for this account and this address.
-pub async fn recent_failures(
+/// The login throttle's limits (README, « Sécurité »).
+#[derive(Debug, Clone, Copy)]
+pub struct ThrottlePolicy {
+    pub window_minutes: i32,
+    /// Failures for one account from one address before that address is
+    /// refused for that account.
+    pub per_account_and_address: i64,
+    /// Failures from one address, all accounts together.
+    pub per_address: i64,
+    /// Failures for one account from anywhere before each new attempt on
+    /// it is slowed down (never refused: the owner can still get in).
+    pub account_slowdown: i64,
+}
+
+/// What the throttle decided about one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// Evaluate the password; the attempt is already recorded as failed
+    /// (id), and becomes a success with `record_success`.
+    Admitted {
+        attempt_id: i64,
+        slow_down: bool,
+    },
+    Refused,
+}
+
+/// Decides and records an attempt in one short transaction, serialised
+/// per account and per address by advisory locks, so that a burst of
+/// concurrent attempts cannot all be evaluated before any is counted.
+pub async fn admit_attempt(
     pool: &PgPool,
     email: &str,
     address: &str,
-    window_minutes: i32,
-) -> Result<(i64, i64), sqlx::Error> {
-    sqlx::query_as(
+    policy: ThrottlePolicy,
+) -> Result<Admission, sqlx::Error> {
+    let email = email.trim().chars().take(254).collect::<String>();
+    let mut tx = pool.begin().await?;
+    // Account first, then address: never the other way, so no deadlock.
+    sqlx::query("SELECT pg_advisory_xact_lock(7101, hashtext(lower($1)))")
+        .bind(&email)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(7102, hashtext($1))")
+        .bind(address)
+        .execute(&mut *tx)
+        .await?;
+    let (pair, by_address, by_account): (i64, i64, i64) = sqlx::query_as(
         "SELECT \
-           count(*) FILTER (WHERE lower(email) = lower($1)), \
-           count(*) FILTER (WHERE address = $2) \
+           count(*) FILTER (WHERE lower(email) = lower($1) AND address = $2), \
+           count(*) FILTER (WHERE address = $2), \
+           count(*) FILTER (WHERE lower(email) = lower($1)) \
          FROM login_attempts \
          WHERE NOT succeeded AND attempted_at > now() - make_interval(mins => $3) \
            AND (lower(email) = lower($1) OR address = $2)",
     )
-    .bind(email)
+    .bind(&email)
     .bind(address)
-    .bind(window_minutes)
-    .fetch_one(pool)
-    .await
-}
-
-/// Records a login attempt, in the caller's transaction.
-pub async fn record_attempt(
-    tx: &mut PgConnection,
-    email: &str,
-    address: &str,
-    succeeded: bool,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO login_attempts (email, address, succeeded) VALUES ($1, $2, $3)")
-        .bind(email.trim().chars().take(254).collect::<String>())
-        .bind(address)
-        .bind(succeeded)
-        .execute(&mut *tx)
-        .await?;
-    if succeeded {
-        // A successful login clears the account's failures.
-        sqlx::query("DELETE FROM login_attempts WHERE lower(email) = lower($1) AND NOT succeeded")
-            .bind(email.trim())
-            .execute(&mut *tx)
-            .await?;
+    .bind(policy.window_minutes)
+    .fetch_one(&mut *tx)
+    .await?;
+    if pair >= policy.per_account_and_address || by_address >= policy.per_address {
+        tx.rollback().await?;
+        return Ok(Admission::Refused);
     }
+    let attempt_id: i64 = sqlx::query_scalar(
+        "INSERT INTO login_attempts (email, address, succeeded) VALUES ($1, $2, false) \
+         RETURNING id",
+    )
+    .bind(&email)
+    .bind(address)
+    .fetch_one(&mut *tx)
+    .await?;
     // Keep the table small: old attempts are of no use.
     sqlx::query("DELETE FROM login_attempts WHERE attempted_at < now() - interval '1 day'")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Admission::Admitted {
+        attempt_id,
+        slow_down: by_account >= policy.account_slowdown,
+    })
+}
+
+/// The admitted attempt succeeded: it is marked so, and the account's
+/// failures are forgotten (in the caller's transaction, with the session).
+pub async fn record_success(
+    tx: &mut PgConnection,
+    attempt_id: i64,
+    email: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE login_attempts SET succeeded = true WHERE id = $1")
+        .bind(attempt_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM login_attempts WHERE lower(email) = lower($1) AND NOT succeeded")
+        .bind(email.trim())
         .execute(&mut *tx)
         .await?;
     Ok(())

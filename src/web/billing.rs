@@ -1,9 +1,10 @@
 //! Billing requests: the representative sends one from the member file;
 //! billing marks the invoice sent and paid; the representative confirms
 //! the member received it. Paying records the renewal.
+use crate::web::form::{Path, Query};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

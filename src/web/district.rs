@@ -2,9 +2,10 @@
 //! over the last 30 days, and the orphan members to reassign.
 use std::collections::HashMap;
 
+use crate::web::form::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Days, NaiveTime};

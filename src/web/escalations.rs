@@ -3,9 +3,10 @@
 //! its chain, and the receiver's moves. Each write is one transaction.
 use std::collections::BTreeMap;
 
+use crate::web::form::{Path, Query};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Days, NaiveTime, Utc};

@@ -1,8 +1,9 @@
 //! Groups: the list, the read-only group page, and the create / edit
 //! forms (direction everywhere, district managers in their district).
+use crate::web::form::{Path, Query};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveTime;
@@ -475,7 +476,7 @@ impl Refusal {
         if self.stale {
             StatusCode::CONFLICT
         } else {
-            StatusCode::OK
+            StatusCode::UNPROCESSABLE_ENTITY
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Member pages: the filtered list (and its CSV), the member file, and the
 //! create / edit form.
+use crate::web::form::{Path, Query};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;

@@ -170,6 +170,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             error::with_navigation,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error::database_guard,
+        ))
         .layer(middleware::from_fn(security::refuse_cross_site))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CompressionLayer::new())

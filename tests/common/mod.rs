@@ -226,6 +226,11 @@ impl TestApp {
         TestApp::start(pool, options, config).await
     }
 
+    /// The app on this database with this configuration.
+    pub async fn spawn_with(pool: PgPool, options: PgConnectOptions, config: WebConfig) -> TestApp {
+        TestApp::start(pool, options, config).await
+    }
+
     pub async fn spawn_on(pool: PgPool, options: PgConnectOptions) -> TestApp {
         TestApp::start(pool, options, test_config()).await
     }
