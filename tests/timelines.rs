@@ -239,6 +239,13 @@ async fn each_rule_is_refused_with_its_message_by_the_field() {
         let body = unescape(&resp.text().await.unwrap());
         assert!(body.contains(message), "{name}: {message}");
         assert!(body.contains("field-error"), "{name}");
+        if name != "no billing stage" {
+            assert_eq!(
+                body.matches(" autofocus").count(),
+                1,
+                "{name}: the faulty field is focused"
+            );
+        }
         // Confirming the same data directly is refused the same way.
         let resp = post(&app, "exclusif", &form, "confirmer").await;
         assert_eq!(resp.status(), 422, "{name} (confirmer)");

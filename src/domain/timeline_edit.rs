@@ -264,6 +264,22 @@ impl TableErrors {
         self.rows.get(i).cloned().unwrap_or_default()
     }
 
+    /// The first faulty field, in the form's order (it gets the focus):
+    /// its row and `label`, `colour`, `start` or `action`.
+    pub fn first(&self) -> Option<(usize, &'static str)> {
+        self.rows.iter().enumerate().find_map(|(i, r)| {
+            [
+                ("label", &r.label),
+                ("colour", &r.colour),
+                ("start", &r.start),
+                ("action", &r.action),
+            ]
+            .into_iter()
+            .find(|(_, m)| m.is_some())
+            .map(|(field, _)| (i, field))
+        })
+    }
+
     /// How many messages in all (for the summary above the form).
     pub fn count(&self) -> usize {
         self.table.len()
@@ -649,16 +665,31 @@ fn check_order(kept: &[(usize, StageDef)], e: &mut TableErrors) {
                     .rev()
                     .find(|&m| strict_across || kept[m].1.anchor == d.anchor);
                 let Some(m) = before else { continue };
+                let when = format!(
+                    "terme de {term} mois, renouvellement le {}",
+                    date_fr(renewal)
+                );
+                // `renewal_day` keeps its start: the stage before it is the one to move.
+                if d.key == LAST_KEY && starts[n] <= starts[m] {
+                    e.add(
+                        kept[m].0,
+                        Field::Start,
+                        format!(
+                            "Cette étape commencerait le jour de « {} » ou après ({when}) : \
+                             elle doit commencer avant R.",
+                            d.label
+                        ),
+                    );
+                    continue;
+                }
                 let other = &kept[m].1.label;
                 if starts[n] == starts[m] {
                     e.add(
                         *i,
                         Field::Start,
                         format!(
-                            "Cette étape commencerait le même jour que « {other} » (terme de \
-                             {term} mois, renouvellement le {}) : deux étapes ne peuvent pas \
-                             commencer le même jour.",
-                            date_fr(renewal)
+                            "Cette étape commencerait le même jour que « {other} » ({when}) : \
+                             deux étapes ne peuvent pas commencer le même jour."
                         ),
                     );
                 } else if starts[n] < starts[m] {
@@ -666,10 +697,9 @@ fn check_order(kept: &[(usize, StageDef)], e: &mut TableErrors) {
                         *i,
                         Field::Start,
                         format!(
-                            "Cette étape commencerait avant « {other} », qui la précède (terme \
-                             de {term} mois, renouvellement le {}) : les étapes doivent garder \
-                             le même ordre pour toutes les durées de terme.",
-                            date_fr(renewal)
+                            "Cette étape commencerait avant « {other} », qui la précède \
+                             ({when}) : les étapes doivent garder le même ordre pour toutes \
+                             les durées de terme."
                         ),
                     );
                 }

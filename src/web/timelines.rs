@@ -176,11 +176,23 @@ impl StandingFormPage {
     fn error(&self, i: &usize) -> Option<&str> {
         self.errors.get(*i).and_then(|e| e.as_deref())
     }
+
+    /// Whether row `i` is the first faulty one (focused).
+    fn focus(&self, i: &usize) -> bool {
+        self.errors.iter().position(Option::is_some) == Some(*i)
+    }
 }
 
 impl TableFormPage {
     fn row_errors(&self, i: &usize) -> edit::RowErrors {
         self.errors.row(*i)
+    }
+
+    /// Whether this field of row `i` is the first faulty one (focused).
+    fn focus(&self, i: &usize, field: impl AsRef<str>) -> bool {
+        self.errors
+            .first()
+            .is_some_and(|(row, f)| row == *i && f == field.as_ref())
     }
 }
 

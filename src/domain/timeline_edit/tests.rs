@@ -498,3 +498,17 @@ fn messages_stay_with_their_row_when_blank_rows_drop_out() {
     assert!(errors[0].as_deref().unwrap().contains("trop long"));
     assert_eq!(back.rows.len(), 1 + BLANK_ROWS);
 }
+
+#[test]
+fn the_first_faulty_field_is_named_in_form_order() {
+    let t = table(&SEATS);
+    let mut form = TableForm::from_table(&t, 1);
+    let a = row_index(&form, "before_2m");
+    let b = row_index(&form, "after_1m");
+    form.rows[a].label = String::new();
+    form.rows[b].action = String::new();
+    form.rows[b].colour = String::new();
+    let e = parse(&form, &t).unwrap_err();
+    assert_eq!(e.first(), Some((b, "colour")));
+    assert_eq!(TableErrors::default().first(), None);
+}
