@@ -10,6 +10,7 @@ pub mod groups;
 pub mod members;
 pub mod reasons;
 pub mod renewals;
+pub mod reports;
 pub mod sessions;
 pub mod timeline;
 pub mod timeline_versions;

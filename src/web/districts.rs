@@ -12,6 +12,7 @@ use crate::domain::validation::{self as v, FieldErrors};
 use crate::store::districts::{self, District, DistrictError, DistrictSummary};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
+use crate::web::csv::{self, Cell, CsvEncoder, Dialect};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::groups::{ActivationForm, count_of, parse_id};
@@ -52,6 +53,8 @@ fn done_notice(key: &str) -> Option<&'static str> {
 pub struct DistrictListPage {
     layout: Layout,
     districts: Vec<DistrictSummary>,
+    csv_href: String,
+    csv_comma_href: String,
     notice: Option<&'static str>,
     alert: Option<String>,
 }
@@ -65,9 +68,51 @@ async fn list_page(
     Ok(DistrictListPage {
         layout: Layout::new("Districts", &user.0, NAV),
         districts: districts::list(&state.pool).await?,
+        csv_href: EXPORT_PATH.to_string(),
+        csv_comma_href: csv::comma_href(EXPORT_PATH),
         notice,
         alert,
     })
+}
+
+const EXPORT_PATH: &str = "/districts/export.csv";
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ExportQuery {
+    /// `virgule` for the comma-separated CSV.
+    format: Option<String>,
+}
+
+/// `GET /districts/export.csv`: the districts as listed (a few dozen).
+pub async fn export_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ExportQuery>,
+) -> AppResult<Response> {
+    user.require(MANAGERS)?;
+    let header = [
+        "District",
+        "État",
+        "Groupes",
+        "Groupes actifs",
+        "Membres actifs",
+        "Gestionnaires",
+        "Représentant·e·s",
+    ];
+    let mut out = CsvEncoder::new(Dialect::from_param(q.format.as_deref()), &header)?;
+    for d in districts::list(&state.pool).await? {
+        out.row([
+            Cell::from(d.name),
+            Cell::from(if d.active { "actif" } else { "inactif" }),
+            Cell::Int(d.groups),
+            Cell::Int(d.active_groups),
+            Cell::Int(d.active_members),
+            Cell::Int(d.managers),
+            Cell::Int(d.representatives),
+        ])?;
+    }
+    out.into_response("districts")
 }
 
 pub async fn list(

@@ -292,17 +292,8 @@ pub async fn export_csv(
     user.require(&READERS)?;
     let today = state.today();
     let timelines = timeline_store::load(&state.pool).await?;
-    let (rows, _) = members::list(
-        &state.pool,
-        user.scope(),
-        &timelines,
-        today,
-        &q.filter(),
-        q.sort(),
-        1_000_000,
-        0,
-    )
-    .await?;
+    let query = members::list_query(user.scope(), &timelines, today, &q.filter(), q.sort());
+
     let header = [
         "Nom",
         "Prénom",
@@ -323,35 +314,41 @@ pub async fn export_csv(
         "État du membre",
         "Statut",
     ];
-    let mut out = CsvEncoder::new(Dialect::from_param(q.format.as_deref()), &header)?;
-    for r in &rows {
-        let formula = r.formula();
-        let current = r
-            .is_active()
-            .then(|| timelines.current(formula, r.renewal_date, r.term_months, today))
-            .flatten();
-        out.row([
-            Cell::from(&r.last_name),
-            Cell::from(&r.first_name),
-            Cell::from(&r.business_name),
-            Cell::from(&r.profession),
-            Cell::from(&r.email),
-            Cell::from(&r.phone),
-            Cell::from(&r.city),
-            Cell::from(&r.district_name),
-            Cell::from(r.group_name.as_ref()),
-            Cell::from(formula.label()),
-            Cell::from(r.representative_name.as_ref()),
-            Cell::from(r.join_date.to_string()),
-            Cell::from(r.renewal_date.to_string()),
-            Cell::Int((r.renewal_date - today).num_days()),
-            Cell::from(current.as_ref().map(|c| c.def.label.clone())),
-            Cell::from(current.as_ref().map(|c| c.def.colour.label())),
-            Cell::from(r.state().map(|s| s.label())),
-            Cell::from(if r.is_active() { "actif" } else { "perdu" }),
-        ])?;
-    }
-    out.into_response("membres")
+    let encoder = CsvEncoder::new(Dialect::from_param(q.format.as_deref()), &header)?;
+    // The whole list, streamed (it can hold the whole network).
+    Ok(csv::stream_query(
+        state.pool.clone(),
+        query,
+        encoder,
+        "membres",
+        move |r: MemberRow| {
+            let formula = r.formula();
+            let current = r
+                .is_active()
+                .then(|| timelines.current(formula, r.renewal_date, r.term_months, today))
+                .flatten();
+            vec![
+                Cell::from(&r.last_name),
+                Cell::from(&r.first_name),
+                Cell::from(&r.business_name),
+                Cell::from(&r.profession),
+                Cell::from(&r.email),
+                Cell::from(&r.phone),
+                Cell::from(&r.city),
+                Cell::from(&r.district_name),
+                Cell::from(r.group_name.as_ref()),
+                Cell::from(formula.label()),
+                Cell::from(r.representative_name.as_ref()),
+                Cell::from(r.join_date.to_string()),
+                Cell::from(r.renewal_date.to_string()),
+                Cell::Int((r.renewal_date - today).num_days()),
+                Cell::from(current.as_ref().map(|c| c.def.label.clone())),
+                Cell::from(current.as_ref().map(|c| c.def.colour.label())),
+                Cell::from(r.state().map(|s| s.label())),
+                Cell::from(if r.is_active() { "actif" } else { "perdu" }),
+            ]
+        },
+    ))
 }
 
 /// A stage of the drawn cycle.

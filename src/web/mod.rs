@@ -22,6 +22,8 @@ pub mod groups;
 // -- catalogue and timelines modules (below) --
 pub mod catalogue;
 pub mod timelines;
+// -- reports modules (below) --
+pub mod reports;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -156,6 +158,25 @@ pub fn router(state: AppState) -> Router {
             "/echeanciers/{section}",
             get(timelines::edit_form).post(timelines::submit),
         ) // direction
+        // -- reports routes (below) --
+        .route("/rapports", get(reports::index)) // representative, district_manager, direction
+        .route("/rapports/retention", get(reports::retention::page)) // same; scope in SQL
+        .route("/rapports/retention.csv", get(reports::retention::csv)) // same
+        .route("/rapports/departs", get(reports::losses::page)) // same
+        .route("/rapports/departs.csv", get(reports::losses::csv)) // same
+        .route("/rapports/a-venir", get(reports::pipeline::page)) // same
+        .route("/rapports/a-venir.csv", get(reports::pipeline::csv)) // same
+        .route("/rapports/suivi", get(reports::follow_up::page)) // same
+        .route("/rapports/suivi.csv", get(reports::follow_up::csv)) // same
+        .route("/rapports/equipe", get(reports::team::page)) // same
+        .route("/rapports/equipe.csv", get(reports::team::csv)) // same
+        // -- CSV export routes --
+        // Same guards and scope as the page each one exports.
+        .route("/escalades/export.csv", get(escalations::export_csv)) // direction (all), district_manager (district level, own district), representative (raised by them)
+        .route("/facturation/export.csv", get(billing::export_csv)) // billing, direction
+        .route("/district/activite/export.csv", get(district::export_csv)) // district_manager
+        .route("/groupes/export.csv", get(groups::export_csv)) // representative, district_manager, direction; in scope
+        .route("/districts/export.csv", get(districts::export_csv)) // direction
         .route("/login", get(auth::login_page).post(auth::login_submit)) // anyone
         .route("/logout", get(auth::logout_page).post(auth::logout)) // anyone
         .route("/healthz", get(healthz)) // anyone
