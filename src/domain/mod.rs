@@ -1,5 +1,6 @@
 //! Pure rules and types: no IO, no axum, no sqlx.
 pub mod billing;
+pub mod catalogue;
 pub mod chart;
 pub mod contact;
 pub mod escalation;
@@ -10,5 +11,6 @@ pub mod member;
 pub mod report;
 pub mod scope;
 pub mod timeline;
+pub mod timeline_edit;
 pub mod user;
 pub mod validation;

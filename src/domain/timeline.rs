@@ -90,7 +90,7 @@ pub fn add_months(d: NaiveDate, months: i32) -> NaiveDate {
 }
 
 /// `d` plus signed `days`, saturating at chrono's limits.
-fn add_days(d: NaiveDate, days: i32) -> NaiveDate {
+pub fn add_days(d: NaiveDate, days: i32) -> NaiveDate {
     let n = Days::new(u64::from(days.unsigned_abs()));
     if days >= 0 {
         d.checked_add_days(n).unwrap_or(NaiveDate::MAX)

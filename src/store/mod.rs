@@ -17,6 +17,7 @@ pub mod renewals;
 pub mod reports;
 pub mod sessions;
 pub mod timeline;
+pub mod timeline_versions;
 pub mod today;
 pub mod users;
 

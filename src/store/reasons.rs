@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, QueryBuilder};
 
+use crate::domain::catalogue::ReasonEntry as CatalogueEntry;
 use crate::domain::escalation::{self as rules, Level, ReasonCategory, ReasonDraft};
 use crate::domain::follow_up::Channel;
 use crate::domain::formula::{Formula, State};
@@ -200,4 +201,378 @@ pub async fn record(
         follow_up_id,
         escalation_id,
     })
+}
+
+// -- The catalogue as direction edits it (issue 9, point 3). --
+
+/// A reason of the catalogue with what the editing page needs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CatalogueReason {
+    pub id: i64,
+    pub category: String,
+    pub label: String,
+    pub answer: String,
+    pub escalation_level: Option<String>,
+    /// 1-based place within the category (retired reasons keep theirs).
+    pub position: i32,
+    pub active: bool,
+    pub version: i32,
+    /// Recorded for a member, given as a departure's reason, or behind an
+    /// escalation: then it may be retired, never deleted.
+    pub used: bool,
+}
+
+impl CatalogueReason {
+    pub fn category(&self) -> ReasonCategory {
+        ReasonCategory::parse(&self.category).unwrap_or(ReasonCategory::Recoverable)
+    }
+
+    pub fn escalation_level(&self) -> Option<Level> {
+        self.escalation_level.as_deref().and_then(Level::parse)
+    }
+}
+
+const CATALOGUE_COLUMNS: &str = "r.id, r.category, r.label, r.answer, r.escalation_level, \
+     r.position, r.active, r.version, \
+     (EXISTS (SELECT 1 FROM member_reasons mr WHERE mr.reason_id = r.id) \
+      OR EXISTS (SELECT 1 FROM members m WHERE m.lost_reason_id = r.id) \
+      OR EXISTS (SELECT 1 FROM escalations e WHERE e.reason_id = r.id)) AS used";
+
+const CATEGORY_ORDER: &str = "CASE r.category WHEN 'irrecoverable' THEN 1 \
+     WHEN 'recoverable' THEN 2 ELSE 3 END";
+
+/// Every reason, retired ones included, by category then position.
+pub async fn catalogue_all(pool: &PgPool) -> Result<Vec<CatalogueReason>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {CATALOGUE_COLUMNS} FROM reasons r ORDER BY {CATEGORY_ORDER}, r.position, r.id"
+    )))
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn find_in_catalogue(
+    pool: &PgPool,
+    id: i64,
+) -> Result<Option<CatalogueReason>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {CATALOGUE_COLUMNS} FROM reasons r WHERE r.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    #[error("raison introuvable")]
+    NotFound,
+    /// Someone saved this reason since the form was drawn.
+    #[error("raison modifiée entre-temps")]
+    Stale,
+    /// Referenced by a member's history, a departure or an escalation.
+    #[error("raison déjà utilisée")]
+    InUse,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Locks the reasons of the categories touched, so that two moves in the
+/// same category run one after the other.
+async fn lock_categories(
+    conn: &mut PgConnection,
+    categories: &[ReasonCategory],
+) -> Result<(), sqlx::Error> {
+    let names: Vec<&str> = categories.iter().map(|c| c.as_str()).collect();
+    sqlx::query("SELECT id FROM reasons WHERE category = ANY($1) ORDER BY id FOR UPDATE")
+        .bind(names)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Puts reason `id` in `category` at place `wanted` (clamped; the end when
+/// `None`) and numbers the category 1, 2, 3… again. Returns the place.
+async fn place_in(
+    conn: &mut PgConnection,
+    id: i64,
+    category: ReasonCategory,
+    wanted: Option<i32>,
+) -> Result<i32, sqlx::Error> {
+    let others: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM reasons WHERE category = $1 AND id <> $2")
+            .bind(category.as_str())
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let place = crate::domain::catalogue::place(wanted, i32::try_from(others).unwrap_or(i32::MAX));
+    sqlx::query(
+        "WITH others AS (SELECT id, row_number() OVER (ORDER BY position, id) AS r \
+         FROM reasons WHERE category = $1 AND id <> $2) \
+         UPDATE reasons SET position = CASE WHEN o.r < $3 THEN o.r ELSE o.r + 1 END \
+         FROM others o WHERE reasons.id = o.id",
+    )
+    .bind(category.as_str())
+    .bind(id)
+    .bind(i64::from(place))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE reasons SET category = $1, position = $2 WHERE id = $3")
+        .bind(category.as_str())
+        .bind(place)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(place)
+}
+
+/// Numbers a category 1, 2, 3… again (after a reason left it).
+async fn renumber(conn: &mut PgConnection, category: ReasonCategory) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "WITH ranked AS (SELECT id, row_number() OVER (ORDER BY position, id) AS r \
+         FROM reasons WHERE category = $1) \
+         UPDATE reasons SET position = ranked.r FROM ranked WHERE reasons.id = ranked.id",
+    )
+    .bind(category.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn level_text(level: Option<Level>) -> String {
+    level.map_or("aucune", Level::label).to_string()
+}
+
+async fn audit_reason(
+    conn: &mut PgConnection,
+    actor: i64,
+    id: i64,
+    field: &str,
+    old_value: Option<String>,
+    new_value: Option<String>,
+) -> Result<(), sqlx::Error> {
+    audit::record(
+        conn,
+        Some(actor),
+        Change {
+            entity: "reason",
+            entity_id: id,
+            field,
+            old_value,
+            new_value,
+        },
+    )
+    .await
+}
+
+/// Adds a reason to the catalogue; returns its id.
+pub async fn create_reason(
+    conn: &mut PgConnection,
+    actor: i64,
+    entry: &CatalogueEntry,
+) -> Result<i64, sqlx::Error> {
+    lock_categories(conn, &[entry.category]).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO reasons (category, position, label, answer, escalation_level) \
+         VALUES ($1, 0, $2, $3, $4) RETURNING id",
+    )
+    .bind(entry.category.as_str())
+    .bind(&entry.label)
+    .bind(&entry.answer)
+    .bind(entry.escalation_level.map(Level::as_str))
+    .fetch_one(&mut *conn)
+    .await?;
+    let place = place_in(conn, id, entry.category, entry.position).await?;
+    let summary = format!(
+        "{} ({}, rang {place}, escalade : {})",
+        entry.label,
+        entry.category.label(),
+        level_text(entry.escalation_level)
+    );
+    audit_reason(conn, actor, id, "Raison ajoutée", None, Some(summary)).await?;
+    Ok(id)
+}
+
+/// Saves an edit made on `version`; refused if someone saved meanwhile.
+pub async fn update_reason(
+    conn: &mut PgConnection,
+    actor: i64,
+    id: i64,
+    version: i32,
+    entry: &CatalogueEntry,
+) -> Result<(), CatalogueError> {
+    let current: Option<(String, String, String, Option<String>, i32, i32)> = sqlx::query_as(
+        "SELECT category, label, answer, escalation_level, position, version FROM reasons \
+         WHERE id = $1 FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (category, label, answer, level, position, current_version) =
+        current.ok_or(CatalogueError::NotFound)?;
+    if current_version != version {
+        return Err(CatalogueError::Stale);
+    }
+    let old_category = ReasonCategory::parse(&category).unwrap_or(ReasonCategory::Recoverable);
+    lock_categories(conn, &[old_category, entry.category]).await?;
+    sqlx::query(
+        "UPDATE reasons SET label = $2, answer = $3, escalation_level = $4, \
+         version = version + 1 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&entry.label)
+    .bind(&entry.answer)
+    .bind(entry.escalation_level.map(Level::as_str))
+    .execute(&mut *conn)
+    .await?;
+    let place = place_in(conn, id, entry.category, entry.position.or(Some(position))).await?;
+    if old_category != entry.category {
+        renumber(conn, old_category).await?;
+    }
+    let old_level = level.as_deref().and_then(Level::parse);
+    let changes: [(&str, String, String); 5] = [
+        ("Libellé", label, entry.label.clone()),
+        ("Réponse suggérée", answer, entry.answer.clone()),
+        (
+            "Catégorie",
+            old_category.label().to_string(),
+            entry.category.label().to_string(),
+        ),
+        (
+            "Niveau d'escalade",
+            level_text(old_level),
+            level_text(entry.escalation_level),
+        ),
+        ("Rang", position.to_string(), place.to_string()),
+    ];
+    for (field, old, new) in changes {
+        if old != new {
+            audit_reason(conn, actor, id, field, Some(old), Some(new)).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Moves a reason one place up (`-1`) or down (`+1`) in its category.
+/// Returns whether it moved.
+pub async fn move_reason(
+    conn: &mut PgConnection,
+    actor: i64,
+    id: i64,
+    delta: i32,
+) -> Result<bool, CatalogueError> {
+    let current: Option<(String, i32)> =
+        sqlx::query_as("SELECT category, position FROM reasons WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (category, position) = current.ok_or(CatalogueError::NotFound)?;
+    let category = ReasonCategory::parse(&category).unwrap_or(ReasonCategory::Recoverable);
+    lock_categories(conn, &[category]).await?;
+    let wanted = position.saturating_add(delta).max(1);
+    let place = place_in(conn, id, category, Some(wanted)).await?;
+    if place == position {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE reasons SET version = version + 1 WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    audit_reason(
+        conn,
+        actor,
+        id,
+        "Rang",
+        Some(position.to_string()),
+        Some(place.to_string()),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Retires (`false`) or re-activates (`true`) a reason. A retired reason
+/// leaves the forms where reasons are chosen and stays wherever it was
+/// used. Returns whether anything changed.
+pub async fn set_reason_active(
+    conn: &mut PgConnection,
+    actor: i64,
+    id: i64,
+    active: bool,
+) -> Result<bool, CatalogueError> {
+    let was: Option<bool> =
+        sqlx::query_scalar("SELECT active FROM reasons WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let was = was.ok_or(CatalogueError::NotFound)?;
+    if was == active {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE reasons SET active = $2, version = version + 1 WHERE id = $1")
+        .bind(id)
+        .bind(active)
+        .execute(&mut *conn)
+        .await?;
+    let yes_no = |b: bool| if b { "oui" } else { "non" }.to_string();
+    audit_reason(
+        conn,
+        actor,
+        id,
+        "Active",
+        Some(yes_no(was)),
+        Some(yes_no(active)),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Deletes a reason nobody ever used; a used one is refused (`InUse`).
+/// Returns the label deleted.
+pub async fn delete_reason(
+    conn: &mut PgConnection,
+    actor: i64,
+    id: i64,
+) -> Result<String, CatalogueError> {
+    let current: Option<(String, String)> =
+        sqlx::query_as("SELECT category, label FROM reasons WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (category, label) = current.ok_or(CatalogueError::NotFound)?;
+    // The row lock above makes a new reference wait for this transaction;
+    // the foreign keys have the last word all the same.
+    let used: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM member_reasons WHERE reason_id = $1) \
+         OR EXISTS (SELECT 1 FROM members WHERE lost_reason_id = $1) \
+         OR EXISTS (SELECT 1 FROM escalations WHERE reason_id = $1)",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if used {
+        return Err(CatalogueError::InUse);
+    }
+    let deleted = sqlx::query("DELETE FROM reasons WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await;
+    match deleted {
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23503") => {
+            return Err(CatalogueError::InUse);
+        }
+        other => {
+            other?;
+        }
+    }
+    let category = ReasonCategory::parse(&category).unwrap_or(ReasonCategory::Recoverable);
+    renumber(conn, category).await?;
+    audit_reason(
+        conn,
+        actor,
+        id,
+        "Raison supprimée",
+        Some(label.clone()),
+        None,
+    )
+    .await?;
+    Ok(label)
 }

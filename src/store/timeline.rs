@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use crate::domain::formula::{Colour, Formula};
 use crate::domain::member::TERMS;
@@ -41,6 +41,21 @@ impl Timelines {
 
     pub fn table(&self, formula: Formula) -> &[StageDef] {
         self.tables.get(&formula).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The same timelines with `formula`'s table replaced.
+    pub fn with_table(&self, formula: Formula, table: Vec<StageDef>) -> Timelines {
+        let mut t = self.clone();
+        t.tables.insert(formula, table);
+        t
+    }
+
+    /// The same timelines with other standing actions.
+    pub fn with_standing_actions(&self, actions: Vec<String>) -> Timelines {
+        Timelines {
+            tables: self.tables.clone(),
+            standing_actions: actions,
+        }
     }
 
     pub fn current(
@@ -169,25 +184,41 @@ pub fn push_selection(qb: &mut QueryBuilder<Postgres>, sets: &[RangeSet]) {
 }
 
 pub async fn load(pool: &PgPool) -> Result<Timelines, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        formula: String,
-        stage_key: String,
-        label: String,
-        anchor: String,
-        months: i32,
-        days: i32,
-        colour: String,
-        position: i32,
-        action: String,
-        asks_billing_request: bool,
-    }
-    let rows: Vec<Row> = sqlx::query_as(
+    let mut conn = pool.acquire().await?;
+    load_in(&mut conn).await
+}
+
+/// [`load`] inside a transaction (the timeline editor reads the tables it
+/// is about to replace under its lock).
+pub async fn load_in(conn: &mut PgConnection) -> Result<Timelines, sqlx::Error> {
+    let rows: Vec<StageRow> = sqlx::query_as(
         "SELECT formula, stage_key, label, anchor::text AS anchor, months, days, colour, \
          position, action, asks_billing_request FROM timeline_stages ORDER BY formula, position",
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
+    let standing: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM standing_actions ORDER BY position")
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(Timelines::from_rows(decode_rows(rows)?, standing))
+}
+
+#[derive(sqlx::FromRow)]
+pub struct StageRow {
+    pub formula: String,
+    pub stage_key: String,
+    pub label: String,
+    pub anchor: String,
+    pub months: i32,
+    pub days: i32,
+    pub colour: String,
+    pub position: i32,
+    pub action: String,
+    pub asks_billing_request: bool,
+}
+
+pub fn decode_rows(rows: Vec<StageRow>) -> Result<Vec<(Formula, StageDef)>, sqlx::Error> {
     let decode = |what: &str| sqlx::Error::Decode(format!("timeline_stages : {what}").into());
     let mut defs = Vec::with_capacity(rows.len());
     for r in rows {
@@ -205,9 +236,5 @@ pub async fn load(pool: &PgPool) -> Result<Timelines, sqlx::Error> {
         };
         defs.push((formula, def));
     }
-    let standing: Vec<String> =
-        sqlx::query_scalar("SELECT action FROM standing_actions ORDER BY position")
-            .fetch_all(pool)
-            .await?;
-    Ok(Timelines::from_rows(defs, standing))
+    Ok(defs)
 }

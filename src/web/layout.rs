@@ -79,6 +79,8 @@ pub fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             ("/facturation", "Facturation"),
             ("/rapports", "Rapports"),
             ("/utilisateurs", "Utilisateurs"),
+            ("/raisons", "Raisons"),
+            ("/echeanciers", "Échéanciers"),
         ],
         Role::Billing => &[("/facturation", "Facturation")],
     };

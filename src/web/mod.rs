@@ -19,6 +19,9 @@ pub mod reasons;
 pub mod district;
 pub mod districts;
 pub mod groups;
+// -- catalogue and timelines modules (below) --
+pub mod catalogue;
+pub mod timelines;
 // -- reports modules (below) --
 pub mod reports;
 // -- users, portfolios and contact details modules (below) --
@@ -138,6 +141,29 @@ pub fn router(state: AppState) -> Router {
             get(groups::edit_form).post(groups::update),
         ) // district_manager (own district), direction; in scope
         .route("/groupes/{id}/activation", post(groups::set_active)) // district_manager (own district), direction; in scope
+        // -- catalogue and timelines routes (below) --
+        .route("/raisons", get(catalogue::list)) // direction
+        .route(
+            "/raisons/nouvelle",
+            get(catalogue::new_form).post(catalogue::create),
+        ) // direction
+        .route(
+            "/raisons/{id}/modifier",
+            get(catalogue::edit_form).post(catalogue::update),
+        ) // direction
+        .route("/raisons/{id}/deplacer", post(catalogue::move_reason)) // direction
+        .route("/raisons/{id}/activation", post(catalogue::set_active)) // direction
+        .route("/raisons/{id}/suppression", post(catalogue::delete)) // direction
+        .route("/echeanciers", get(timelines::overview)) // direction
+        .route("/echeanciers/versions", get(timelines::versions)) // direction
+        .route(
+            "/echeanciers/versions/{id}",
+            get(timelines::restore_preview).post(timelines::restore),
+        ) // direction
+        .route(
+            "/echeanciers/{section}",
+            get(timelines::edit_form).post(timelines::submit),
+        ) // direction
         // -- reports routes (below) --
         .route("/rapports", get(reports::index)) // representative, district_manager, direction
         .route("/rapports/retention", get(reports::retention::page)) // same; scope in SQL
@@ -258,6 +284,8 @@ async fn method_not_allowed(
         ["utilisateurs", ..] => "/utilisateurs".to_string(),
         ["portefeuilles", ..] => "/portefeuilles".to_string(),
         ["compte", ..] => "/compte".to_string(),
+        ["raisons", ..] => "/raisons".to_string(),
+        ["echeanciers", ..] => "/echeanciers".to_string(),
         _ => "/".to_string(),
     };
     Redirect::to(&target).into_response()

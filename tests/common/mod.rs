@@ -20,6 +20,7 @@ use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::oneshot;
 
 pub mod accounts;
+pub mod catalogue;
 
 pub const PASSWORD: &str = "mot-de-passe-de-test";
 
