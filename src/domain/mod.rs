@@ -4,6 +4,7 @@ pub mod escalation;
 pub mod follow_up;
 pub mod format;
 pub mod formula;
+pub mod import;
 pub mod member;
 pub mod scope;
 pub mod timeline;

@@ -7,6 +7,7 @@ pub mod districts;
 pub mod escalations;
 pub mod follow_ups;
 pub mod groups;
+pub mod import;
 pub mod members;
 pub mod reasons;
 pub mod renewals;

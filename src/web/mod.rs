@@ -19,6 +19,8 @@ pub mod reasons;
 pub mod district;
 pub mod districts;
 pub mod groups;
+// -- import module (below) --
+pub mod import;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -130,6 +132,21 @@ pub fn router(state: AppState) -> Router {
             get(groups::edit_form).post(groups::update),
         ) // district_manager (own district), direction; in scope
         .route("/groupes/{id}/activation", post(groups::set_active)) // district_manager (own district), direction; in scope
+        // -- import routes --
+        .route(
+            "/membres/import",
+            get(import::upload_page)
+                .post(import::upload)
+                .layer(DefaultBodyLimit::max(import::UPLOAD_LIMIT)),
+        ) // district_manager (own district), direction
+        .route(
+            "/membres/import/{token}",
+            get(import::preview).post(import::confirm),
+        ) // district_manager, direction; the uploader's own file only
+        .route(
+            "/membres/import/{token}/rapport.csv",
+            get(import::report_csv),
+        ) // district_manager, direction; the uploader's own file only
         .route("/login", get(auth::login_page).post(auth::login_submit)) // anyone
         .route("/logout", get(auth::logout_page).post(auth::logout)) // anyone
         .route("/healthz", get(healthz)) // anyone

@@ -3,6 +3,8 @@
 //! a fresh database cloned from it plus the real app on a random port.
 #![allow(dead_code)]
 
+pub mod import;
+
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::OnceLock;
