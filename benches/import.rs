@@ -51,15 +51,15 @@ async fn run() -> bool {
     assert_eq!(resp.status(), 303, "envoi");
     let target = common::location(&resp);
     let uploaded = t.elapsed();
-    let page = client
-        .get(app.url(&target))
-        .send()
-        .await
-        .expect("aperçu");
+    let page = client.get(app.url(&target)).send().await.expect("aperçu");
     assert_eq!(page.status(), 200, "aperçu");
     let page = page.text().await.expect("page");
     let previewed = t.elapsed();
-    assert_eq!(counts(&page), [CREATES, UPDATES, 0, 0], "comptes de l'aperçu");
+    assert_eq!(
+        counts(&page),
+        [CREATES, UPDATES, 0, 0],
+        "comptes de l'aperçu"
+    );
     assert!(!fingerprint(&page).is_empty());
 
     let token = target.trim_start_matches("/membres/import/").to_string();

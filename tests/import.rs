@@ -70,7 +70,8 @@ async fn each_kind_of_refused_line_gets_its_french_reason_and_nothing_is_written
         // 6: unknown group
         newcomer("Dina", "d@exemple.ca", "Fleuriste").replace("Centre-ville", "Plateau"),
         // 7: unknown representative
-        newcomer("Éric", "e@exemple.ca", "Couvreur").replace(";;2026-01-01", ";Jean Personne;2026-01-01"),
+        newcomer("Éric", "e@exemple.ca", "Couvreur")
+            .replace(";;2026-01-01", ";Jean Personne;2026-01-01"),
         // 8: seat held in the database by Marie
         newcomer("Fanny", "f@exemple.ca", "notaire"),
         // 9: creates the seat of an architect...
@@ -133,14 +134,20 @@ async fn a_confirmed_import_creates_and_updates_in_one_audited_transaction() {
     ];
     let (token, page) = preview(&n.app, &client, csv_file(&lines)).await;
     assert_eq!(counts(&page), [1, 1, 0, 1]);
-    assert!(page.contains("Téléphone : 514 555-0100 → 438 555-0199"), "{page}");
+    assert!(
+        page.contains("Téléphone : 514 555-0100 → 438 555-0199"),
+        "{page}"
+    );
     let resp = confirm(&n.app, &client, &token, &page).await;
     assert_eq!(resp.status(), 303);
     let done = location(&resp);
     assert!(done.starts_with("/membres/import?importation="), "{done}");
     let notice = client.get(n.app.url(&done)).send().await.unwrap();
     let notice = notice.text().await.unwrap();
-    assert!(notice.contains("1 créé, 1 mis à jour, 0 inchangé, 1 refusé"), "{notice}");
+    assert!(
+        notice.contains("1 créé, 1 mis à jour, 0 inchangé, 1 refusé"),
+        "{notice}"
+    );
 
     let pool = &n.app.pool;
     assert_eq!(phone_of(pool, n.marie).await, "438 555-0199");
@@ -181,7 +188,10 @@ async fn a_confirmed_import_creates_and_updates_in_one_audited_transaction() {
     .fetch_one(pool)
     .await
     .unwrap();
-    assert!(created.starts_with("Gaël Nouveau (importation n° "), "{created}");
+    assert!(
+        created.starts_with("Gaël Nouveau (importation n° "),
+        "{created}"
+    );
     // The file is gone once imported: the same confirmation cannot run twice.
     let again = confirm(&n.app, &client, &token, &page).await;
     assert_eq!(again.status(), 404);
@@ -283,9 +293,33 @@ async fn varied_members(n: &Network) {
     let pool = &n.app.pool;
     let group_b = common::import::group(pool, n.montreal, "Groupe B Est", "B").await;
     for (first, last, email, business, profession, group, rep) in [
-        ("Jean-François", "Côté", "JF@Exemple.ca", "=SOMME(A1)", "Électricien", Some((n.group_mtl, "A")), Some(n.rep_mtl)),
-        ("Luc", "Gagnon", "", "Gagnon, Roy; associés", "Plombier", None, None),
-        ("Ève", "L'Heureux", "eve@exemple.ca", "-Rabais", "Comptable agréée", Some((group_b, "B")), Some(n.rep_mtl)),
+        (
+            "Jean-François",
+            "Côté",
+            "JF@Exemple.ca",
+            "=SOMME(A1)",
+            "Électricien",
+            Some((n.group_mtl, "A")),
+            Some(n.rep_mtl),
+        ),
+        (
+            "Luc",
+            "Gagnon",
+            "",
+            "Gagnon, Roy; associés",
+            "Plombier",
+            None,
+            None,
+        ),
+        (
+            "Ève",
+            "L'Heureux",
+            "eve@exemple.ca",
+            "-Rabais",
+            "Comptable agréée",
+            Some((group_b, "B")),
+            Some(n.rep_mtl),
+        ),
     ] {
         insert_person(
             pool,
@@ -354,7 +388,10 @@ async fn exporting_then_importing_the_same_file_changes_nothing_in_both_dialects
             let audit_before = audit_rows(&n.app.pool).await;
             let (token, page) = preview(&n.app, &client, bytes).await;
             assert_eq!(counts(&page), [0, 0, expected, 0], "{who} {query}\n{page}");
-            assert!(!page.contains("name=\"empreinte\""), "no confirmation offered");
+            assert!(
+                !page.contains("name=\"empreinte\""),
+                "no confirmation offered"
+            );
             // Confirming anyway writes nothing.
             let resp = confirm(&n.app, &client, &token, &page).await;
             assert_eq!(resp.status(), 409);
@@ -380,8 +417,11 @@ async fn bom_and_windows_1252_files_are_read() {
 
     // Windows-1252, as Excel saves « CSV (séparateur : point-virgule) »,
     // with a typographic apostrophe (0x92) and « œ » (0x9C).
-    let text = format!("{HEADER}\n{}\n", line.replace("Café Noël", "L’œuvre de Noël"))
-        .replace("Représentant·e", "Représentant");
+    let text = format!(
+        "{HEADER}\n{}\n",
+        line.replace("Café Noël", "L’œuvre de Noël")
+    )
+    .replace("Représentant·e", "Représentant");
     let cp1252: Vec<u8> = text
         .chars()
         .map(|c| match c {
@@ -483,7 +523,15 @@ async fn import_pages_answer_by_role_and_a_file_belongs_to_its_uploader() {
         let client = client_as(&n.app, email).await;
         let mut got = Vec::new();
         for p in &paths {
-            got.push(client.get(n.app.url(p)).send().await.unwrap().status().as_u16());
+            got.push(
+                client
+                    .get(n.app.url(p))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16(),
+            );
         }
         assert_eq!(got, expected.to_vec(), "{email}");
         let posted = upload(&n.app, &client, "m.csv", csv_file(&[MARIE.to_string()])).await;
@@ -502,13 +550,49 @@ async fn import_pages_answer_by_role_and_a_file_belongs_to_its_uploader() {
     assert_eq!(resp.status(), 404);
     // Not logged in: to the login page.
     let anonymous = n.app.new_client();
-    let resp = anonymous.get(n.app.url("/membres/import")).send().await.unwrap();
+    let resp = anonymous
+        .get(n.app.url("/membres/import"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 303);
     // The member list offers the import to those allowed only.
     let list = dir.get(n.app.url("/membres")).send().await.unwrap();
-    assert!(list.text().await.unwrap().contains("href=\"/membres/import\""));
+    assert!(
+        list.text()
+            .await
+            .unwrap()
+            .contains("href=\"/membres/import\"")
+    );
     let rep = client_as(&n.app, "rep.mtl@test.ca").await;
     let list = rep.get(n.app.url("/membres")).send().await.unwrap();
-    assert!(!list.text().await.unwrap().contains("href=\"/membres/import\""));
+    assert!(
+        !list
+            .text()
+            .await
+            .unwrap()
+            .contains("href=\"/membres/import\"")
+    );
     let _ = d("2026-11-29");
+}
+
+#[tokio::test]
+async fn two_confirmations_of_the_same_file_at_once_import_it_once() {
+    let n = network().await;
+    let client = client_as(&n.app, "dir@test.ca").await;
+    let lines = vec![newcomer("Gaël", "gael@exemple.ca", "Architecte")];
+    let (token, page) = preview(&n.app, &client, csv_file(&lines)).await;
+    let (a, b) = tokio::join!(
+        confirm(&n.app, &client, &token, &page),
+        confirm(&n.app, &client, &token, &page)
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [303, 404]);
+    let gaels: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM members WHERE email = 'gael@exemple.ca'")
+            .fetch_one(&n.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(gaels, 1);
 }

@@ -312,6 +312,22 @@ fn fold(s: &str) -> String {
         .collect()
 }
 
+/// `fold` remembered: a file repeats the same few districts, groups,
+/// representatives and formulas on thousands of lines.
+#[derive(Default)]
+struct FoldCache(std::cell::RefCell<HashMap<String, String>>);
+
+impl FoldCache {
+    fn get(&self, s: &str) -> String {
+        if let Some(f) = self.0.borrow().get(s) {
+            return f.clone();
+        }
+        let f = fold(s);
+        self.0.borrow_mut().insert(s.to_string(), f.clone());
+        f
+    }
+}
+
 /// A cell as typed: trimmed, and without the apostrophe the export puts in
 /// front of a text a spreadsheet would run as a formula.
 fn clean_cell(raw: &str) -> String {
@@ -329,6 +345,13 @@ pub fn read(bytes: &[u8]) -> Result<ImportFile, FileError> {
         return Err(FileError::Empty);
     }
     let (text, encoding) = decode(bytes)?;
+    // The reader ends a record at the `\r` of a `\r\n` (what Excel and
+    // Windows write) and would count the `\n` on the next record's line.
+    let text = if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    };
     let sep = separator(&text);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(sep)
@@ -364,8 +387,25 @@ pub fn read(bytes: &[u8]) -> Result<ImportFile, FileError> {
     }
     let mut rows = Vec::new();
     let mut count = 0_usize;
+    // Line numbers from byte offsets: the reader's own line count misses
+    // the blank lines it skips.
+    let bytes = text.as_bytes();
+    let (mut counted_to, mut line) = (0_usize, 1_u64);
     for record in records {
         let record = record.map_err(|e| FileError::Unreadable(e.to_string()))?;
+        let mut start = record
+            .position()
+            .and_then(|p| usize::try_from(p.byte()).ok())
+            .unwrap_or(counted_to)
+            .clamp(counted_to, bytes.len());
+        while bytes.get(start) == Some(&b'\n') {
+            start += 1;
+        }
+        line += bytes[counted_to..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        counted_to = start;
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -383,7 +423,7 @@ pub fn read(bytes: &[u8]) -> Result<ImportFile, FileError> {
         };
         let optional = |c: Column| Some(cell(c)).filter(|s| !s.is_empty());
         rows.push(RawRow {
-            line: record.position().map_or(0, |p| p.line()),
+            line,
             member: RawMember {
                 last_name: cell(Column::LastName),
                 first_name: cell(Column::FirstName),
@@ -439,19 +479,23 @@ impl ImportFile {
 /// The exclusive seats (A group, profession key) the lines may claim, to
 /// look up their holders.
 pub fn claimable_seats(file: &ImportFile, dir: &Directory) -> Vec<(i64, String)> {
-    let districts: HashMap<String, i64> =
-        dir.districts.iter().map(|d| (fold(&d.name), d.id)).collect();
+    let districts: HashMap<String, i64> = dir
+        .districts
+        .iter()
+        .map(|d| (fold(&d.name), d.id))
+        .collect();
     let groups: HashMap<(i64, String), &GroupRef> = dir
         .groups
         .iter()
         .map(|g| ((g.district_id, fold(&g.name)), g))
         .collect();
+    let folds = FoldCache::default();
     let mut seats = HashSet::new();
     for r in &file.rows {
         let m = &r.member;
         let group = districts
-            .get(&fold(&m.district))
-            .and_then(|d| groups.get(&(*d, fold(group_name(&m.group)))));
+            .get(&folds.get(&m.district))
+            .and_then(|d| groups.get(&(*d, folds.get(group_name(&m.group)))));
         if let Some(g) = group.filter(|g| g.kind == "A") {
             seats.insert((g.id, profession_key(&m.profession)));
         }
@@ -666,6 +710,9 @@ struct Index<'a> {
     representatives: HashMap<(i64, String), Vec<&'a RepresentativeRef>>,
     by_email: HashMap<String, Vec<&'a ExistingMember>>,
     by_name: HashMap<(String, String), Vec<&'a ExistingMember>>,
+    folds: FoldCache,
+    /// Each formula's folded label.
+    formulas: Vec<(String, Formula)>,
 }
 
 impl<'a> Index<'a> {
@@ -702,6 +749,15 @@ impl<'a> Index<'a> {
             representatives,
             by_email,
             by_name,
+            folds: FoldCache::default(),
+            formulas: Formula::ALL
+                .into_iter()
+                .flat_map(|f| [(fold(f.label()), f), (f.as_str().to_string(), f)])
+                .chain([
+                    ("exclusif".to_string(), Formula::Exclusive),
+                    ("partenaire".to_string(), Formula::Partner),
+                ])
+                .collect(),
         }
     }
 
@@ -733,7 +789,8 @@ impl<'a> Index<'a> {
                 && e.first_name.to_lowercase() == m.first_name.to_lowercase()
         };
         let candidates = if m.email.is_empty() {
-            self.by_name.get(&(m.last_name.to_lowercase(), m.first_name.to_lowercase()))
+            self.by_name
+                .get(&(m.last_name.to_lowercase(), m.first_name.to_lowercase()))
         } else {
             self.by_email.get(&m.email.to_lowercase())
         };
@@ -774,7 +831,7 @@ fn resolve(ix: &Index<'_>, m: &RawMember, existing: Option<&ExistingMember>) -> 
         errors.push((Column::District, "Le district est obligatoire.".into()));
         None
     } else {
-        match ix.districts.get(&fold(&m.district)) {
+        match ix.districts.get(&ix.folds.get(&m.district)) {
             Some(d) if d.active || existing.is_some_and(|e| e.district_id == d.id) => Some(d.id),
             Some(_) => {
                 errors.push((
@@ -802,8 +859,8 @@ fn resolve(ix: &Index<'_>, m: &RawMember, existing: Option<&ExistingMember>) -> 
             // The form's lists write « Nom (A) »: accept it too.
             let found = ix
                 .groups
-                .get(&(d, fold(&m.group)))
-                .or_else(|| ix.groups.get(&(d, fold(group_name(&m.group)))));
+                .get(&(d, ix.folds.get(&m.group)))
+                .or_else(|| ix.groups.get(&(d, ix.folds.get(group_name(&m.group)))));
             match found {
                 Some(g) if g.active || existing.is_some_and(|e| e.group_id == Some(g.id)) => {
                     group_kind = Some(g.kind.clone());
@@ -831,7 +888,7 @@ fn resolve(ix: &Index<'_>, m: &RawMember, existing: Option<&ExistingMember>) -> 
         (Some(d), false) => {
             let all = ix
                 .representatives
-                .get(&(d, fold(&m.representative)))
+                .get(&(d, ix.folds.get(&m.representative)))
                 .map(Vec::as_slice)
                 .unwrap_or_default();
             let current = existing
@@ -868,14 +925,8 @@ fn resolve(ix: &Index<'_>, m: &RawMember, existing: Option<&ExistingMember>) -> 
         errors.push((Column::Formula, "La formule est obligatoire.".into()));
         String::new()
     } else {
-        let f = fold(&m.formula);
-        let found = Formula::ALL.into_iter().find(|x| {
-            fold(x.label()) == f
-                || x.as_str() == f
-                || (f == "exclusif" && *x == Formula::Exclusive)
-                || (f == "regional" && *x == Formula::Regional)
-                || (f == "partenaire" && *x == Formula::Partner)
-        });
+        let f = ix.folds.get(&m.formula);
+        let found = ix.formulas.iter().find(|(k, _)| *k == f).map(|(_, x)| *x);
         match found {
             Some(x) => x.as_str().to_string(),
             None => {
@@ -958,7 +1009,10 @@ fn audited(ix: &Index<'_>, d: &MemberDraft) -> [(&'static str, String); 17] {
         ("District", ix.district_name(d.district_id)),
         ("Groupe", ix.group_name(d.group_id)),
         ("Formule", d.formula.label().to_string()),
-        ("Représentant·e", ix.representative_name(d.representative_id)),
+        (
+            "Représentant·e",
+            ix.representative_name(d.representative_id),
+        ),
         ("Date d'adhésion", d.join_date.to_string()),
         ("Date de renouvellement", d.renewal_date.to_string()),
         ("Durée du terme (mois)", d.term_months.to_string()),
@@ -1025,7 +1079,9 @@ pub fn plan(
         let (outcome, seat, found) = line_outcome(&ix, m, &mut seen, row.line);
         lines.push(PlannedLine {
             line: row.line,
-            name: format!("{} {}", m.first_name, m.last_name).trim().to_string(),
+            name: format!("{} {}", m.first_name, m.last_name)
+                .trim()
+                .to_string(),
             email: m.email.clone(),
             outcome,
         });
@@ -1129,7 +1185,12 @@ fn line_outcome<'a>(
     };
     if let Some(first) = seen.get(&who) {
         let why = format!("Cette personne figure déjà à la ligne {first} du fichier.");
-        return (refused(vec![(Column::LastName, why)]), None, existing);
+        let col = if m.email.is_empty() {
+            Column::LastName
+        } else {
+            Column::Email
+        };
+        return (refused(vec![(col, why)]), None, existing);
     }
     seen.insert(who, line);
 
@@ -1153,10 +1214,11 @@ fn line_outcome<'a>(
         return (refused(errors), None, existing);
     };
     let active = existing.is_none_or(|e| e.active);
-    let seat = (active && draft.formula == Formula::Exclusive && r.group_kind.as_deref() == Some("A"))
-        .then_some(draft.group_id)
-        .flatten()
-        .map(|g| (g, draft.profession_key.clone()));
+    let seat =
+        (active && draft.formula == Formula::Exclusive && r.group_kind.as_deref() == Some("A"))
+            .then_some(draft.group_id)
+            .flatten()
+            .map(|g| (g, draft.profession_key.clone()));
     let outcome = match existing {
         None => Outcome::Create {
             draft,
@@ -1365,7 +1427,10 @@ mod tests {
     #[test]
     fn refusals_carry_the_member_form_messages() {
         let cases = [
-            (MARIE.replace(";Marie;", ";;"), "Prénom : Le prénom est obligatoire."),
+            (
+                MARIE.replace(";Marie;", ";;"),
+                "Prénom : Le prénom est obligatoire.",
+            ),
             (
                 MARIE.replace("2020-03-15", "2020-13-45"),
                 "Adhésion : « 2020-13-45 » n'est pas une date valide",
@@ -1434,10 +1499,9 @@ mod tests {
 
     #[test]
     fn a_seat_left_by_a_member_of_the_same_file_is_free() {
-        let moved = MARIE.replace("Siège exclusif", "Siège régional").replace(
-            ";Centre-ville;",
-            ";;",
-        );
+        let moved = MARIE
+            .replace("Siège exclusif", "Siège régional")
+            .replace(";Centre-ville;", ";;");
         let newcomer = MARIE
             .replace("marie@exemple.ca", "autre@exemple.ca")
             .replace("Marie", "Julie");
@@ -1453,6 +1517,16 @@ mod tests {
         assert_eq!(f.encoding, Encoding::Utf8Bom);
         assert_eq!(f.rows[0].member.business_name, "Études Tremblay");
         assert_eq!(f.rows[0].line, 2);
+    }
+
+    #[test]
+    fn line_numbers_count_the_header_with_either_line_ending() {
+        for eol in ["\n", "\r\n"] {
+            let text = format!("{HEADER}{eol}{MARIE}{eol}{eol}{MARIE}{eol}");
+            let f = read(text.as_bytes()).unwrap();
+            let lines: Vec<u64> = f.rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, vec![2, 4], "{eol:?}");
+        }
     }
 
     #[test]
@@ -1489,10 +1563,9 @@ mod tests {
 
     #[test]
     fn the_formula_guard_apostrophe_is_removed() {
-        let line = MARIE.replace("Études Tremblay", "'=HYPERLINK(\"x\")").replace(
-            "Montréal;Montréal",
-            "'-Montréal;Montréal",
-        );
+        let line = MARIE
+            .replace("Études Tremblay", "'=HYPERLINK(\"x\")")
+            .replace("Montréal;Montréal", "'-Montréal;Montréal");
         let f = file(&[&line]);
         assert_eq!(f.rows[0].member.business_name, "=HYPERLINK(\"x\")");
         assert_eq!(f.rows[0].member.city, "-Montréal");
@@ -1503,7 +1576,10 @@ mod tests {
     fn missing_columns_are_named() {
         let err = read("Nom;Prénom;Courriel\nA;B;c@d.ca\n".as_bytes()).unwrap_err();
         let msg = err.message();
-        assert!(msg.contains("Profession") && msg.contains("Renouvellement"), "{msg}");
+        assert!(
+            msg.contains("Profession") && msg.contains("Renouvellement"),
+            "{msg}"
+        );
         assert!(!msg.contains("Prénom,"), "{msg}");
     }
 
@@ -1528,7 +1604,10 @@ mod tests {
     #[test]
     fn optional_columns_keep_the_member_values_when_empty() {
         let header = format!("{HEADER};Durée (mois);Membre du CA;Crédits GR;Notes");
-        let text = format!("{header}\n{MARIE};;;;\n{}\n", MARIE.replace("marie@", "m2@"));
+        let text = format!(
+            "{header}\n{MARIE};;;;\n{}\n",
+            MARIE.replace("marie@", "m2@")
+        );
         let f = read(text.as_bytes()).unwrap();
         assert_eq!(f.rows[0].member.term_months, None);
         let out = outcomes(&f, &[existing()]);

@@ -14,6 +14,8 @@ use crate::store::members::push_scope;
 
 /// How long an uploaded file waits for its confirmation.
 pub const UPLOAD_LIFETIME_MINUTES: i32 = 120;
+/// Files kept per person: uploading one more drops the oldest.
+pub const UPLOADS_KEPT: i64 = 5;
 /// Rows per statement: 21 binds a row at most stay far below PostgreSQL's
 /// 65 535 binds.
 const CHUNK: usize = 1000;
@@ -235,6 +237,16 @@ pub async fn save_upload(
     sqlx::query("DELETE FROM import_uploads WHERE expires_at < now()")
         .execute(&mut *tx)
         .await?;
+    // A few files per person at most (one per open preview, say).
+    sqlx::query(
+        "DELETE FROM import_uploads WHERE user_id = $1 AND token_hash NOT IN \
+         (SELECT token_hash FROM import_uploads WHERE user_id = $1 \
+          ORDER BY created_at DESC LIMIT $2)",
+    )
+    .bind(user_id)
+    .bind(UPLOADS_KEPT - 1)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query(
         "INSERT INTO import_uploads (token_hash, user_id, file_name, content, expires_at) \
          VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5))",
@@ -251,19 +263,26 @@ pub async fn save_upload(
 }
 
 /// The file behind `token`, if it is this user's and has not expired.
+/// `lock` holds it until the end of the transaction: a second confirmation
+/// of the same file waits, then finds it gone.
 pub async fn load_upload(
     conn: &mut PgConnection,
     user_id: i64,
     token: &str,
+    lock: bool,
 ) -> Result<Option<Upload>, sqlx::Error> {
-    let row: Option<(String, Vec<u8>)> = sqlx::query_as(
+    let sql = if lock {
         "SELECT file_name, content FROM import_uploads \
-         WHERE token_hash = $1 AND user_id = $2 AND expires_at > now()",
-    )
-    .bind(crate::password::token_hash(token))
-    .bind(user_id)
-    .fetch_optional(conn)
-    .await?;
+         WHERE token_hash = $1 AND user_id = $2 AND expires_at > now() FOR UPDATE"
+    } else {
+        "SELECT file_name, content FROM import_uploads \
+         WHERE token_hash = $1 AND user_id = $2 AND expires_at > now()"
+    };
+    let row: Option<(String, Vec<u8>)> = sqlx::query_as(sql)
+        .bind(crate::password::token_hash(token))
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.map(|(file_name, content)| Upload { file_name, content }))
 }
 
@@ -335,7 +354,7 @@ pub async fn write(
     .bind(count(c.refused))
     .fetch_one(&mut *conn)
     .await?;
-    let tag = format!("importation n° {import_id} ({})", who.file_name);
+    let tag = format!("importation n° {import_id}, {}", who.file_name);
     let mut audit: Vec<AuditRow> = Vec::new();
 
     let creates: Vec<(&MemberDraft, &Option<String>)> = plan
@@ -353,10 +372,7 @@ pub async fn write(
                 member_id: id,
                 field: "created".into(),
                 old: None,
-                new: Some(format!(
-                    "{} {} ({tag})",
-                    draft.first_name, draft.last_name
-                )),
+                new: Some(format!("{} {} ({tag})", draft.first_name, draft.last_name)),
             });
         }
     }

@@ -239,13 +239,14 @@ async fn load(
     conn: &mut PgConnection,
     user: &CurrentUser,
     token: &str,
+    lock: bool,
 ) -> AppResult<(String, ImportFile)> {
     valid_token(token)?;
-    let upload = store::load_upload(conn, user.0.id, token)
+    let upload = store::load_upload(conn, user.0.id, token, lock)
         .await?
         .ok_or(AppError::NotFound)?;
-    let file = import::read(&upload.content)
-        .map_err(|e: FileError| AppError::BadRequest(e.message()))?;
+    let file =
+        import::read(&upload.content).map_err(|e: FileError| AppError::BadRequest(e.message()))?;
     Ok((upload.file_name, file))
 }
 
@@ -379,7 +380,7 @@ pub async fn preview(
 ) -> AppResult<PreviewPage> {
     user.require(&IMPORTERS)?;
     let mut conn = state.pool.acquire().await?;
-    let (file_name, file) = load(&mut conn, &user, &token).await?;
+    let (file_name, file) = load(&mut conn, &user, &token, false).await?;
     let plan = compute(&mut conn, user.scope(), &file, false).await?;
     let page = q.page.trim().parse().unwrap_or(1);
     Ok(preview_page(
@@ -402,7 +403,7 @@ pub async fn report_csv(
 ) -> AppResult<Response> {
     user.require(&IMPORTERS)?;
     let mut conn = state.pool.acquire().await?;
-    let (_, file) = load(&mut conn, &user, &token).await?;
+    let (_, file) = load(&mut conn, &user, &token, false).await?;
     let plan = compute(&mut conn, user.scope(), &file, false).await?;
     let mut out = CsvEncoder::new(
         Dialect::from_param(q.format.as_deref()),
@@ -437,7 +438,8 @@ pub async fn confirm(
     user.require(&IMPORTERS)?;
     let scope = user.scope();
     let mut tx = state.pool.begin().await?;
-    let (file_name, file) = load(&mut tx, &user, &token).await?;
+    let t = std::time::Instant::now();
+    let (file_name, file) = load(&mut tx, &user, &token, true).await?;
     let plan = compute(&mut tx, scope, &file, true).await?;
     if plan.fingerprint() != form.empreinte.trim() {
         tx.rollback().await?;
@@ -459,6 +461,14 @@ pub async fn confirm(
     match store::write(&mut tx, &who, &plan).await {
         Ok(id) => {
             tx.commit().await?;
+            tracing::info!(
+                import = id,
+                lines = plan.counts.lines(),
+                created = plan.counts.create,
+                updated = plan.counts.update,
+                elapsed_ms = t.elapsed().as_millis(),
+                "importation de membres enregistrée"
+            );
             Ok(Redirect::to(&format!("/membres/import?importation={id}")).into_response())
         }
         Err(WriteError::SeatTaken) => {
@@ -467,7 +477,14 @@ pub async fn confirm(
             let fresh = compute(&mut conn, scope, &file, false).await?;
             let notice = "Un siège exclusif a été pris entre-temps par une autre saisie : rien \
                           n'a été enregistré. Vérifiez l'aperçu à jour puis confirmez de nouveau.";
-            Ok(conflict(&user, &token, file_name.clone(), &file, &fresh, notice))
+            Ok(conflict(
+                &user,
+                &token,
+                file_name.clone(),
+                &file,
+                &fresh,
+                notice,
+            ))
         }
         Err(WriteError::Db(e)) => Err(e.into()),
     }

@@ -189,7 +189,12 @@ pub async fn upload(
 /// Uploads a file and opens its preview: the token and the preview page.
 pub async fn preview(app: &TestApp, client: &reqwest::Client, bytes: Vec<u8>) -> (String, String) {
     let resp = upload(app, client, "membres.csv", bytes).await;
-    assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap_or_default());
+    assert_eq!(
+        resp.status(),
+        303,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
     let target = location(&resp);
     let token = target
         .strip_prefix("/membres/import/")
@@ -240,7 +245,10 @@ pub fn csv_file(lines: &[String]) -> Vec<u8> {
 /// The counts the preview shows, in order: create, update, unchanged, refused.
 pub fn counts(page: &str) -> [usize; 4] {
     let mut out = [0; 4];
-    for (i, key) in ["create", "update", "unchanged", "refused"].iter().enumerate() {
+    for (i, key) in ["create", "update", "unchanged", "refused"]
+        .iter()
+        .enumerate()
+    {
         let marker = format!("<li class=\"import-count {key}\"><span class=\"count\">");
         out[i] = page
             .find(&marker)
