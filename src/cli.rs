@@ -1,10 +1,11 @@
-//! The command line: `serve` (default), `migrate`, `user add`.
+//! The command line: `serve` (default), `migrate`, `user add`, `backup`,
+//! `restore`.
 use std::io::{BufRead, IsTerminal, Write};
 
 use clap::{Parser, Subcommand};
 
 use crate::config::{DbSettings, ServeSettings, WebConfig};
-use crate::db::Database;
+use crate::db::{self, Access, Database};
 use crate::domain::user::{Email, Role, check_new_password, parse_display_name};
 use crate::store::users::{self, NewUser};
 use crate::{demo, password, startup};
@@ -31,6 +32,17 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Write a consistent backup of the database (pg_dump custom format),
+    /// while the intranet runs or not.
+    Backup {
+        /// File to write (default: renouvo-<date>-<time>.dump here).
+        file: Option<std::path::PathBuf>,
+    },
+    /// Restore a backup into an empty data folder (or empty database).
+    Restore {
+        /// The file written by `renouvo backup`.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -57,19 +69,43 @@ fn parse_role(s: &str) -> Result<Role, String> {
 }
 
 /// Runs the command. The embedded PostgreSQL (if any) is started here, in
-/// the main thread, and stopped when this returns.
+/// its supervising thread, and stopped when this returns.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let command = cli
         .command
         .unwrap_or_else(|| Command::Serve(ServeSettings::parse_from_defaults()));
-    let database = Database::open(&cli.db)?;
+    // The port first: a busy address fails before the database is touched.
+    let listener = match &command {
+        Command::Serve(settings) => Some(bind(settings.addr)?),
+        _ => None,
+    };
+    // Serving and restoring need the folder to themselves; the other
+    // commands can use the server of an instance already running there.
+    let access = if listener.is_some() || matches!(command, Command::Restore { .. }) {
+        Access::Exclusive
+    } else {
+        Access::Shared
+    };
+    let mut database = Database::open(&cli.db, access)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     let result = runtime.block_on(async {
+        match &command {
+            Command::Backup { file } => return backup(&database, &cli.db, file.clone()).await,
+            Command::Restore { file } => return restore(&database, &cli.db, file).await,
+            _ => {}
+        }
         let pool = database.pool().await?;
         let outcome = match command {
-            Command::Serve(settings) => serve(pool.clone(), settings).await,
+            Command::Serve(settings) => {
+                let listener = match listener {
+                    Some(l) => tokio::net::TcpListener::from_std(l)?,
+                    None => anyhow::bail!("aucune adresse d'écoute"),
+                };
+                database.record_address(&format!("http://{}/", listener.local_addr()?));
+                serve(pool.clone(), listener, settings, &database).await
+            }
             Command::Migrate => {
                 println!("Migrations appliquées.");
                 Ok(())
@@ -80,13 +116,73 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 role,
                 district,
             }) => add_user(&pool, &email, &name, role, district.as_deref()).await,
+            Command::Backup { .. } | Command::Restore { .. } => Ok(()),
         };
         pool.close().await;
         outcome
     });
     drop(runtime);
-    drop(database); // stops the embedded server
+    drop(database); // stops the embedded server, then frees the folder
     result
+}
+
+async fn backup(
+    database: &Database,
+    settings: &DbSettings,
+    file: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    let target = database.backup_target(settings)?;
+    let file = file.unwrap_or_else(|| db::backup::default_file(chrono::Local::now()));
+    let path = file.clone();
+    tokio::task::spawn_blocking(move || db::backup::backup(&target, &path)).await??;
+    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "Sauvegarde écrite : {} ({} Ko). Copiez ce fichier hors de cette machine \
+         (un disque qui lâche emporte aussi les sauvegardes qui s'y trouvent).",
+        file.display(),
+        size.div_ceil(1024)
+    );
+    Ok(())
+}
+
+async fn restore(
+    database: &Database,
+    settings: &DbSettings,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
+    database.create_if_missing().await?;
+    let pool = database.pool_as_is().await?;
+    let occupied = db::backup::has_schema(&pool).await?;
+    pool.close().await;
+    if occupied {
+        anyhow::bail!(
+            "la base contient déjà des données : une sauvegarde se restaure dans un dossier \
+             de données vide (choisissez-en un avec --data-dir). Rien n'a été touché."
+        );
+    }
+    let target = database.backup_target(settings)?;
+    let path = file.to_path_buf();
+    tokio::task::spawn_blocking(move || db::backup::restore(&target, &path)).await??;
+    // A backup from an older version gets this version's migrations.
+    let pool = database.pool().await?;
+    let (members, follow_ups): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM follow_ups)")
+            .fetch_one(&pool)
+            .await?;
+    pool.close().await;
+    println!("Sauvegarde restaurée : {members} membres, {follow_ups} suivis.");
+    Ok(())
+}
+
+fn bind(addr: std::net::SocketAddr) -> anyhow::Result<std::net::TcpListener> {
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| {
+        anyhow::anyhow!(
+            "impossible d'écouter sur {addr} : {e}. Une autre instance tourne peut-être \
+             déjà à cette adresse ; choisissez-en une autre avec --addr."
+        )
+    })?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
 }
 
 trait ParseFromDefaults {
@@ -106,7 +202,12 @@ impl ParseFromDefaults for ServeSettings {
     }
 }
 
-async fn serve(pool: sqlx::PgPool, settings: ServeSettings) -> anyhow::Result<()> {
+async fn serve(
+    pool: sqlx::PgPool,
+    listener: tokio::net::TcpListener,
+    settings: ServeSettings,
+    database: &Database,
+) -> anyhow::Result<()> {
     if settings.demo
         && let Some(logins) = demo::seed_for(
             &pool,
@@ -126,16 +227,32 @@ async fn serve(pool: sqlx::PgPool, settings: ServeSettings) -> anyhow::Result<()
             println!("  {:<36} {}", l.email, l.role.label());
         }
     }
-    let listener = tokio::net::TcpListener::bind(settings.addr)
-        .await
-        .map_err(|e| anyhow::anyhow!("impossible d'écouter sur {} : {e}", settings.addr))?;
     let addr = listener.local_addr()?;
     // Signal handlers first: a SIGTERM right after the announcement must
     // stop the server cleanly, not kill it.
-    let shutdown = startup::shutdown_signal();
+    let signal = startup::shutdown_signal();
+    let gave_up = database.gave_up();
+    let given_up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = given_up.clone();
+    let shutdown = async move {
+        tokio::select! {
+            () = signal => {}
+            () = gave_up => flag.store(true, std::sync::atomic::Ordering::Release),
+        }
+    };
     println!("Renouvo écoute sur http://{addr}/ (Ctrl-C pour arrêter)");
-    let config = WebConfig::from_settings(&settings);
+    let config = WebConfig {
+        database: database.health(),
+        ..WebConfig::from_settings(&settings)
+    };
     startup::serve(listener, pool, config, shutdown).await?;
+    if given_up.load(std::sync::atomic::Ordering::Acquire) {
+        anyhow::bail!(
+            "PostgreSQL s'est arrêté trop souvent (5 fois en une minute) et n'a pas pu être \
+             redémarré : renouvo s'arrête. Voir le journal du serveur (server.log dans le \
+             dossier de données)."
+        );
+    }
     Ok(())
 }
 

@@ -73,6 +73,8 @@ pub struct WebConfig {
     pub today: Option<chrono::NaiveDate>,
     pub session_idle: Duration,
     pub session_max: Duration,
+    /// Whether the database answers (the embedded server may be restarting).
+    pub database: crate::db::DatabaseHealth,
 }
 
 impl WebConfig {
@@ -84,6 +86,7 @@ impl WebConfig {
             today: s.today,
             session_idle: Duration::from_secs(u64::from(s.session_idle_minutes) * 60),
             session_max: Duration::from_secs(u64::from(s.session_max_hours) * 3600),
+            database: crate::db::DatabaseHealth::default(),
         }
     }
 }
@@ -97,6 +100,7 @@ impl Default for WebConfig {
             today: None,
             session_idle: Duration::from_secs(8 * 3600),
             session_max: Duration::from_secs(7 * 24 * 3600),
+            database: crate::db::DatabaseHealth::default(),
         }
     }
 }

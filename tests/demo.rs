@@ -264,6 +264,29 @@ async fn active_members(pool: &PgPool) -> Vec<Member> {
     .unwrap()
 }
 
+/// Every member, lost ones included, with their cycle.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct AnyMember {
+    id: i64,
+    formula: String,
+    renewal_date: NaiveDate,
+    term_months: i32,
+    join_date: NaiveDate,
+    cycle: i32,
+}
+
+async fn all_members(pool: &PgPool) -> HashMap<i64, AnyMember> {
+    sqlx::query_as::<_, AnyMember>(
+        "SELECT id, formula, renewal_date, term_months, join_date, cycle FROM members",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|m| (m.id, m))
+    .collect()
+}
+
 fn formula(m: &Member) -> Formula {
     Formula::parse(&m.formula).unwrap()
 }
@@ -309,36 +332,52 @@ async fn check_history(pool: &PgPool, day: NaiveDate) {
         assert!(m.join_date <= timeline::previous_renewal(m.renewal_date, m.term_months));
     }
 
-    // Each follow-up carries the stage its day was in, in the current cycle.
+    // Each follow-up carries its cycle and the stage its day was in, in
+    // that cycle: the current one, or an earlier one whose renewal date is
+    // the `previous_renewal` of the renewal that closed it.
+    let everyone = all_members(pool).await;
+    let closed: HashMap<(i64, i32), NaiveDate> = sqlx::query_as::<_, (i64, i32, NaiveDate)>(
+        "SELECT member_id, cycle - 1, previous_renewal FROM renewals",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(m, c, d)| ((m, c), d))
+    .collect();
     type FollowUpRow = (
         i64,
         DateTime<Utc>,
-        i32,
         i32,
         Option<String>,
         Option<String>,
         Option<String>,
     );
     let rows: Vec<FollowUpRow> = sqlx::query_as(
-        "SELECT f.member_id, f.at, f.cycle, m.cycle, f.stage_key, f.stage_label, f.stage_colour \
-         FROM follow_ups f JOIN members m ON m.id = f.member_id ORDER BY f.id",
+        "SELECT f.member_id, f.at, f.cycle, f.stage_key, f.stage_label, f.stage_colour \
+         FROM follow_ups f ORDER BY f.id",
     )
     .fetch_all(pool)
     .await
     .unwrap();
     assert!(!rows.is_empty());
     let mut done: HashSet<(i64, String)> = HashSet::new();
-    for (member_id, at, cycle, member_cycle, key, label, colour) in &rows {
-        let m = by_id
-            .get(member_id)
-            .expect("follow-ups only for active members");
-        assert_eq!(cycle, member_cycle);
+    let mut earlier_cycles = 0;
+    for (member_id, at, cycle, key, label, colour) in &rows {
+        let m = &everyone[member_id];
+        let renewal = if *cycle == m.cycle {
+            m.renewal_date
+        } else {
+            earlier_cycles += 1;
+            assert!(*cycle < m.cycle, "member {member_id}: cycle {cycle}");
+            closed[&(*member_id, *cycle)]
+        };
         let date = local_date(*at);
         assert!(date <= day, "follow-up after today: {date}");
         assert!(date >= m.join_date);
-        assert!(date >= timeline::previous_renewal(m.renewal_date, m.term_months));
-        let table = timelines.table(formula(m));
-        let stage = timeline::current_stage(table, m.renewal_date, m.term_months, date).unwrap();
+        assert!(date >= timeline::previous_renewal(renewal, m.term_months));
+        let table = timelines.table(Formula::parse(&m.formula).unwrap());
+        let stage = timeline::current_stage(table, renewal, m.term_months, date).unwrap();
         assert_eq!(
             key.as_deref(),
             Some(stage.def.key.as_str()),
@@ -347,8 +386,11 @@ async fn check_history(pool: &PgPool, day: NaiveDate) {
         assert_eq!(label.as_deref(), Some(stage.def.label.as_str()));
         assert_eq!(colour.as_deref(), Some(stage.def.colour.as_str()));
         assert!(stage.start <= date);
-        done.insert((*member_id, stage.def.key.clone()));
+        if *cycle == m.cycle && by_id.contains_key(member_id) {
+            done.insert((*member_id, stage.def.key.clone()));
+        }
     }
+    assert!(earlier_cycles > 0, "follow-ups of earlier cycles");
     // Most stages begun are done, some are missed.
     let (mut past_done, mut missed) = (0, 0);
     for m in &members {
@@ -453,8 +495,8 @@ async fn check_history(pool: &PgPool, day: NaiveDate) {
     let inconsistent = c("SELECT count(*) FROM billing_requests b \
          JOIN members m ON m.id = b.member_id JOIN users r ON r.id = b.requested_by \
          LEFT JOIN users s ON s.id = b.invoice_sent_by \
-         WHERE b.cycle <> m.cycle OR m.status <> 'active' OR b.status IN ('paid', 'cancelled') \
-            OR r.role <> 'representative' OR r.district_id <> m.district_id \
+         WHERE b.status NOT IN ('paid', 'cancelled') AND (b.cycle <> m.cycle \
+            OR m.status <> 'active' OR r.role <> 'representative' OR r.district_id <> m.district_id \
             OR (b.decision = 'not_renewing' AND b.status <> 'requested') \
             OR (b.decision = 'change_formula' AND (b.new_formula = 'exclusive' \
                 OR b.new_formula = m.formula)) \
@@ -462,14 +504,17 @@ async fn check_history(pool: &PgPool, day: NaiveDate) {
             OR (b.invoice_sent_at IS NOT NULL AND (s.email <> 'facturation@demo.renouvo.ca' \
                 OR b.invoice_sent_at < b.requested_at)) \
             OR (b.status = 'received') <> (b.received_at IS NOT NULL) \
-            OR b.received_at < b.invoice_sent_at OR b.received_by <> b.requested_by")
+            OR b.received_at < b.invoice_sent_at OR b.received_by <> b.requested_by)")
     .await;
     assert_eq!(inconsistent, 0);
-    let requests: Vec<(i64, String)> =
-        sqlx::query_as("SELECT member_id, status FROM billing_requests")
-            .fetch_all(pool)
-            .await
-            .unwrap();
+    let requests: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT b.member_id, b.status FROM billing_requests b \
+         JOIN members m ON m.id = b.member_id AND m.cycle = b.cycle \
+         WHERE b.status NOT IN ('paid', 'cancelled')",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
     assert!(!requests.is_empty(), "the billing queue has work");
     let requested: HashMap<i64, String> = requests.into_iter().collect();
     let mut main_rep_to_request = 0;
@@ -511,28 +556,82 @@ async fn check_history(pool: &PgPool, day: NaiveDate) {
         assert!(n > 0, "billing status {status}");
     }
 
-    // Past renewals moved the previous term to the current one.
+    // Renewals chain each member's cycles up to the current one: each moved
+    // the date one term, started the next cycle, was recorded by billing,
+    // most after a request paid the moment it was recorded.
     let renewals: Vec<(i64, NaiveDate, NaiveDate, String, String, String, i32)> = sqlx::query_as(
         "SELECT r.member_id, r.previous_renewal, r.new_renewal, r.previous_formula, \
-         r.new_formula, u.email, r.cycle FROM renewals r JOIN users u ON u.id = r.recorded_by",
+         r.new_formula, u.email, r.cycle FROM renewals r JOIN users u ON u.id = r.recorded_by \
+         ORDER BY r.member_id, r.cycle",
     )
     .fetch_all(pool)
     .await
     .unwrap();
-    assert!(!renewals.is_empty());
+    assert!(
+        renewals.len() > everyone.len() / 2,
+        "{} renewals",
+        renewals.len()
+    );
+    let mut chains: HashMap<i64, Vec<(NaiveDate, NaiveDate, i32)>> = HashMap::new();
     for (member_id, previous, new, previous_formula, new_formula, by, cycle) in renewals {
-        let m = by_id.get(&member_id).expect("renewals of active members");
-        assert_eq!(new, add_months(m.renewal_date, -m.term_months));
-        assert_eq!(previous, add_months(m.renewal_date, -2 * m.term_months));
-        assert!(m.join_date <= previous && new > m.join_date);
-        assert_eq!(new_formula, m.formula);
-        assert!(previous_formula == m.formula || previous_formula == "exclusive");
+        let m = &everyone[&member_id];
+        assert_eq!(new, add_months(previous, m.term_months));
+        assert!(m.join_date < previous);
+        assert_eq!(
+            (new_formula.as_str(), previous_formula.as_str()),
+            (m.formula.as_str(), m.formula.as_str())
+        );
         assert_eq!(by, BILLING);
-        assert_eq!(cycle, 1);
+        chains
+            .entry(member_id)
+            .or_default()
+            .push((previous, new, cycle));
     }
+    for (member_id, chain) in &chains {
+        let m = &everyone[member_id];
+        let (_, last_new, last_cycle) = chain[chain.len() - 1];
+        assert_eq!(last_cycle, m.cycle, "member {member_id}");
+        assert_eq!(last_new, m.renewal_date, "member {member_id}");
+        for (k, pair) in chain.windows(2).enumerate() {
+            assert_eq!(pair[0].1, pair[1].0, "member {member_id} renewal {k}");
+            assert_eq!(pair[0].2 + 1, pair[1].2);
+        }
+        assert_eq!(chain[0].2, 2, "the first cycle on record is 1");
+    }
+    let without_chain = everyone
+        .values()
+        .filter(|m| m.cycle != 1 && !chains.contains_key(&m.id))
+        .count();
+    assert_eq!(without_chain, 0);
+    let off_paid = c("SELECT count(*) FROM billing_requests b \
+         LEFT JOIN renewals r ON r.billing_request_id = b.id \
+         WHERE b.status = 'paid' AND (r.id IS NULL OR r.cycle <> b.cycle + 1 \
+            OR r.member_id <> b.member_id OR b.paid_at <> r.recorded_at \
+            OR b.invoice_sent_at >= b.paid_at OR b.received_at >= b.paid_at \
+            OR b.requested_at >= b.invoice_sent_at)")
+    .await;
+    assert_eq!(off_paid, 0);
+    let off_cancelled = c("SELECT count(*) FROM billing_requests b \
+         JOIN members m ON m.id = b.member_id \
+         WHERE b.status = 'cancelled' AND (m.status <> 'lost' OR b.cycle <> m.cycle \
+            OR b.invoice_sent_at IS NOT NULL)")
+    .await;
+    assert_eq!(off_cancelled, 0);
+    // Departures: a day and a main reason, in the cycle not renewed.
+    let off_lost = count_on(
+        pool,
+        "SELECT count(*) FROM members WHERE status = 'lost' \
+         AND (lost_on < renewal_date - 60 OR lost_on > $1 OR lost_reason_id IS NULL)",
+        day,
+    )
+    .await;
+    assert_eq!(off_lost, 0);
 
     // Reasons: each in the history as the app writes it.
-    let reasons = c("SELECT count(*) FROM member_reasons").await;
+    let reasons = c("SELECT count(*) FROM member_reasons mr \
+         JOIN members m ON m.id = mr.member_id JOIN follow_ups f ON f.id = mr.follow_up_id \
+         WHERE m.status = 'active' AND f.cycle = m.cycle")
+    .await;
     let active = members.len() as i64;
     assert!(
         reasons * 100 >= active * 4 && reasons * 100 <= active * 15,
@@ -553,9 +652,13 @@ async fn check_history(pool: &PgPool, day: NaiveDate) {
     .await;
     assert_eq!(not_renewing_without_reason, 0);
 
-    // Escalations: about six, each from a reason that asks for one.
+    // Escalations: about six in the queues now, a few dozen answered over
+    // two years, each from a reason that asks for one.
     let escalations = c("SELECT count(*) FROM escalations").await;
-    assert!((5..=8).contains(&escalations), "{escalations} escalations");
+    assert!(
+        (10..=80).contains(&escalations),
+        "{escalations} escalations"
+    );
     let unexplained = c(
         "SELECT count(*) FROM escalations e JOIN reasons r ON r.id = e.reason_id \
          WHERE e.parent_id IS NULL AND (r.escalation_level IS DISTINCT FROM e.level \
@@ -700,4 +803,114 @@ async fn the_main_accounts_see_a_working_network() {
     assert!(escalations.contains("Raison évoquée"));
     let activity = page("gestion.montreal@demo.renouvo.ca", "/district/activite").await;
     assert!(activity.contains("Sophie Lavoie"));
+}
+
+/// Every cycle that came due: renewed (its renewal row) or lost (the
+/// member's cycle), with how many pre-renewal stages got a follow-up.
+const DUE_CYCLES: &str = "WITH due AS ( \
+       SELECT r.member_id, r.cycle - 1 AS cycle, r.previous_renewal AS due, true AS renewed \
+       FROM renewals r \
+       UNION ALL SELECT id, cycle, renewal_date, false FROM members WHERE status = 'lost') \
+     SELECT d.*, m.district_id, \
+       (SELECT count(*) FROM stage_follow_ups s WHERE s.member_id = d.member_id \
+          AND s.cycle = d.cycle AND s.stage_key <> 'renewal_day') AS followed \
+     FROM due d JOIN members m ON m.id = d.member_id";
+
+#[tokio::test]
+async fn two_years_of_history_show_seasons_districts_and_the_follow_up_effect() {
+    let (pool, _) = common::fresh_database().await;
+    demo::seed_for(&pool, late_autumn()).await.unwrap();
+    let c = |sql| count(&pool, sql);
+
+    // 24 months of renewal dates come due, and the follow-ups go back as far.
+    let months = c(
+        "SELECT count(DISTINCT date_trunc('month', due)) FROM (SELECT previous_renewal AS due \
+         FROM renewals UNION ALL SELECT renewal_date FROM members WHERE status = 'lost') d \
+         WHERE due >= DATE '2024-12-01' AND due < DATE '2026-12-01'",
+    )
+    .await;
+    assert_eq!(months, 24);
+    let oldest = c("SELECT count(*) FROM follow_ups WHERE at < '2025-01-01'").await;
+    assert!(oldest > 0, "follow-ups two years back");
+
+    // Every table the reports read has rows, in every state.
+    for sql in [
+        "SELECT count(*) FROM stage_follow_ups",
+        "SELECT count(*) FROM renewals WHERE billing_request_id IS NOT NULL",
+        "SELECT count(*) FROM renewals WHERE recorded_at::date <= previous_renewal",
+        "SELECT count(*) FROM renewals WHERE recorded_at::date > previous_renewal + 14",
+        "SELECT count(*) FROM billing_requests WHERE status = 'paid'",
+        "SELECT count(*) FROM billing_requests WHERE status = 'cancelled'",
+        "SELECT count(*) FROM planned_follow_ups",
+        "SELECT count(*) FROM member_reasons mr JOIN members m ON m.id = mr.member_id \
+         WHERE m.status = 'lost'",
+        "SELECT count(*) FROM members m JOIN reasons r ON r.id = m.lost_reason_id \
+         WHERE r.category = 'irrecoverable'",
+        "SELECT count(*) FROM members m JOIN reasons r ON r.id = m.lost_reason_id \
+         WHERE r.category = 'recoverable'",
+        "SELECT count(*) FROM members m JOIN reasons r ON r.id = m.lost_reason_id \
+         WHERE r.category = 'recoverable_followed'",
+        // Escalations answered within a day, and after four.
+        "SELECT count(*) FROM escalations WHERE acknowledged_at < raised_at + interval '1 day'",
+        "SELECT count(*) FROM escalations WHERE acknowledged_at > raised_at + interval '4 days'",
+    ] {
+        assert!(c(sql).await > 0, "{sql}");
+    }
+
+    // Seasons: autumn and winter months see more renewals come due than summer.
+    let by_month: Vec<(f64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT extract(month FROM due)::float8, count(*) FROM ({DUE_CYCLES}) x \
+         WHERE due >= DATE '2024-12-01' GROUP BY 1"
+    )))
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let per_month = |months: &[f64]| {
+        let n: i64 = by_month
+            .iter()
+            .filter(|(m, _)| months.contains(m))
+            .map(|(_, n)| n)
+            .sum();
+        n as f64 / months.len() as f64
+    };
+    let busy = per_month(&[9.0, 10.0, 11.0, 1.0, 2.0, 3.0]);
+    let summer = per_month(&[6.0, 7.0, 8.0]);
+    assert!(busy > 1.8 * summer, "busy {busy}, summer {summer}");
+
+    // Districts differ.
+    let rates: Vec<(i64, f64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT district_id, avg(renewed::int)::float8 * 100 FROM ({DUE_CYCLES}) x GROUP BY 1"
+    )))
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let best = rates.iter().map(|r| r.1).fold(f64::MIN, f64::max);
+    let worst = rates.iter().map(|r| r.1).fold(f64::MAX, f64::min);
+    assert!(best - worst >= 8.0, "{rates:?}");
+
+    // Members whose stages were followed renew more often: the generator's
+    // behaviour, read back from the tables as a report would.
+    let groups: Vec<(bool, i64, f64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT followed >= 6, count(*), avg(renewed::int)::float8 * 100 FROM ({DUE_CYCLES}) x \
+         WHERE followed >= 6 OR followed <= 2 GROUP BY 1 ORDER BY 1"
+    )))
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let [
+        (false, neglected, neglected_rate),
+        (true, followed, followed_rate),
+    ] = groups[..]
+    else {
+        panic!("{groups:?}");
+    };
+    eprintln!(
+        "followed: {followed} cycles, {followed_rate:.1} % renewed; \
+         neglected: {neglected} cycles, {neglected_rate:.1} % renewed; districts {rates:?}"
+    );
+    assert!(followed > 50 && neglected > 20, "{followed} / {neglected}");
+    assert!(
+        followed_rate > neglected_rate + 10.0,
+        "{followed_rate} vs {neglected_rate}"
+    );
 }

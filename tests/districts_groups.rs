@@ -163,7 +163,7 @@ async fn direction_creates_renames_and_deactivates_a_district() {
     let dup = app
         .post_form("/districts/nouveau", &[("name", "LAURENTIDES")])
         .await;
-    assert_eq!(dup.status(), 200);
+    assert_eq!(dup.status(), 422);
     let body = dup.text().await.unwrap();
     assert!(body.contains("Un district porte déjà ce nom."), "{body}");
     assert!(body.contains("value=\"LAURENTIDES\""));
@@ -186,16 +186,17 @@ async fn direction_creates_renames_and_deactivates_a_district() {
     let renamed = app
         .post_form(
             &format!("/districts/{id}/modifier"),
-            &[("name", "Laurentides-Nord")],
+            &[("name", "Laurentides-Nord"), ("version", "1")],
         )
         .await;
     assert_eq!(renamed.status(), 303);
     let clash = app
         .post_form(
             &format!("/districts/{other}/modifier"),
-            &[("name", "laurentides-nord")],
+            &[("name", "laurentides-nord"), ("version", "1")],
         )
         .await;
+    assert_eq!(clash.status(), 422);
     assert!(
         clash
             .text()
@@ -315,7 +316,7 @@ async fn group_form_with_bad_input_shows_messages_and_keeps_values() {
             &group_form(&ds, "  ", "A", "9", "25:99", ""),
         )
         .await;
-    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.status(), 422);
     let body = resp.text().await.unwrap();
     assert!(body.contains("Le nom du groupe est obligatoire."), "{body}");
     assert!(
@@ -340,7 +341,7 @@ async fn group_form_with_bad_input_shows_messages_and_keeps_values() {
             &group_form("999999", &long, "Z", "3", "", ""),
         )
         .await;
-    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.status(), 422);
     let body = resp.text().await.unwrap();
     assert!(body.contains("trop long"), "{body}");
     assert!(body.contains("Choisissez le type de groupe"));
@@ -597,7 +598,7 @@ async fn kind_b_to_a_is_refused_when_two_exclusive_members_share_a_profession() 
             &group_form(&ds, "Joliette", "A", "2", "07:00", "1"),
         )
         .await;
-    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.status(), 422);
     let body = resp.text().await.unwrap();
     assert!(body.contains("ne peut pas devenir un groupe A"), "{body}");
     assert!(
@@ -826,7 +827,7 @@ async fn a_group_with_members_keeps_its_district() {
             &group_form(&other.to_string(), "Matane", "A", "2", "07:00", "1"),
         )
         .await;
-    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.status(), 422);
     assert!(
         resp.text()
             .await
@@ -839,4 +840,48 @@ async fn a_group_with_members_keeps_its_district() {
         .await
         .unwrap();
     assert_eq!(district, d);
+}
+
+#[tokio::test]
+async fn a_district_renamed_meanwhile_refuses_the_second_save_and_keeps_its_text() {
+    let app = TestApp::spawn().await;
+    app.login_as(Role::Direction).await;
+    let id = app.create_district("Laurentides").await;
+    let other = app.sibling().await;
+    let login = other.login("direction@test.ca", common::PASSWORD).await;
+    assert_eq!(login.status(), 303);
+    // Both opened the form on version 1; the first saves.
+    let first = app
+        .post_form(
+            &format!("/districts/{id}/modifier"),
+            &[("name", "Laurentides-Nord"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(first.status(), 303);
+    // The second is refused with the other person's name and their own kept.
+    let second = other
+        .post_form(
+            &format!("/districts/{id}/modifier"),
+            &[("name", "Hautes-Laurentides"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(second.status(), 409);
+    let body = second.text().await.unwrap();
+    assert!(body.contains("Laurentides-Nord"), "{body}");
+    assert!(body.contains("value=\"Hautes-Laurentides\""), "{body}");
+    assert!(body.contains("name=\"version\" value=\"2\""), "{body}");
+    let name: String = sqlx::query_scalar("SELECT name FROM districts WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(name, "Laurentides-Nord", "no lost update");
+    // Saving again, on the new version, goes through.
+    let again = other
+        .post_form(
+            &format!("/districts/{id}/modifier"),
+            &[("name", "Hautes-Laurentides"), ("version", "2")],
+        )
+        .await;
+    assert_eq!(again.status(), 303);
 }

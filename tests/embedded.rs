@@ -182,7 +182,7 @@ async fn user_add_refuses_a_short_password_and_an_unknown_district() {
     };
     let (ok, err) = run("court", "Nulle part");
     assert!(!ok);
-    assert!(err.contains("10 caractères"), "{err}");
+    assert!(err.contains("12 caractères"), "{err}");
     let (ok, err) = run(PASSWORD, "Nulle part");
     assert!(!ok);
     assert!(err.contains("district inconnu"), "{err}");

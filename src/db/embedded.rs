@@ -358,11 +358,23 @@ impl EmbeddedPostgres {
         fs::remove_file(&pid_file).map_err(io_err(&pid_file))
     }
 
-    /// Stops the server with a fast shutdown (`pg_ctl stop -m fast`).
+    /// Whether the server we started has exited (it is reaped if so).
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        let status = self.child.as_mut()?.try_wait().ok().flatten()?;
+        self.child = None;
+        Some(status)
+    }
+
+    /// Stops the server with a fast shutdown (`pg_ctl stop -m fast`). A
+    /// server that already died is only reaped: `pg_ctl -w` would wait a
+    /// minute on its pid file.
     pub fn stop(&mut self) {
         let Some(mut child) = self.child.take() else {
             return;
         };
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
         let dir = self.data_dir.to_string_lossy().to_string();
         if let Err(e) = self.run("pg_ctl", &["stop", "-D", &dir, "-m", "fast", "-w"]) {
             tracing::warn!("pg_ctl stop a échoué ({e}) : signal d'arrêt envoyé");
@@ -435,6 +447,26 @@ fn has_server_programs(dir: &Path) -> bool {
             .metadata()
             .is_ok_and(|m| m.is_file() && m.mode() & 0o111 != 0)
     })
+}
+
+/// The folder of `pg_dump` and `pg_restore` matching the server: beside
+/// the real `postgres` program (PATH may hold links to it from elsewhere),
+/// else on PATH.
+pub fn find_client_binaries(explicit: Option<&Path>) -> Option<PathBuf> {
+    let has_clients = |dir: &Path| {
+        ["pg_dump", "pg_restore"]
+            .iter()
+            .all(|p| dir.join(p).is_file())
+    };
+    if let Some(server) = find_binaries(explicit)
+        && let Ok(real) = fs::canonicalize(server.join("postgres"))
+        && let Some(dir) = real.parent()
+        && has_clients(dir)
+    {
+        return Some(dir.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).find(|dir| has_clients(dir))
 }
 
 /// `--pg-bin`, else the folder on PATH holding `initdb`, else the newest

@@ -1,8 +1,9 @@
-//! A year of use on top of the demo members, so that every page has
-//! something to show: follow-ups stage by stage (a few stages left undone,
-//! as in real life), planned follow-ups (open, done, done late), billing
-//! requests matching each member's stage, past renewals, reasons given and
-//! a handful of escalations.
+//! Two years of use on top of the demo members, so that every page and
+//! report has something to show: earlier cycles renewed or lost as their
+//! follow-ups went (see `past`), follow-ups stage by stage in the current
+//! cycle (a few stages left undone, as in real life), planned follow-ups
+//! (open, done, done late), billing requests matching each member's stage,
+//! reasons given and escalations.
 //!
 //! Planned first, purely (the same members, timelines, catalogue and today
 //! give the same history, from a seed of its own so that the members stay
@@ -17,17 +18,17 @@ use super::names::{self, Fits, FollowUpText};
 use super::{PlannedMember, Rng, SEED, minus_days, plus_days, representatives_by_district, staff};
 use crate::domain::escalation as rules;
 use crate::domain::formula::Formula;
-use crate::domain::timeline::{self, Position, StageDef, add_months};
+use crate::domain::timeline::{self, Position, StageDef};
 use crate::domain::user::Role;
 use crate::store::timeline::Timelines;
 
+mod past;
+
 /// The history's own draws.
 const HISTORY_SEED: u64 = SEED ^ 0x4849_5354_4F52_5900;
-/// Demo members are in their first cycle (`members.cycle` defaults to 1):
-/// every follow-up, request and recorded renewal belongs to it.
-const CYCLE: i32 = 1;
-/// The team has used the tool for about a year: nothing older is logged.
-const IN_USE_DAYS: u64 = 390;
+/// The team has used the tool for a little over two years: nothing older
+/// is logged.
+const IN_USE_DAYS: u64 = 760;
 /// Out of a hundred: the current stage already done.
 const CURRENT_STAGE_DONE: u64 = 40;
 /// Out of a hundred: orphans someone still follows (the district's first
@@ -40,8 +41,6 @@ const STATELESS_CONTACTED: u64 = 70;
 const OPEN_PLANS: u64 = 15;
 /// Out of a hundred pairs of successive follow-ups: the first planned the second.
 const CLOSED_PLANS: u64 = 20;
-/// Out of a hundred active members: the previous renewal is on record.
-const PAST_RENEWALS: u64 = 40;
 /// Out of a hundred active members: a reason recorded.
 const REASONS_PER_HUNDRED: usize = 8;
 /// The main representative's showcase: members in the billing stage (two
@@ -80,6 +79,8 @@ pub(super) struct FollowUp {
     pub at: DateTime<Utc>,
     pub channel: &'static str,
     pub body: String,
+    /// The member's cycle at that moment.
+    pub cycle: i32,
     pub stage_key: String,
     pub stage_label: String,
     pub stage_colour: &'static str,
@@ -103,6 +104,7 @@ impl FollowUp {
             at,
             channel,
             body,
+            cycle: 1,
             stage_key: String::new(),
             stage_label: String::new(),
             stage_colour: "green",
@@ -126,14 +128,18 @@ pub(super) struct Plan {
 #[derive(Debug)]
 pub(super) struct Billing {
     pub member: usize,
+    pub cycle: i32,
     pub requested_by: usize,
     pub requested_at: DateTime<Utc>,
     pub decision: &'static str,
     pub new_formula: Option<&'static str>,
     pub note: String,
+    /// Known once the invoice is out.
+    pub amount_cents: Option<i64>,
     pub status: &'static str,
     pub invoice_sent: Option<(DateTime<Utc>, usize)>,
     pub received: Option<(DateTime<Utc>, usize)>,
+    pub paid: Option<(DateTime<Utc>, usize)>,
 }
 
 #[derive(Debug)]
@@ -145,6 +151,10 @@ pub(super) struct Renewal {
     pub new_renewal: NaiveDate,
     pub previous_formula: &'static str,
     pub new_formula: &'static str,
+    /// The cycle it started.
+    pub cycle: i32,
+    /// The paid request that recorded it (index into `billing`).
+    pub billing: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -259,6 +269,7 @@ pub(super) fn plan(
     let reasons = reasons.as_slice();
     let roles = roles();
     fill_the_billing_stage(members, timelines, today, roles.main_rep);
+    let main_rep = roles.main_rep;
     let mut p = Planner {
         rng: Rng(HISTORY_SEED),
         today,
@@ -268,6 +279,7 @@ pub(super) fn plan(
         contacts: Vec::with_capacity(members.len()),
         unrequested: 0,
     };
+    past::plan(&mut p, members, reasons, main_rep);
     for (i, m) in members.iter_mut().enumerate() {
         let contact = p.member(i, m);
         if let Some(c) = &contact {
@@ -275,8 +287,22 @@ pub(super) fn plan(
         }
         p.contacts.push(contact);
     }
+    // Members nobody contacted in this cycle keep the state of their last
+    // follow-up of an earlier one.
+    let mut latest: Vec<Option<(DateTime<Utc>, &'static str)>> = vec![None; members.len()];
+    for f in &p.out.follow_ups {
+        if latest[f.member].is_none_or(|(at, _)| at < f.at) {
+            latest[f.member] = Some((f.at, f.state));
+        }
+    }
+    for (i, m) in members.iter_mut().enumerate() {
+        if p.contacts[i].is_none()
+            && let Some((_, state)) = latest[i]
+        {
+            m.state = Some(state);
+        }
+    }
     p.main_rep_plans_due(members);
-    p.renewals(members);
     p.escalations(members, reasons);
     p.reasons(members, reasons);
     p.out
@@ -402,6 +428,17 @@ fn fits(f: Fits, formula: &str) -> bool {
     }
 }
 
+/// The invoiced price of a term of `formula` (the demo's price list, in
+/// cents), less the member's credits.
+fn price_cents(formula: &str, m: &PlannedMember) -> i64 {
+    let year = match formula {
+        "exclusive" => 149_500,
+        "regional" => 89_500,
+        _ => 59_500,
+    };
+    (year * i64::from(m.term_months) / 12 - m.gr_credits_cents).max(0)
+}
+
 /// The billing request being planned for a member.
 struct Request {
     at: DateTime<Utc>,
@@ -452,6 +489,7 @@ impl Planner<'_> {
             f.stage_label = s.def.label.clone();
             f.stage_colour = s.def.colour.as_str();
         }
+        f.cycle = m.cycle;
         self.out.follow_ups.push(f);
         self.out.follow_ups.len() - 1
     }
@@ -485,7 +523,9 @@ impl Planner<'_> {
         let diligence = diligence(author);
         let mut days = Vec::new();
         let cycle = timeline::cycle(table, m.renewal_date, m.term_months, today);
-        let in_use_since = minus_days(today, IN_USE_DAYS);
+        // Not before the tool, nor before this cycle's renewal was recorded.
+        let in_use_since =
+            minus_days(today, IN_USE_DAYS).max(m.cycle_since.unwrap_or(NaiveDate::MIN));
         for c in &cycle {
             let last = match (c.position, c.end) {
                 (Position::Upcoming, _) => break,
@@ -774,16 +814,20 @@ impl Planner<'_> {
             _ => String::new(),
         };
         let status = ["requested", "invoice_sent", "received"][steps];
+        let amount_cents = invoice_sent.map(|_| price_cents(new_formula.unwrap_or(m.formula), m));
         self.out.billing.push(Billing {
             member: index,
+            cycle: m.cycle,
             requested_by: author,
             requested_at,
             decision,
             new_formula,
             note,
+            amount_cents,
             status,
             invoice_sent,
             received,
+            paid: None,
         });
         Some(Request {
             at: requested_at,
@@ -842,37 +886,6 @@ impl Planner<'_> {
                 self.out.follow_ups[from].next_date = Some(due);
                 count -= 1;
             }
-        }
-    }
-
-    /// The previous renewal of some members, recorded by billing.
-    fn renewals(&mut self, members: &[PlannedMember]) {
-        for (i, m) in members.iter().enumerate() {
-            if m.status != "active" || !self.rng.chance(PAST_RENEWALS) {
-                continue;
-            }
-            let previous = add_months(m.renewal_date, -2 * m.term_months);
-            let new = add_months(m.renewal_date, -m.term_months);
-            if m.join_date > previous || new > self.today {
-                continue;
-            }
-            let day = plus_days(minus_days(new, 7), self.rng.range(0, 12)).min(self.today);
-            let day = weekday_within(day, minus_days(day, 2), self.today);
-            let previous_formula = if m.formula == "regional" && self.rng.chance(30) {
-                "exclusive"
-            } else {
-                m.formula
-            };
-            let recorded_at = self.moment(day);
-            self.out.renewals.push(Renewal {
-                member: i,
-                recorded_by: self.roles.billing,
-                recorded_at,
-                previous_renewal: previous,
-                new_renewal: new,
-                previous_formula,
-                new_formula: m.formula,
-            });
         }
     }
 
@@ -1047,7 +1060,18 @@ impl Planner<'_> {
         }
         let active = members.iter().filter(|m| m.status == "active").count();
         let target = (active * REASONS_PER_HUNDRED).div_ceil(100);
-        let mut chosen: Vec<usize> = self.out.reasons.iter().map(|r| r.member).collect();
+        // Reasons of earlier cycles and departures (see `past`) do not
+        // count here.
+        let mut chosen: Vec<usize> = self
+            .out
+            .reasons
+            .iter()
+            .filter(|r| {
+                let m = &members[r.member];
+                m.status == "active" && self.out.follow_ups[r.follow_up].cycle == m.cycle
+            })
+            .map(|r| r.member)
+            .collect();
         let leaving: Vec<usize> = (0..members.len())
             .filter(|&i| self.contacts[i].as_ref().is_some_and(|c| c.not_renewing))
             .collect();
@@ -1164,7 +1188,7 @@ const SLOTS: [Slot; 6] = [
     },
 ];
 
-/// Rows per insert: the widest table has 13 binds a row, so 2 000 rows
+/// Rows per insert: the widest table has 15 binds a row, so 2 000 rows
 /// stay well below PostgreSQL's 65 535 binds.
 const CHUNK: usize = 2000;
 
@@ -1192,7 +1216,7 @@ pub(super) async fn insert(
                 .push_bind(f.at)
                 .push_bind(f.channel)
                 .push_bind(&f.body)
-                .push_bind(CYCLE)
+                .push_bind(f.cycle)
                 .push_bind(&f.stage_key)
                 .push_bind(&f.stage_label)
                 .push_bind(f.stage_colour)
@@ -1222,15 +1246,16 @@ pub(super) async fn insert(
         });
         qb.build().execute(&mut *conn).await?;
     }
+    let mut billing_ids = Vec::with_capacity(h.billing.len());
     for chunk in h.billing.chunks(CHUNK) {
         let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
             "INSERT INTO billing_requests (member_id, cycle, requested_by, requested_at, \
              decision, new_formula, note, status, invoice_sent_at, invoice_sent_by, \
-             received_at, received_by) ",
+             received_at, received_by, paid_at, paid_by, amount_cents) ",
         );
         qb.push_values(chunk, |mut row, b| {
             row.push_bind(members[b.member])
-                .push_bind(CYCLE)
+                .push_bind(b.cycle)
                 .push_bind(users[b.requested_by])
                 .push_bind(b.requested_at)
                 .push_bind(b.decision)
@@ -1240,14 +1265,19 @@ pub(super) async fn insert(
                 .push_bind(b.invoice_sent.map(|(at, _)| at))
                 .push_bind(b.invoice_sent.map(|(_, by)| users[by]))
                 .push_bind(b.received.map(|(at, _)| at))
-                .push_bind(b.received.map(|(_, by)| users[by]));
+                .push_bind(b.received.map(|(_, by)| users[by]))
+                .push_bind(b.paid.map(|(at, _)| at))
+                .push_bind(b.paid.map(|(_, by)| users[by]))
+                .push_bind(b.amount_cents);
         });
-        qb.build().execute(&mut *conn).await?;
+        qb.push(" RETURNING id");
+        let ids: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *conn).await?;
+        billing_ids.extend(ids);
     }
     for chunk in h.renewals.chunks(CHUNK) {
         let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
             "INSERT INTO renewals (member_id, recorded_by, recorded_at, previous_renewal, \
-             new_renewal, previous_formula, new_formula, cycle) ",
+             new_renewal, previous_formula, new_formula, cycle, billing_request_id) ",
         );
         qb.push_values(chunk, |mut row, r| {
             row.push_bind(members[r.member])
@@ -1257,7 +1287,8 @@ pub(super) async fn insert(
                 .push_bind(r.new_renewal)
                 .push_bind(r.previous_formula)
                 .push_bind(r.new_formula)
-                .push_bind(CYCLE);
+                .push_bind(r.cycle)
+                .push_bind(r.billing.and_then(|b| billing_ids.get(b).copied()));
         });
         qb.build().execute(&mut *conn).await?;
     }

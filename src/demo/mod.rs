@@ -5,12 +5,14 @@
 //! the same day look the same (screenshots stay comparable). Dates are
 //! relative to "today": renewals spread over the coming year (denser in the
 //! next three months, so the red and orange stages are populated), a few
-//! overdue, a few members lost. On top of them, a year of use (see
-//! `history`): follow-ups, planned follow-ups, billing requests, past
-//! renewals, reasons given and escalations.
+//! overdue. Renewal dates follow the seasons (more in September to November
+//! and January to March, fewer in summer). On top of them, two years of
+//! use (see `history`): earlier cycles renewed or lost as the follow-ups
+//! went, follow-ups, planned follow-ups, billing requests, renewals,
+//! departures with their reasons, reasons given and escalations.
 use std::collections::HashSet;
 
-use chrono::{Days, NaiveDate, NaiveTime};
+use chrono::{Datelike, Days, NaiveDate, NaiveTime};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use crate::domain::member::profession_key;
@@ -160,13 +162,13 @@ async fn insert_members(
     members: &[PlannedMember],
 ) -> Result<Vec<i64>, sqlx::Error> {
     let mut created: Vec<i64> = Vec::with_capacity(members.len());
-    // 25 binds a row: 200 rows stay far below PostgreSQL's 65 535 binds.
+    // 26 binds a row: 200 rows stay far below PostgreSQL's 65 535 binds.
     for chunk in members.chunks(200) {
         let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
             "INSERT INTO members (first_name, last_name, business_name, profession, \
              profession_key, email, phone, city, district_id, group_id, group_kind, formula, \
              representative_id, join_date, renewal_date, term_months, board_member, \
-             gr_credits_cents, status, state, notes, lost_on, lost_reason_id) ",
+             gr_credits_cents, status, state, notes, lost_on, lost_reason_id, cycle) ",
         );
         qb.push_values(chunk, |mut row, m| {
             let group = m.group.map(|g| &names::GROUPS[g]);
@@ -192,12 +194,15 @@ async fn insert_members(
                 .push_bind(m.status)
                 .push_bind(m.state)
                 .push_bind(m.notes);
-            // A departure has its date and main reason.
+            // A departure has its date and main reason (drawn by the
+            // history; a fallback from the catalogue otherwise).
             let lost = m.status == "lost";
-            let reason = (!ids.reasons.is_empty())
+            let fallback = (!ids.reasons.is_empty())
                 .then(|| ids.reasons[m.last_name.len() % ids.reasons.len()]);
-            row.push_bind(lost.then_some(m.renewal_date))
-                .push_bind(if lost { reason } else { None });
+            let reason = m.lost_reason_id.or(fallback);
+            row.push_bind(lost.then_some(m.lost_on.unwrap_or(m.renewal_date)))
+                .push_bind(if lost { reason } else { None })
+                .push_bind(m.cycle);
         });
         qb.push(" RETURNING id");
         let ids: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *conn).await?;
@@ -239,6 +244,14 @@ struct PlannedMember {
     status: &'static str,
     state: Option<&'static str>,
     notes: &'static str,
+    /// The current cycle: 1 + the renewals on record (set by the history).
+    cycle: i32,
+    /// Follow-ups of the current cycle come after this day (the start of
+    /// the cycle, or the day its renewal was recorded if later).
+    cycle_since: Option<NaiveDate>,
+    /// A departure: its day and main reason (set by the history).
+    lost_on: Option<NaiveDate>,
+    lost_reason_id: Option<i64>,
 }
 
 /// The staff list in insertion order.
@@ -344,13 +357,13 @@ fn plan_members(today: NaiveDate) -> Vec<PlannedMember> {
         let term_months = rng.weighted(&[(12, 82), (24, 10), (6, 8)]);
         let overdue = !lost && rng.chance(5);
         let mut renewal_date = if lost {
-            minus_days(today, rng.range(15, 250))
+            seasonal_day(&mut rng, today, 15, 700, true)
         } else if overdue {
             minus_days(today, rng.range(1, 40))
         } else if rng.chance(35) {
-            plus_days(today, rng.range(0, 89))
+            seasonal_day(&mut rng, today, 0, 89, false)
         } else {
-            plus_days(today, rng.range(90, 364))
+            seasonal_day(&mut rng, today, 90, 364, false)
         };
         let mut previous = add_months(renewal_date, -term_months);
         if previous > today {
@@ -438,9 +451,40 @@ fn plan_members(today: NaiveDate) -> Vec<PlannedMember> {
             status: if lost { "lost" } else { "active" },
             state,
             notes,
+            cycle: 1,
+            cycle_since: None,
+            lost_on: None,
+            lost_reason_id: None,
         });
     }
     members
+}
+
+/// Out of 10: how busy a month is for renewals (and so for joins, their
+/// anniversaries). Autumn and winter are the network's seasons.
+fn month_weight(month: u32) -> u64 {
+    match month {
+        9..=11 => 10,
+        1..=3 => 8,
+        4 | 5 | 12 => 5,
+        _ => 3, // June to August
+    }
+}
+
+/// `today` plus a day in [lo, hi] (minus when `back`), drawn so that busy
+/// months get more dates than quiet ones.
+fn seasonal_day(rng: &mut Rng, today: NaiveDate, lo: u64, hi: u64, back: bool) -> NaiveDate {
+    loop {
+        let n = rng.range(lo, hi);
+        let d = if back {
+            minus_days(today, n)
+        } else {
+            plus_days(today, n)
+        };
+        if rng.below(10) < month_weight(d.month()) {
+            return d;
+        }
+    }
 }
 
 /// A group and a profession for an exclusive member. In an A group an

@@ -189,7 +189,7 @@ fn parse_term(raw: &str) -> Result<i32, String> {
         .ok_or_else(|| "Choisissez une durée proposée (6, 12, 18, 24 ou 36 mois).".to_string())
 }
 
-fn parse_phone(raw: &str) -> Result<String, String> {
+pub fn parse_phone(raw: &str) -> Result<String, String> {
     let s = v::optional(raw, 40)?;
     let ok = s
         .chars()

@@ -1,11 +1,14 @@
 //! Pure rules and types: no IO, no axum, no sqlx.
 pub mod billing;
+pub mod chart;
+pub mod contact;
 pub mod escalation;
 pub mod follow_up;
 pub mod format;
 pub mod formula;
 pub mod import;
 pub mod member;
+pub mod report;
 pub mod scope;
 pub mod timeline;
 pub mod user;

@@ -1,7 +1,7 @@
 //! Billing requests: created by the representative, moved along by billing;
 //! the payment records the renewal in the same transaction.
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool, QueryBuilder};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use crate::domain::billing::{BillingDraft, Decision, Status, Step, apply};
 use crate::domain::formula::Formula;
@@ -224,6 +224,20 @@ pub async fn queue(
     .bind(not_renewing)
     .fetch_all(pool)
     .await
+}
+
+/// The whole queue of [`queue`] without its 500-row cap, for the CSV
+/// export that streams it.
+pub fn queue_query(statuses: &[Status], not_renewing: Option<bool>) -> QueryBuilder<Postgres> {
+    let keys: Vec<String> = statuses.iter().map(|s| s.as_str().to_string()).collect();
+    let mut qb = QueryBuilder::new(concat!(request_select!(), "WHERE b.status = ANY("));
+    qb.push_bind(keys);
+    qb.push(") AND (");
+    qb.push_bind(not_renewing);
+    qb.push("::bool IS NULL OR (b.decision = 'not_renewing') = ");
+    qb.push_bind(not_renewing);
+    qb.push(") ORDER BY b.requested_at, b.id");
+    qb
 }
 
 /// A member's requests, newest first.

@@ -11,6 +11,7 @@ pub struct District {
     pub id: i64,
     pub name: String,
     pub active: bool,
+    pub version: i32,
 }
 
 /// A row of the districts list, with its counts.
@@ -32,6 +33,9 @@ pub enum DistrictError {
     DuplicateName,
     #[error("district introuvable")]
     NotFound,
+    /// Someone else saved the district since the form was opened.
+    #[error("le district a changé entre-temps")]
+    Stale,
     /// Deactivation refused: the district still has this many active groups.
     #[error("le district a encore {0} groupe(s) actif(s)")]
     HasActiveGroups(i64),
@@ -67,7 +71,7 @@ pub async fn list(pool: &PgPool) -> Result<Vec<DistrictSummary>, sqlx::Error> {
 }
 
 pub async fn find<'e>(conn: impl PgExecutor<'e>, id: i64) -> Result<Option<District>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name, active FROM districts WHERE id = $1")
+    sqlx::query_as("SELECT id, name, active, version FROM districts WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await
@@ -77,7 +81,7 @@ pub async fn find<'e>(conn: impl PgExecutor<'e>, id: i64) -> Result<Option<Distr
 /// (a group's current district, even if it was deactivated since).
 pub async fn choices(pool: &PgPool, keep: Option<i64>) -> Result<Vec<District>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, name, active FROM districts WHERE active OR id = $1 \
+        "SELECT id, name, active, version FROM districts WHERE active OR id = $1 \
          ORDER BY lower(name), id",
     )
     .bind(keep)
@@ -87,7 +91,7 @@ pub async fn choices(pool: &PgPool, keep: Option<i64>) -> Result<Vec<District>, 
 
 /// Every district, for a list filter.
 pub async fn all(pool: &PgPool) -> Result<Vec<District>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name, active FROM districts ORDER BY lower(name), id")
+    sqlx::query_as("SELECT id, name, active, version FROM districts ORDER BY lower(name), id")
         .fetch_all(pool)
         .await
 }
@@ -121,18 +125,24 @@ pub async fn rename(
     conn: &mut PgConnection,
     actor_id: Option<i64>,
     id: i64,
+    version: i32,
     name: &str,
 ) -> Result<(), DistrictError> {
-    let old: Option<String> = sqlx::query_scalar(
-        "WITH old AS (SELECT id, name FROM districts WHERE id = $1 FOR UPDATE) \
-         UPDATE districts d SET name = $2 FROM old WHERE d.id = old.id RETURNING old.name",
-    )
-    .bind(id)
-    .bind(name)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(map_write_error)?;
-    let old = old.ok_or(DistrictError::NotFound)?;
+    let current: Option<(String, i32)> =
+        sqlx::query_as("SELECT name, version FROM districts WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (old, current_version) = current.ok_or(DistrictError::NotFound)?;
+    if current_version != version {
+        return Err(DistrictError::Stale);
+    }
+    sqlx::query("UPDATE districts SET name = $2, version = version + 1 WHERE id = $1")
+        .bind(id)
+        .bind(name)
+        .execute(&mut *conn)
+        .await
+        .map_err(map_write_error)?;
     if old != name {
         audit::record(
             conn,

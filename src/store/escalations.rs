@@ -258,6 +258,21 @@ fn push_queue_where(
     }
 }
 
+/// The whole queue, overdue first, then by due date: a page adds its
+/// limit; the CSV export streams it as is.
+pub fn queue_query(
+    view: QueueView,
+    filter: &QueueFilter,
+    today: NaiveDate,
+) -> QueryBuilder<Postgres> {
+    let mut qb = QueryBuilder::new(SELECT);
+    push_queue_where(&mut qb, view, filter, today);
+    qb.push(" ORDER BY (e.status IN ('open', 'acknowledged') AND e.due_on < ");
+    qb.push_bind(today);
+    qb.push(") DESC, e.due_on, e.id");
+    qb
+}
+
 /// A page of the queue, overdue first, then by due date; and the total.
 pub async fn queue(
     pool: &PgPool,
@@ -267,11 +282,8 @@ pub async fn queue(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<EscalationRow>, i64), sqlx::Error> {
-    let mut qb = QueryBuilder::new(SELECT);
-    push_queue_where(&mut qb, view, filter, today);
-    qb.push(" ORDER BY (e.status IN ('open', 'acknowledged') AND e.due_on < ");
-    qb.push_bind(today);
-    qb.push(") DESC, e.due_on, e.id LIMIT ");
+    let mut qb = queue_query(view, filter, today);
+    qb.push(" LIMIT ");
     qb.push_bind(limit);
     qb.push(" OFFSET ");
     qb.push_bind(offset);

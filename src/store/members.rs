@@ -223,6 +223,21 @@ pub async fn list(
     Ok((rows, total))
 }
 
+/// Every member of [`list`] (no page), for the CSV export that streams it.
+pub fn list_query(
+    scope: Scope,
+    timelines: &Timelines,
+    today: NaiveDate,
+    filter: &MemberFilter,
+    sort: Sort,
+) -> QueryBuilder<Postgres> {
+    let order = match sort {
+        Sort::Renewal => " ORDER BY m.renewal_date, m.id",
+        Sort::Name => " ORDER BY lower(m.last_name), lower(m.first_name), m.id",
+    };
+    limited_page(scope, timelines, today, filter, order, i64::MAX, 0)
+}
+
 /// Active members in scope per timeline colour: one index range scan per
 /// colour, the four run side by side on the pool.
 pub async fn count_by_colour(

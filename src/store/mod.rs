@@ -3,15 +3,27 @@
 pub mod activity;
 pub mod audit;
 pub mod billing;
+pub mod contacts;
+pub mod deactivation;
 pub mod districts;
 pub mod escalations;
 pub mod follow_ups;
 pub mod groups;
 pub mod import;
 pub mod members;
+pub mod password_links;
+pub mod portfolios;
 pub mod reasons;
 pub mod renewals;
+pub mod reports;
 pub mod sessions;
 pub mod timeline;
 pub mod today;
 pub mod users;
+
+/// Whether `e` is the violation of the named constraint or unique index
+/// (the database has the last word on races; the caller turns it into a
+/// French message by the field).
+pub fn violates(e: &sqlx::Error, constraint: &str) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.constraint() == Some(constraint))
+}

@@ -1,9 +1,10 @@
 //! Login, logout, sessions and the current user.
 use std::net::SocketAddr;
 
+use crate::web::form::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,10 +19,20 @@ use crate::web::form::Form;
 use crate::web::layout::Layout;
 
 pub const SESSION_COOKIE: &str = "renouvo_session";
-/// Failed logins allowed in the window, per account and per address.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
-pub const THROTTLE_WINDOW_MINUTES: i32 = 15;
+/// The login throttle (README, « Sécurité »): within 15 minutes, 5 failures
+/// for one account from one address close that address to that account;
+/// 50 failures from one address (an office behind one router makes a few
+/// mistakes a person; a guessing run makes hundreds) close the address;
+/// from 10 failures on an account, from anywhere, each attempt on it waits
+/// a few seconds, but its owner is never locked out from elsewhere.
+pub const THROTTLE: users::ThrottlePolicy = users::ThrottlePolicy {
+    window_minutes: 15,
+    per_account_and_address: 5,
+    per_address: 50,
+    account_slowdown: 10,
+};
+/// The wait of an attempt on an account under attack.
+pub const SLOW_DOWN: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The logged-in user. Pages that take it redirect anonymous visitors to
 /// the login page, remembering where they wanted to go.
@@ -253,17 +264,18 @@ pub async fn login_submit(
         if form.password.is_empty() {
             page.password_error = Some("Indiquez votre mot de passe.");
         }
-        return Ok(page.into_response());
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let address = client_address(&state, &headers, peer);
-    let (by_account, by_address) =
-        users::recent_failures(&state.pool, &email, &address, THROTTLE_WINDOW_MINUTES).await?;
-    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
+    let admission = users::admit_attempt(&state.pool, &email, &address, THROTTLE).await?;
+    let users::Admission::Admitted {
+        attempt_id,
+        slow_down,
+    } = admission
+    else {
         tracing::warn!(
             account = %mask_email(&email),
             %address,
-            by_account,
-            by_address,
             "connexion bloquée : trop d'échecs"
         );
         page.error = Some(
@@ -271,6 +283,9 @@ pub async fn login_submit(
              avant de réessayer.",
         );
         return Ok((axum::http::StatusCode::TOO_MANY_REQUESTS, page).into_response());
+    };
+    if slow_down {
+        tokio::time::sleep(SLOW_DOWN).await;
     }
     let found = users::find_for_login(&state.pool, &email).await?;
     let password_given = form.password.chars().take(200).collect::<String>();
@@ -284,9 +299,7 @@ pub async fn login_submit(
     .await
     .map_err(|e| AppError::Internal(e.into()))?;
     let Some(user) = user.filter(|u| u.active) else {
-        let mut tx = state.pool.begin().await?;
-        users::record_attempt(&mut tx, &email, &address, false).await?;
-        tx.commit().await?;
+        // The attempt was recorded as failed when it was admitted.
         tracing::warn!(account = %mask_email(&email), %address, "échec de connexion");
         page.focus_password = true;
         page.error = Some("Courriel ou mot de passe incorrect.");
@@ -294,10 +307,11 @@ pub async fn login_submit(
     };
     // The attempt, the clean-up and the new session: one transaction.
     let mut tx = state.pool.begin().await?;
-    users::record_attempt(&mut tx, &email, &address, true).await?;
+    users::record_success(&mut tx, attempt_id, &email).await?;
     sessions::purge_expired(&mut tx, state.config.session_idle).await?;
     let (token, hash) = password::new_token();
     sessions::create(&mut tx, user.id, &hash, state.config.session_max).await?;
+    users::record_login(&mut tx, user.id).await?;
     tx.commit().await?;
     tracing::info!(user_id = user.id, "connexion");
     let target = if next.is_empty() {
@@ -319,7 +333,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppRes
     ))
 }
 
-fn session_cookie(state: &AppState, value: &str, max_age: u64) -> String {
+pub(crate) fn session_cookie(state: &AppState, value: &str, max_age: u64) -> String {
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {
@@ -328,7 +342,7 @@ fn session_cookie(state: &AppState, value: &str, max_age: u64) -> String {
     format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
-fn see_other_with_cookie(target: &str, cookie: String) -> Response {
+pub(crate) fn see_other_with_cookie(target: &str, cookie: String) -> Response {
     let mut resp = Redirect::to(target).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);

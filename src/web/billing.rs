@@ -1,9 +1,10 @@
 //! Billing requests: the representative sends one from the member file;
 //! billing marks the invoice sent and paid; the representative confirms
 //! the member received it. Paying records the renewal.
+use crate::web::form::{Path, Query};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -17,7 +18,8 @@ use crate::domain::validation::format_money;
 use crate::store::billing::{self, BillingError, RequestRow};
 use crate::store::members;
 use crate::web::AppState;
-use crate::web::auth::{CurrentUser, safe_next, with_param};
+use crate::web::auth::{CurrentUser, encode_component, safe_next, with_param};
+use crate::web::csv::{self, Cell, CsvEncoder, Dialect};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::layout::Layout;
@@ -86,6 +88,84 @@ pub fn request_line(r: &RequestRow, tz: chrono_tz::Tz) -> RequestLine {
 pub struct QueueQuery {
     statut: String,
     fait: String,
+    /// `virgule` for the comma-separated CSV.
+    format: Option<String>,
+}
+
+/// The statuses of a tab of the queue, and whether it keeps (`true`) or
+/// leaves out (`false`) the members who do not renew.
+fn tab(filter: &str) -> (&'static [Status], Option<bool>) {
+    const OPEN: [Status; 3] = [Status::Requested, Status::InvoiceSent, Status::Received];
+    match filter {
+        "payees" => (&[Status::Paid], None),
+        "annulees" => (&[Status::Cancelled], None),
+        "toutes" => (&Status::ALL, None),
+        "sans-facture" => (&OPEN, Some(true)),
+        _ => (&OPEN, Some(false)),
+    }
+}
+
+/// The CSV of a tab (`statut` as on the page, or none).
+fn export_href(filter: &str) -> String {
+    if filter.is_empty() {
+        "/facturation/export.csv".to_string()
+    } else {
+        format!(
+            "/facturation/export.csv?statut={}",
+            encode_component(filter)
+        )
+    }
+}
+
+/// `GET /facturation/export.csv`: the whole tab, streamed.
+pub async fn export_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<QueueQuery>,
+) -> AppResult<Response> {
+    user.require(&INVOICERS)?;
+    let (statuses, not_renewing) = tab(q.statut.trim());
+    let tz = state.config.time_zone;
+    let header = [
+        "Numéro",
+        "Membre",
+        "Entreprise",
+        "Formule",
+        "District",
+        "Décision",
+        "Montant ($)",
+        "Note",
+        "Statut",
+        "Demandée le",
+        "Demandée par",
+        "Membre du CA",
+        "Crédits GR ($)",
+    ];
+    let encoder = CsvEncoder::new(Dialect::from_param(q.format.as_deref()), &header)?;
+    let dollars = |cents: i64| Cell::Decimal(cents as f64 / 100.0, 2);
+    Ok(csv::stream_query(
+        state.pool.clone(),
+        billing::queue_query(statuses, not_renewing),
+        encoder,
+        "facturation",
+        move |r: RequestRow| {
+            vec![
+                Cell::Int(r.id),
+                Cell::from(&r.member_name),
+                Cell::from(&r.business_name),
+                Cell::from(Formula::parse(&r.formula).map(Formula::label)),
+                Cell::from(&r.district_name),
+                Cell::from(r.decision().map(|d| d.label())),
+                Cell::from(r.amount_cents.map(dollars)),
+                Cell::from(&r.note),
+                Cell::from(r.status().label()),
+                Cell::from(r.requested_at.with_timezone(&tz).date_naive().to_string()),
+                Cell::from(&r.requested_by),
+                Cell::from(if r.board_member { "oui" } else { "non" }),
+                dollars(r.gr_credits_cents),
+            ]
+        },
+    ))
 }
 
 #[derive(Template, WebTemplate)]
@@ -94,6 +174,8 @@ pub struct QueuePage {
     layout: Layout,
     lines: Vec<RequestLine>,
     filter: String,
+    csv_href: String,
+    csv_comma_href: String,
     error: Option<String>,
     notice: Option<&'static str>,
     links_to_members: bool,
@@ -107,20 +189,15 @@ async fn queue_page(
     notice: Option<&'static str>,
 ) -> AppResult<QueuePage> {
     user.require(&INVOICERS)?;
-    let open = [Status::Requested, Status::InvoiceSent, Status::Received];
-    let (statuses, not_renewing): (&[Status], Option<bool>) = match filter {
-        "payees" => (&[Status::Paid], None),
-        "annulees" => (&[Status::Cancelled], None),
-        "toutes" => (&Status::ALL, None),
-        "sans-facture" => (&open, Some(true)),
-        _ => (&open, Some(false)),
-    };
+    let (statuses, not_renewing) = tab(filter);
     let tz = state.config.time_zone;
     let rows = billing::queue(&state.pool, statuses, not_renewing).await?;
     Ok(QueuePage {
         layout: Layout::new("Facturation", &user.0, "/facturation"),
         lines: rows.iter().map(|r| request_line(r, tz)).collect(),
         filter: filter.to_string(),
+        csv_href: export_href(filter),
+        csv_comma_href: csv::comma_href(&export_href(filter)),
         error,
         notice,
         links_to_members: user.0.role == Role::Direction,

@@ -205,6 +205,62 @@ pub fn download_headers(filename: &str) -> [(header::HeaderName, String); 2] {
     ]
 }
 
+/// Bytes gathered before they are handed to the connection.
+const STREAM_CHUNK: usize = 32 * 1024;
+
+/// Streams the rows of `query` as a CSV download: a task reads them one by
+/// one from the database and sends chunks through a small channel, so a
+/// list of any length holds only a chunk in memory, and a client that goes
+/// away stops the query. A database error mid-way cuts the download short
+/// (logged) rather than handing over a file that looks complete.
+pub fn stream_query<T, F>(
+    pool: sqlx::PgPool,
+    mut query: sqlx::QueryBuilder<sqlx::Postgres>,
+    mut encoder: CsvEncoder,
+    filename: &str,
+    mut cells: F,
+) -> Response
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin + 'static,
+    F: FnMut(T) -> Vec<Cell> + Send + 'static,
+{
+    use futures_util::TryStreamExt;
+    type Chunk = Result<Vec<u8>, std::io::Error>;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
+    tokio::spawn(async move {
+        let mut buffer = encoder.take_chunk();
+        let mut rows = query.build_query_as::<T>().fetch(&pool);
+        loop {
+            let failure = match rows.try_next().await {
+                Ok(Some(row)) => encoder.row(cells(row)).err().map(|e| e.to_string()),
+                Ok(None) => break,
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(error) = failure {
+                tracing::error!(%error, "export CSV interrompu");
+                let _ = tx.send(Err(std::io::Error::other(error))).await;
+                return;
+            }
+            buffer.extend(encoder.take_chunk());
+            if buffer.len() >= STREAM_CHUNK
+                && tx.send(Ok(std::mem::take(&mut buffer))).await.is_err()
+            {
+                return; // the client went away
+            }
+        }
+        buffer.extend(encoder.finish());
+        let _ = tx.send(Ok(buffer)).await;
+    });
+    let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    (
+        download_headers(filename),
+        axum::body::Body::from_stream(chunks),
+    )
+        .into_response()
+}
+
 fn csv_error(e: csv::Error) -> AppError {
     AppError::Internal(e.into())
 }

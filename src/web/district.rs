@@ -2,9 +2,10 @@
 //! over the last 30 days, and the orphan members to reassign.
 use std::collections::HashMap;
 
+use crate::web::form::Query;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Days, NaiveTime};
@@ -17,6 +18,7 @@ use crate::store::timeline as timeline_store;
 use crate::store::{follow_ups, today as day};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
+use crate::web::csv::{self, Cell, CsvEncoder, Dialect};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::layout::Layout;
@@ -43,6 +45,8 @@ pub struct ActivityPage {
     chosen: Vec<i64>,
     chosen_rep: String,
     notice: Option<String>,
+    csv_href: String,
+    csv_comma_href: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -51,14 +55,11 @@ pub struct ActivityQuery {
     confies: Option<u64>,
 }
 
-async fn activity_page(
-    state: &AppState,
-    user: &CurrentUser,
-    error: Option<String>,
-    chosen: Vec<i64>,
-    chosen_rep: String,
-    notice: Option<String>,
-) -> AppResult<ActivityPage> {
+const EXPORT_PATH: &str = "/district/activite/export.csv";
+
+/// The team table: each active representative of the manager's district
+/// over the last [`WINDOW_DAYS`] days, and the stages left undone now.
+async fn team_lines(state: &AppState, user: &CurrentUser) -> AppResult<Vec<ActivityLine>> {
     user.require(&[Role::DistrictManager])?;
     let scope = user.scope();
     let district_id = scope.district().ok_or(AppError::Forbidden)?;
@@ -82,6 +83,70 @@ async fn activity_page(
             *undone_by_rep.entry(rep).or_default() += 1;
         }
     }
+    Ok(reps
+        .into_iter()
+        .map(|rep| ActivityLine {
+            undone: undone_by_rep.get(&rep.id).copied().unwrap_or(0),
+            rep,
+        })
+        .collect())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ExportQuery {
+    /// `virgule` for the comma-separated CSV.
+    format: Option<String>,
+}
+
+/// `GET /district/activite/export.csv`: the team table (one line per
+/// representative of the district, so a few dozen at most).
+pub async fn export_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ExportQuery>,
+) -> AppResult<Response> {
+    let lines = team_lines(&state, &user).await?;
+    let today = state.today();
+    let from = today - Days::new(WINDOW_DAYS);
+    let header = [
+        "Représentant·e",
+        "Membres actifs",
+        "Suivis consignés",
+        "Relances manquées",
+        "Étapes sans suivi",
+        "Membres en état rouge",
+        "Du",
+        "Au",
+    ];
+    let mut out = CsvEncoder::new(Dialect::from_param(q.format.as_deref()), &header)?;
+    for l in lines {
+        out.row([
+            Cell::from(l.rep.display_name),
+            Cell::Int(l.rep.active_members),
+            Cell::Int(l.rep.follow_ups),
+            Cell::Int(l.rep.planned_missed),
+            Cell::Int(i64::try_from(l.undone).unwrap_or(i64::MAX)),
+            Cell::Int(l.rep.red_state),
+            Cell::from(from.to_string()),
+            Cell::from(today.to_string()),
+        ])?;
+    }
+    out.into_response("activite-equipe")
+}
+
+async fn activity_page(
+    state: &AppState,
+    user: &CurrentUser,
+    error: Option<String>,
+    chosen: Vec<i64>,
+    chosen_rep: String,
+    notice: Option<String>,
+) -> AppResult<ActivityPage> {
+    let lines = team_lines(state, user).await?;
+    let scope = user.scope();
+    let today = state.today();
+    let timelines = timeline_store::load(&state.pool).await?;
     let filter = MemberFilter {
         representative: RepresentativeFilter::Orphans,
         ..MemberFilter::default()
@@ -99,13 +164,9 @@ async fn activity_page(
     .await?;
     Ok(ActivityPage {
         layout: Layout::new("Activité de l'équipe", &user.0, "/district/activite"),
-        lines: reps
-            .into_iter()
-            .map(|rep| ActivityLine {
-                undone: undone_by_rep.get(&rep.id).copied().unwrap_or(0),
-                rep,
-            })
-            .collect(),
+        lines,
+        csv_href: EXPORT_PATH.to_string(),
+        csv_comma_href: csv::comma_href(EXPORT_PATH),
         orphans: orphans.iter().map(|r| line(r, &timelines, today)).collect(),
         orphans_total,
         representatives: members::representative_choices(&state.pool, scope).await?,

@@ -1,7 +1,8 @@
 //! Districts: list, create, rename, deactivate / reactivate (direction only).
+use crate::web::form::{Path, Query};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -11,6 +12,7 @@ use crate::domain::validation::{self as v, FieldErrors};
 use crate::store::districts::{self, District, DistrictError, DistrictSummary};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
+use crate::web::csv::{self, Cell, CsvEncoder, Dialect};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::groups::{ActivationForm, count_of, parse_id};
@@ -51,6 +53,8 @@ fn done_notice(key: &str) -> Option<&'static str> {
 pub struct DistrictListPage {
     layout: Layout,
     districts: Vec<DistrictSummary>,
+    csv_href: String,
+    csv_comma_href: String,
     notice: Option<&'static str>,
     alert: Option<String>,
 }
@@ -64,9 +68,51 @@ async fn list_page(
     Ok(DistrictListPage {
         layout: Layout::new("Districts", &user.0, NAV),
         districts: districts::list(&state.pool).await?,
+        csv_href: EXPORT_PATH.to_string(),
+        csv_comma_href: csv::comma_href(EXPORT_PATH),
         notice,
         alert,
     })
+}
+
+const EXPORT_PATH: &str = "/districts/export.csv";
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ExportQuery {
+    /// `virgule` for the comma-separated CSV.
+    format: Option<String>,
+}
+
+/// `GET /districts/export.csv`: the districts as listed (a few dozen).
+pub async fn export_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ExportQuery>,
+) -> AppResult<Response> {
+    user.require(MANAGERS)?;
+    let header = [
+        "District",
+        "État",
+        "Groupes",
+        "Groupes actifs",
+        "Membres actifs",
+        "Gestionnaires",
+        "Représentant·e·s",
+    ];
+    let mut out = CsvEncoder::new(Dialect::from_param(q.format.as_deref()), &header)?;
+    for d in districts::list(&state.pool).await? {
+        out.row([
+            Cell::from(d.name),
+            Cell::from(if d.active { "actif" } else { "inactif" }),
+            Cell::Int(d.groups),
+            Cell::Int(d.active_groups),
+            Cell::Int(d.active_members),
+            Cell::Int(d.managers),
+            Cell::Int(d.representatives),
+        ])?;
+    }
+    out.into_response("districts")
 }
 
 pub async fn list(
@@ -82,6 +128,8 @@ pub async fn list(
 #[serde(default)]
 pub struct DistrictForm {
     name: String,
+    /// The version the form was opened on (edits only).
+    version: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -158,7 +206,11 @@ pub async fn create(
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(form_page(&user, None, form, errors).into_response())
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        form_page(&user, None, form, errors),
+    )
+        .into_response())
 }
 
 async fn find(state: &AppState, raw: &str) -> AppResult<District> {
@@ -177,6 +229,7 @@ pub async fn edit_form(
     let district = find(&state, &raw).await?;
     let form = DistrictForm {
         name: district.name.clone(),
+        version: district.version.to_string(),
     };
     Ok(form_page(&user, Some(district), form, FieldErrors::new()))
 }
@@ -190,18 +243,41 @@ pub async fn update(
     user.require(MANAGERS)?;
     let district = find(&state, &raw).await?;
     let mut errors = FieldErrors::new();
+    let version = form.version.trim().parse::<i32>().unwrap_or(0);
     if let Some(name) = parse_name(&form, &mut errors) {
         let mut tx = state.pool.begin().await?;
-        match districts::rename(&mut tx, Some(user.0.id), district.id, &name).await {
+        match districts::rename(&mut tx, Some(user.0.id), district.id, version, &name).await {
             Ok(()) => {
                 tx.commit().await?;
                 return Ok(Redirect::to("/districts?fait=modifie").into_response());
             }
             Err(DistrictError::DuplicateName) => errors.add("name", DUPLICATE_NAME),
+            Err(DistrictError::Stale) => {
+                drop(tx);
+                // Keep what was typed, show what the other person saved,
+                // and let a second save go on top of their version.
+                let message = format!(
+                    "Quelqu'un d'autre a modifié ce district pendant que vous le modifiiez : \
+                     il s'appelle maintenant « {} ». Vérifiez le nom ci-dessous, puis \
+                     enregistrez de nouveau pour garder le vôtre.",
+                    district.name
+                );
+                errors.add("name", message);
+                let form = DistrictForm {
+                    version: district.version.to_string(),
+                    ..form
+                };
+                let page = form_page(&user, Some(district), form, errors);
+                return Ok((StatusCode::CONFLICT, page).into_response());
+            }
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(form_page(&user, Some(district), form, errors).into_response())
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        form_page(&user, Some(district), form, errors),
+    )
+        .into_response())
 }
 
 pub async fn set_active(

@@ -23,6 +23,9 @@ pub enum AppError {
     TooLarge,
     #[error("méthode non permise")]
     MethodNotAllowed,
+    /// The database is restarting or unreachable.
+    #[error("base de données indisponible")]
+    Unavailable,
     #[error("base de données : {0}")]
     Db(#[from] sqlx::Error),
     #[error("erreur interne : {0}")]
@@ -45,6 +48,8 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Db(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -76,6 +81,8 @@ impl AppError {
                 "Envoi trop volumineux",
                 "Les données envoyées sont trop volumineuses.".to_string(),
             ),
+            AppError::Unavailable => unavailable_text(),
+            AppError::Db(e) if is_unavailable(e) => unavailable_text(),
             AppError::Db(_) | AppError::Internal(_) => (
                 "Erreur du serveur",
                 "Une erreur est survenue de notre côté ; rien n'a été enregistré. \
@@ -91,6 +98,47 @@ impl AppError {
     }
 }
 
+/// The database could not be reached (restarting, connections refused),
+/// as opposed to a query it refused.
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        // Class 08: connection lost; class 57: the server is shutting down,
+        // starting or recovering (e.g. 57P01, 57P03).
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57")),
+        _ => false,
+    }
+}
+
+fn unavailable_text() -> (&'static str, String) {
+    (
+        "Base de données momentanément indisponible",
+        "La base de données redémarre. Réessayez dans quelques secondes : ce qui a déjà \
+         été enregistré est conservé."
+            .to_string(),
+    )
+}
+
+/// While the embedded database restarts, pages answer at once with a 503
+/// instead of waiting for a connection (static files still come).
+pub async fn database_guard(
+    axum::extract::State(state): axum::extract::State<crate::web::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if state.config.database.is_available() || req.uri().path().starts_with("/static/") {
+        return next.run(req).await;
+    }
+    let mut response = AppError::Unavailable.into_response();
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("5"),
+    );
+    response
+}
+
 /// What an error page said, kept on the response so that a later layer can
 /// draw it again inside the logged-in layout (navigation included).
 #[derive(Clone)]
@@ -102,6 +150,7 @@ pub struct ErrorShown {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match &self {
+            AppError::Unavailable => tracing::warn!("base de données indisponible : 503"),
             AppError::Db(e) => tracing::error!(error = %e, "erreur de base de données"),
             AppError::Internal(e) => tracing::error!(error = ?e, "erreur interne"),
             other => tracing::debug!(error = %other, "requête refusée"),

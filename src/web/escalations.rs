@@ -3,9 +3,10 @@
 //! its chain, and the receiver's moves. Each write is one transaction.
 use std::collections::BTreeMap;
 
+use crate::web::form::{Path, Query};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Days, NaiveTime, Utc};
@@ -23,6 +24,7 @@ use crate::store::escalations::{
 use crate::store::members::{self, Choice};
 use crate::web::AppState;
 use crate::web::auth::{CurrentUser, encode_component};
+use crate::web::csv::{self, Cell, CsvEncoder, Dialect};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::layout::Layout;
@@ -32,6 +34,7 @@ use crate::web::reasons::{
 };
 
 pub const PAGE_SIZE: i64 = 50;
+const EXPORT_PATH: &str = "/escalades/export.csv";
 /// The window of the response-time table, in days.
 pub const RESPONSE_WINDOW_DAYS: u64 = 90;
 
@@ -71,6 +74,8 @@ pub struct QueueQuery {
     pub statut: String,
     pub district: String,
     pub page: String,
+    /// `virgule` for the comma-separated CSV.
+    pub format: Option<String>,
 }
 
 /// Status filter choices: (value, label). The empty value is the default.
@@ -97,6 +102,21 @@ impl QueueQuery {
         }
     }
 
+    /// The filters as the view reads them: level and district are
+    /// direction's.
+    fn filter(&self, view: QueueView) -> QueueFilter {
+        let is_direction = view == QueueView::Network;
+        QueueFilter {
+            level: is_direction
+                .then(|| Level::parse(self.niveau.trim()))
+                .flatten(),
+            status: self.status(),
+            district_id: is_direction
+                .then(|| self.district.trim().parse::<i64>().ok())
+                .flatten(),
+        }
+    }
+
     fn page(&self) -> i64 {
         self.page
             .trim()
@@ -106,6 +126,11 @@ impl QueueQuery {
     }
 
     fn href(&self, page: i64) -> String {
+        self.href_at("/escalades", page)
+    }
+
+    /// `path` with these filters (and the page number past the first).
+    fn href_at(&self, path: &str, page: i64) -> String {
         let mut parts: Vec<String> = [
             ("niveau", &self.niveau),
             ("statut", &self.statut),
@@ -119,9 +144,9 @@ impl QueueQuery {
             parts.push(format!("page={page}"));
         }
         if parts.is_empty() {
-            "/escalades".into()
+            path.into()
         } else {
-            format!("/escalades?{}", parts.join("&"))
+            format!("{path}?{}", parts.join("&"))
         }
     }
 }
@@ -150,6 +175,8 @@ pub struct QueuePage {
     districts: Vec<Choice>,
     responses: Vec<ResponseLine>,
     responses_since: String,
+    csv_href: String,
+    csv_comma_href: String,
 }
 
 impl QueuePage {
@@ -164,43 +191,9 @@ pub async fn queue(
     user: CurrentUser,
     Query(q): Query<QueueQuery>,
 ) -> AppResult<QueuePage> {
-    user.require(&ACTORS)?;
-    let scope = user.scope();
-    let (view, intro) = match (user.0.role, scope) {
-        (Role::Direction, _) => (
-            QueueView::Network,
-            "Toutes les escalades du réseau. Les escalades en retard (sans réponse après 7 jours) \
-             sont en tête.",
-        ),
-        (Role::DistrictManager, Scope::District(d)) => (
-            QueueView::District(d),
-            "Les escalades de niveau district pour les membres de votre district. Répondez \
-             dans les 7 jours avec les actions prises.",
-        ),
-        (Role::Representative, _) => (
-            QueueView::RaisedBy {
-                user_id: user.0.id,
-                scope,
-            },
-            "Les escalades que vous avez levées, et où elles en sont.",
-        ),
-        _ => return Err(AppError::Forbidden),
-    };
-    // A representative follows what became of what they raised: all of it.
-    let mut q = q;
-    if matches!(view, QueueView::RaisedBy { .. }) && q.statut.trim().is_empty() {
-        q.statut = "all".into();
-    }
+    let (view, intro, q) = queue_view(&user, q)?;
     let is_direction = view == QueueView::Network;
-    let filter = QueueFilter {
-        level: is_direction
-            .then(|| Level::parse(q.niveau.trim()))
-            .flatten(),
-        status: q.status(),
-        district_id: is_direction
-            .then(|| q.district.trim().parse::<i64>().ok())
-            .flatten(),
-    };
+    let filter = q.filter(view);
     let today = state.today();
     let tz = state.config.time_zone;
     let page = q.page();
@@ -246,8 +239,118 @@ pub async fn queue(
         districts,
         responses,
         responses_since: date_fr(since_day),
+        csv_href: q.href_at(EXPORT_PATH, 1),
+        csv_comma_href: csv::comma_href(&q.href_at(EXPORT_PATH, 1)),
         q,
     })
+}
+
+/// Whose queue the user sees, the page's introduction, and the filters
+/// as that view reads them (a representative sees all of theirs unless
+/// they chose a status).
+fn queue_view(
+    user: &CurrentUser,
+    mut q: QueueQuery,
+) -> AppResult<(QueueView, &'static str, QueueQuery)> {
+    user.require(&ACTORS)?;
+    let scope = user.scope();
+    let (view, intro) = match (user.0.role, scope) {
+        (Role::Direction, _) => (
+            QueueView::Network,
+            "Toutes les escalades du réseau. Les escalades en retard (sans réponse après 7 jours) \
+             sont en tête.",
+        ),
+        (Role::DistrictManager, Scope::District(d)) => (
+            QueueView::District(d),
+            "Les escalades de niveau district pour les membres de votre district. Répondez \
+             dans les 7 jours avec les actions prises.",
+        ),
+        (Role::Representative, _) => (
+            QueueView::RaisedBy {
+                user_id: user.0.id,
+                scope,
+            },
+            "Les escalades que vous avez levées, et où elles en sont.",
+        ),
+        _ => return Err(AppError::Forbidden),
+    };
+    if matches!(view, QueueView::RaisedBy { .. }) && q.statut.trim().is_empty() {
+        q.statut = "all".into();
+    }
+    Ok((view, intro, q))
+}
+
+/// `GET /escalades/export.csv`: the queue with the page's filters, whole,
+/// streamed.
+pub async fn export_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<QueueQuery>,
+) -> AppResult<Response> {
+    let (view, _, q) = queue_view(&user, q)?;
+    let filter = q.filter(view);
+    let today = state.today();
+    let tz = state.config.time_zone;
+    let header = [
+        "Numéro",
+        "Membre",
+        "District",
+        "Niveau",
+        "Levée par",
+        "Levée le",
+        "Réponse attendue le",
+        "Statut",
+        "En retard",
+        "Raison",
+        "Texte",
+        "Prise en charge par",
+        "Prise en charge le",
+        "Résolue par",
+        "Résolue le",
+        "Résolution",
+        "Escalade d'origine",
+    ];
+    let encoder = CsvEncoder::new(Dialect::from_param(q.format.as_deref()), &header)?;
+    let query = store::queue_query(view, &filter, today);
+    Ok(csv::stream_query(
+        state.pool.clone(),
+        query,
+        encoder,
+        "escalades",
+        move |r: EscalationRow| {
+            let status = r.status();
+            let when =
+                |at: Option<chrono::DateTime<Utc>>| Cell::from(at.map(|at| csv_time(at, tz)));
+            vec![
+                Cell::Int(r.id),
+                Cell::from(&r.member_name),
+                Cell::from(&r.district_name),
+                Cell::from(r.level().label()),
+                Cell::from(&r.raised_by_name),
+                when(Some(r.raised_at)),
+                Cell::from(r.due_on.to_string()),
+                Cell::from(status.label()),
+                Cell::from(if is_overdue(status, r.due_on, today) {
+                    "oui"
+                } else {
+                    "non"
+                }),
+                Cell::from(r.reason_label),
+                Cell::from(r.body),
+                Cell::from(r.acknowledged_by_name),
+                when(r.acknowledged_at),
+                Cell::from(r.resolved_by_name),
+                when(r.resolved_at),
+                Cell::from(r.resolution),
+                Cell::from(r.parent_id.map(Cell::Int)),
+            ]
+        },
+    ))
+}
+
+/// « 2026-11-24 14:05 », local time, as a spreadsheet reads it.
+pub fn csv_time(at: chrono::DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// Per receiver: how many first responses, their median delay, and how

@@ -1,6 +1,7 @@
 //! Logging follow-ups on the member file, correcting them, and moving a
 //! planned follow-up. Each is one transaction.
-use axum::extract::{Path, State};
+use crate::web::form::Path;
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 

@@ -1,8 +1,9 @@
 //! Groups: the list, the read-only group page, and the create / edit
 //! forms (direction everywhere, district managers in their district).
+use crate::web::form::{Path, Query};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveTime;
@@ -17,6 +18,7 @@ use crate::store::groups::{
 };
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
+use crate::web::csv::{self, Cell, CsvEncoder, Dialect};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::layout::Layout;
@@ -110,6 +112,71 @@ pub struct GroupListPage {
     filter: Option<Vec<Choice>>,
     filtered: bool,
     can_create: bool,
+    csv_href: String,
+    csv_comma_href: String,
+}
+
+/// The district filter of the list: direction's choice; others are
+/// limited to their district anyway.
+fn district_filter(user: &CurrentUser, raw: &str) -> AppResult<(Option<i64>, Option<i64>)> {
+    let limit = within(user)?;
+    let wanted = limit
+        .is_none()
+        .then(|| v::optional_id(raw).ok().flatten())
+        .flatten();
+    Ok((limit, wanted))
+}
+
+/// The CSV of the list with its district filter.
+fn export_href(district: Option<i64>) -> String {
+    match district {
+        Some(d) => format!("{EXPORT_PATH}?district={d}"),
+        None => EXPORT_PATH.to_string(),
+    }
+}
+
+const EXPORT_PATH: &str = "/groupes/export.csv";
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ExportQuery {
+    district: String,
+    /// `virgule` for the comma-separated CSV.
+    format: Option<String>,
+}
+
+/// `GET /groupes/export.csv`: the groups the user may see (one row per
+/// group: a few hundred at most, as on the page).
+pub async fn export_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ExportQuery>,
+) -> AppResult<Response> {
+    user.require(READERS)?;
+    let (limit, district) = district_filter(&user, &q.district)?;
+    let list = groups::list(&state.pool, limit, district).await?;
+    let header = [
+        "Groupe",
+        "District",
+        "Type",
+        "Jour de rencontre",
+        "Heure",
+        "État",
+        "Membres actifs",
+    ];
+    let mut out = CsvEncoder::new(Dialect::from_param(q.format.as_deref()), &header)?;
+    for g in list {
+        out.row([
+            Cell::from(g.name),
+            Cell::from(g.district_name),
+            Cell::from(g.kind.as_str()),
+            Cell::from(g.meeting_day.and_then(groups::weekday_label)),
+            Cell::from(g.meeting_time.map(|t| t.format("%H:%M").to_string())),
+            Cell::from(if g.active { "actif" } else { "inactif" }),
+            Cell::Int(g.active_members),
+        ])?;
+    }
+    out.into_response("groupes")
 }
 
 pub async fn list(
@@ -118,9 +185,8 @@ pub async fn list(
     Query(q): Query<DoneQuery>,
 ) -> AppResult<GroupListPage> {
     user.require(READERS)?;
-    let limit = within(&user)?;
+    let (limit, wanted) = district_filter(&user, &q.district)?;
     let (district, filter) = if limit.is_none() {
-        let wanted = v::optional_id(&q.district).ok().flatten();
         let choices = districts::all(&state.pool)
             .await?
             .into_iter()
@@ -145,6 +211,8 @@ pub async fn list(
         filter,
         filtered: district.is_some(),
         can_create: EDITORS.contains(&user.0.role),
+        csv_href: export_href(district),
+        csv_comma_href: csv::comma_href(&export_href(district)),
     })
 }
 
@@ -475,7 +543,7 @@ impl Refusal {
         if self.stale {
             StatusCode::CONFLICT
         } else {
-            StatusCode::OK
+            StatusCode::UNPROCESSABLE_ENTITY
         }
     }
 }

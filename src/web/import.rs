@@ -7,7 +7,7 @@
 //! differs from the one the person saw.
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -22,7 +22,7 @@ use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::csv::{self, Cell, CsvEncoder, Dialect};
 use crate::web::error::{AppError, AppResult};
-use crate::web::form::Form;
+use crate::web::form::{Form, Path, Query};
 use crate::web::layout::Layout;
 use crate::web::members::Pager;
 

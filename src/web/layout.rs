@@ -59,6 +59,7 @@ pub fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             ("/membres", "Mes membres"),
             ("/groupes", "Groupes"),
             ("/escalades", "Mes escalades"),
+            ("/rapports", "Rapports"),
         ],
         Role::DistrictManager => &[
             ("/district", "Mon district"),
@@ -66,6 +67,8 @@ pub fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             ("/membres", "Membres"),
             ("/groupes", "Groupes"),
             ("/escalades", "Escalades"),
+            ("/rapports", "Rapports"),
+            ("/utilisateurs", "Utilisateurs"),
         ],
         Role::Direction => &[
             ("/direction", "Direction"),
@@ -74,6 +77,8 @@ pub fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             ("/districts", "Districts"),
             ("/escalades", "Escalades"),
             ("/facturation", "Facturation"),
+            ("/rapports", "Rapports"),
+            ("/utilisateurs", "Utilisateurs"),
         ],
         Role::Billing => &[("/facturation", "Facturation")],
     };

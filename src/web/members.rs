@@ -1,8 +1,9 @@
 //! Member pages: the filtered list (and its CSV), the member file, and the
 //! create / edit form.
+use crate::web::form::{Path, Query};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -58,7 +59,7 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn filter(&self) -> MemberFilter {
+    pub(crate) fn filter(&self) -> MemberFilter {
         let id = |s: &str| s.trim().parse::<i64>().ok();
         MemberFilter {
             district_id: id(&self.district),
@@ -96,7 +97,7 @@ impl ListQuery {
         .any(|v| !v.trim().is_empty())
     }
 
-    fn sort(&self) -> Sort {
+    pub(crate) fn sort(&self) -> Sort {
         if self.tri == "nom" {
             Sort::Name
         } else {
@@ -104,7 +105,7 @@ impl ListQuery {
         }
     }
 
-    fn page(&self) -> i64 {
+    pub(crate) fn page(&self) -> i64 {
         self.page
             .trim()
             .parse::<i64>()
@@ -113,7 +114,7 @@ impl ListQuery {
     }
 
     /// The query string of these filters, with another page number.
-    fn href(&self, base: &str, page: Option<i64>) -> String {
+    pub(crate) fn href(&self, base: &str, page: Option<i64>) -> String {
         let pairs = [
             ("district", &self.district),
             ("groupe", &self.groupe),
@@ -291,17 +292,8 @@ pub async fn export_csv(
     user.require(&READERS)?;
     let today = state.today();
     let timelines = timeline_store::load(&state.pool).await?;
-    let (rows, _) = members::list(
-        &state.pool,
-        user.scope(),
-        &timelines,
-        today,
-        &q.filter(),
-        q.sort(),
-        1_000_000,
-        0,
-    )
-    .await?;
+    let query = members::list_query(user.scope(), &timelines, today, &q.filter(), q.sort());
+
     let header = [
         "Nom",
         "Prénom",
@@ -322,35 +314,41 @@ pub async fn export_csv(
         "État du membre",
         "Statut",
     ];
-    let mut out = CsvEncoder::new(Dialect::from_param(q.format.as_deref()), &header)?;
-    for r in &rows {
-        let formula = r.formula();
-        let current = r
-            .is_active()
-            .then(|| timelines.current(formula, r.renewal_date, r.term_months, today))
-            .flatten();
-        out.row([
-            Cell::from(&r.last_name),
-            Cell::from(&r.first_name),
-            Cell::from(&r.business_name),
-            Cell::from(&r.profession),
-            Cell::from(&r.email),
-            Cell::from(&r.phone),
-            Cell::from(&r.city),
-            Cell::from(&r.district_name),
-            Cell::from(r.group_name.as_ref()),
-            Cell::from(formula.label()),
-            Cell::from(r.representative_name.as_ref()),
-            Cell::from(r.join_date.to_string()),
-            Cell::from(r.renewal_date.to_string()),
-            Cell::Int((r.renewal_date - today).num_days()),
-            Cell::from(current.as_ref().map(|c| c.def.label.clone())),
-            Cell::from(current.as_ref().map(|c| c.def.colour.label())),
-            Cell::from(r.state().map(|s| s.label())),
-            Cell::from(if r.is_active() { "actif" } else { "perdu" }),
-        ])?;
-    }
-    out.into_response("membres")
+    let encoder = CsvEncoder::new(Dialect::from_param(q.format.as_deref()), &header)?;
+    // The whole list, streamed (it can hold the whole network).
+    Ok(csv::stream_query(
+        state.pool.clone(),
+        query,
+        encoder,
+        "membres",
+        move |r: MemberRow| {
+            let formula = r.formula();
+            let current = r
+                .is_active()
+                .then(|| timelines.current(formula, r.renewal_date, r.term_months, today))
+                .flatten();
+            vec![
+                Cell::from(&r.last_name),
+                Cell::from(&r.first_name),
+                Cell::from(&r.business_name),
+                Cell::from(&r.profession),
+                Cell::from(&r.email),
+                Cell::from(&r.phone),
+                Cell::from(&r.city),
+                Cell::from(&r.district_name),
+                Cell::from(r.group_name.as_ref()),
+                Cell::from(formula.label()),
+                Cell::from(r.representative_name.as_ref()),
+                Cell::from(r.join_date.to_string()),
+                Cell::from(r.renewal_date.to_string()),
+                Cell::Int((r.renewal_date - today).num_days()),
+                Cell::from(current.as_ref().map(|c| c.def.label.clone())),
+                Cell::from(current.as_ref().map(|c| c.def.colour.label())),
+                Cell::from(r.state().map(|s| s.label())),
+                Cell::from(if r.is_active() { "actif" } else { "perdu" }),
+            ]
+        },
+    ))
 }
 
 /// A stage of the drawn cycle.

@@ -21,6 +21,14 @@ pub mod districts;
 pub mod groups;
 // -- import module (below) --
 pub mod import;
+// -- reports modules (below) --
+pub mod reports;
+// -- users, portfolios and contact details modules (below) --
+pub mod account;
+pub mod contacts;
+pub mod password_links;
+pub mod portfolios;
+pub mod users;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -147,6 +155,58 @@ pub fn router(state: AppState) -> Router {
             "/membres/import/{token}/rapport.csv",
             get(import::report_csv),
         ) // district_manager, direction; the uploader's own file only
+        // -- reports routes (below) --
+        .route("/rapports", get(reports::index)) // representative, district_manager, direction
+        .route("/rapports/retention", get(reports::retention::page)) // same; scope in SQL
+        .route("/rapports/retention.csv", get(reports::retention::csv)) // same
+        .route("/rapports/departs", get(reports::losses::page)) // same
+        .route("/rapports/departs.csv", get(reports::losses::csv)) // same
+        .route("/rapports/a-venir", get(reports::pipeline::page)) // same
+        .route("/rapports/a-venir.csv", get(reports::pipeline::csv)) // same
+        .route("/rapports/suivi", get(reports::follow_up::page)) // same
+        .route("/rapports/suivi.csv", get(reports::follow_up::csv)) // same
+        .route("/rapports/equipe", get(reports::team::page)) // same
+        .route("/rapports/equipe.csv", get(reports::team::csv)) // same
+        // -- CSV export routes --
+        // Same guards and scope as the page each one exports.
+        .route("/escalades/export.csv", get(escalations::export_csv)) // direction (all), district_manager (district level, own district), representative (raised by them)
+        .route("/facturation/export.csv", get(billing::export_csv)) // billing, direction
+        .route("/district/activite/export.csv", get(district::export_csv)) // district_manager
+        .route("/groupes/export.csv", get(groups::export_csv)) // representative, district_manager, direction; in scope
+        .route("/districts/export.csv", get(districts::export_csv)) // direction
+        // -- users, portfolios and contact details routes (below) --
+        .route("/utilisateurs", get(users::list)) // direction (all), district_manager (own district, read-only)
+        .route("/utilisateurs/export.csv", get(users::export_csv)) // direction, district_manager (own district)
+        .route(
+            "/utilisateurs/nouveau",
+            get(users::new_form).post(users::create),
+        ) // direction
+        .route(
+            "/utilisateurs/{id}/modifier",
+            get(users::edit_form).post(users::update),
+        ) // direction
+        .route(
+            "/utilisateurs/{id}/desactivation",
+            get(users::deactivate_form).post(users::deactivate),
+        ) // direction (not oneself)
+        .route("/utilisateurs/{id}/reactivation", post(users::reactivate)) // direction
+        .route(
+            "/utilisateurs/{id}/mot-de-passe",
+            post(users::reset_password),
+        ) // direction
+        .route(
+            "/mot-de-passe/{token}",
+            get(password_links::page).post(password_links::choose),
+        ) // anyone holding a valid one-time link
+        .route("/compte", get(account::page)) // everyone logged in
+        .route("/compte/mot-de-passe", post(account::change_password)) // everyone logged in
+        .route("/portefeuilles", get(portfolios::page)) // district_manager (own district), direction
+        .route("/portefeuilles/tout", post(portfolios::move_all)) // district_manager (own district), direction
+        .route("/portefeuilles/selection", post(portfolios::move_selection)) // district_manager (own district), direction
+        .route(
+            "/membres/{id}/coordonnees",
+            get(contacts::form).post(contacts::save),
+        ) // representative (own members), district_manager, direction; in scope
         .route("/login", get(auth::login_page).post(auth::login_submit)) // anyone
         .route("/logout", get(auth::logout_page).post(auth::logout)) // anyone
         .route("/healthz", get(healthz)) // anyone
@@ -160,6 +220,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             error::with_navigation,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error::database_guard,
         ))
         .layer(middleware::from_fn(security::refuse_cross_site))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -208,6 +272,9 @@ async fn method_not_allowed(
         ["facturation", ..] => "/facturation".to_string(),
         ["district", ..] => "/district/activite".to_string(),
         ["districts", ..] => "/districts".to_string(),
+        ["utilisateurs", ..] => "/utilisateurs".to_string(),
+        ["portefeuilles", ..] => "/portefeuilles".to_string(),
+        ["compte", ..] => "/compte".to_string(),
         _ => "/".to_string(),
     };
     Redirect::to(&target).into_response()

@@ -1,9 +1,10 @@
 //! Reasons a member gives for not renewing, on the member file: the
 //! « Raisons évoquées » and « Escalades » panel, and recording a reason
 //! (one transaction: the reason, its follow-up, its escalation, the audit).
+use crate::web::form::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDate, Utc};

@@ -1,5 +1,6 @@
 //! Recording a renewal by hand (direction), a departure, a reactivation.
-use axum::extract::{Path, State};
+use crate::web::form::Path;
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 

@@ -59,6 +59,43 @@ pub struct DueLine {
     pub late: bool,
 }
 
+/// The representative's renewals due this month and what became of them.
+pub struct MonthRenewals {
+    pub month: String,
+    pub renewed: i64,
+    /// Not renewed nor lost yet (date passed or still to come).
+    pub pending: i64,
+    pub lost: i64,
+}
+
+/// One aggregate query over the month's due cycles (see the retention
+/// report).
+async fn month_renewals(
+    state: &AppState,
+    scope: crate::domain::scope::Scope,
+    today: NaiveDate,
+) -> AppResult<MonthRenewals> {
+    use crate::domain::report::Month;
+    use crate::store::reports::{self, Dim, ReportFilter};
+    let month = Month::of(today);
+    let rows = reports::retention(
+        &state.pool,
+        scope,
+        &ReportFilter::default(),
+        (month.first_day(), month.shift(1).first_day()),
+        today,
+        &[Dim::Month],
+    )
+    .await?;
+    let sum = |f: fn(&reports::RetentionRow) -> i64| rows.iter().map(f).sum::<i64>();
+    Ok(MonthRenewals {
+        month: month.label(),
+        renewed: sum(|r| r.renewed),
+        pending: sum(|r| r.pending + r.upcoming),
+        lost: sum(|r| r.lost),
+    })
+}
+
 pub struct TouchLine {
     pub line: MemberLine,
     pub last_contact: String,
@@ -77,6 +114,7 @@ pub struct TodayPage {
     to_request: Vec<MemberLine>,
     to_confirm: Vec<RequestLine>,
     notice: Option<&'static str>,
+    this_month: MonthRenewals,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -89,7 +127,7 @@ pub struct TodayQuery {
 pub async fn page(
     State(state): State<AppState>,
     user: CurrentUser,
-    axum::extract::Query(q): axum::extract::Query<TodayQuery>,
+    crate::web::form::Query(q): crate::web::form::Query<TodayQuery>,
 ) -> AppResult<TodayPage> {
     user.require(&[Role::Representative])?;
     let scope = user.scope();
@@ -154,7 +192,9 @@ pub async fn page(
         .collect();
     let counts =
         colour_counts(members::count_by_colour(&state.pool, scope, &timelines, today).await?);
+    let this_month = month_renewals(&state, scope, today).await?;
     Ok(TodayPage {
+        this_month,
         layout: Layout::new("Aujourd'hui", &user.0, Role::Representative.home_path()),
         today: date_fr(today),
         counts,

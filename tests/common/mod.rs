@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod import;
+pub mod reports;
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -18,6 +19,8 @@ use renouvo::store::users::{self, NewUser};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::oneshot;
+
+pub mod accounts;
 
 pub const PASSWORD: &str = "mot-de-passe-de-test";
 
@@ -223,6 +226,11 @@ impl TestApp {
             today: Some(today),
             ..test_config()
         };
+        TestApp::start(pool, options, config).await
+    }
+
+    /// The app on this database with this configuration.
+    pub async fn spawn_with(pool: PgPool, options: PgConnectOptions, config: WebConfig) -> TestApp {
         TestApp::start(pool, options, config).await
     }
 

@@ -1,0 +1,726 @@
+//! Reports: a few aggregate queries each, every one restricted to the
+//! user's scope (`push_scope`) and the report's filters, on indexed
+//! columns (migrations 0003, 0006, 0009). Figures are finished in
+//! `domain::report`.
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgPool, Postgres, QueryBuilder};
+
+use crate::domain::formula::{Colour, Formula};
+use crate::domain::scope::Scope;
+use crate::domain::timeline::Anchor;
+use crate::store::members::push_scope;
+use crate::store::timeline::{Timelines, push_selection};
+
+/// The filters every report takes (ids already parsed; scope applies too).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReportFilter {
+    pub district_id: Option<i64>,
+    pub group_id: Option<i64>,
+    pub formula: Option<Formula>,
+    pub representative_id: Option<i64>,
+}
+
+/// `AND …` for the filters, on members `m`; `formula` is the column that
+/// holds the formula of the row (a renewal keeps the one it had then).
+fn push_filters(qb: &mut QueryBuilder<Postgres>, f: &ReportFilter, formula: &str) {
+    if let Some(d) = f.district_id {
+        qb.push(" AND m.district_id = ");
+        qb.push_bind(d);
+    }
+    if let Some(g) = f.group_id {
+        qb.push(" AND m.group_id = ");
+        qb.push_bind(g);
+    }
+    if let Some(x) = f.formula {
+        qb.push(format!(" AND {formula} = "));
+        qb.push_bind(x.as_str());
+    }
+    if let Some(r) = f.representative_id {
+        qb.push(" AND m.representative_id = ");
+        qb.push_bind(r);
+    }
+}
+
+/// Appends `(…) due`: one row per cycle whose renewal date falls in
+/// [`start`, `end`): renewed (a recorded renewal's previous date), lost
+/// (a lost member's renewal date), pending (an active member's date has
+/// passed) or upcoming (still to come). Columns: member_id, cycle, due_on,
+/// outcome, district_id, group_id, formula, representative_id.
+fn push_due(
+    qb: &mut QueryBuilder<Postgres>,
+    scope: Scope,
+    f: &ReportFilter,
+    start: NaiveDate,
+    end: NaiveDate,
+    today: NaiveDate,
+) {
+    qb.push(
+        "(SELECT m.id AS member_id, r.cycle - 1 AS cycle, r.previous_renewal AS due_on, \
+         'renewed' AS outcome, m.district_id, m.group_id, r.previous_formula AS formula, \
+         m.representative_id FROM renewals r JOIN members m ON m.id = r.member_id \
+         WHERE r.previous_renewal >= ",
+    );
+    qb.push_bind(start);
+    qb.push(" AND r.previous_renewal < ");
+    qb.push_bind(end);
+    push_scope(qb, scope);
+    push_filters(qb, f, "r.previous_formula");
+    qb.push(
+        " UNION ALL SELECT m.id, m.cycle, m.renewal_date, 'lost', m.district_id, m.group_id, \
+         m.formula, m.representative_id FROM members m WHERE m.status = 'lost' \
+         AND m.renewal_date >= ",
+    );
+    qb.push_bind(start);
+    qb.push(" AND m.renewal_date < ");
+    qb.push_bind(end);
+    push_scope(qb, scope);
+    push_filters(qb, f, "m.formula");
+    qb.push(" UNION ALL SELECT m.id, m.cycle, m.renewal_date, CASE WHEN m.renewal_date < ");
+    qb.push_bind(today);
+    qb.push(
+        " THEN 'pending' ELSE 'upcoming' END, m.district_id, m.group_id, m.formula, \
+         m.representative_id FROM members m WHERE m.status = 'active' AND m.renewal_date >= ",
+    );
+    qb.push_bind(start);
+    qb.push(" AND m.renewal_date < ");
+    qb.push_bind(end);
+    push_scope(qb, scope);
+    push_filters(qb, f, "m.formula");
+    qb.push(") due");
+}
+
+/// Outcome counts of one group of due cycles.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RetentionRow {
+    /// `month`, `district`, `formula`, `group` or `representative`.
+    pub dim: String,
+    pub month: Option<String>,
+    pub key_id: Option<i64>,
+    pub formula: Option<String>,
+    pub name: Option<String>,
+    pub renewed: i64,
+    pub lost: i64,
+    pub pending: i64,
+    pub upcoming: i64,
+}
+
+/// What a retention row is grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dim {
+    Month,
+    District,
+    Formula,
+    Group,
+    Representative,
+}
+
+impl Dim {
+    pub const ALL: [Dim; 5] = [
+        Dim::Month,
+        Dim::District,
+        Dim::Formula,
+        Dim::Group,
+        Dim::Representative,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Dim::Month => "month",
+            Dim::District => "district",
+            Dim::Formula => "formula",
+            Dim::Group => "group",
+            Dim::Representative => "representative",
+        }
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            Dim::Month => "month",
+            Dim::District => "district_id",
+            Dim::Formula => "formula",
+            Dim::Group => "group_id",
+            Dim::Representative => "representative_id",
+        }
+    }
+
+    fn is_id(self) -> bool {
+        matches!(self, Dim::District | Dim::Group | Dim::Representative)
+    }
+}
+
+/// Due cycles in the period grouped by each of `dims` (one pass with
+/// grouping sets); names of districts, groups and representatives joined
+/// to the few aggregated rows only.
+pub async fn retention(
+    pool: &PgPool,
+    scope: Scope,
+    filter: &ReportFilter,
+    (start, end): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+    dims: &[Dim],
+) -> Result<Vec<RetentionRow>, sqlx::Error> {
+    let grouped = |wanted: &dyn Fn(Dim) -> bool, then: &dyn Fn(Dim) -> String, other: &str| {
+        let whens: Vec<String> = dims
+            .iter()
+            .copied()
+            .filter(|d| wanted(*d))
+            .map(|d| format!(" WHEN GROUPING({}) = 0 THEN {}", d.column(), then(d)))
+            .collect();
+        if whens.is_empty() {
+            other.to_string()
+        } else {
+            format!("CASE{} ELSE {other} END", whens.concat())
+        }
+    };
+    let dim = grouped(&|_| true, &|d| format!("'{}'", d.key()), "''");
+    let month = grouped(&|d| d == Dim::Month, &|d| d.column().to_string(), "NULL");
+    let key_id = grouped(&|d| d.is_id(), &|d| d.column().to_string(), "NULL::bigint");
+    let formula = grouped(&|d| d == Dim::Formula, &|d| d.column().to_string(), "NULL");
+    let sets: Vec<String> = dims.iter().map(|d| format!("({})", d.column())).collect();
+    let mut qb = QueryBuilder::new(format!(
+        "SELECT a.dim, a.month, a.key_id, a.formula, \
+         CASE a.dim WHEN 'district' THEN dd.name WHEN 'group' THEN g.name \
+         WHEN 'representative' THEN u.display_name END AS name, \
+         a.renewed, a.lost, a.pending, a.upcoming FROM (SELECT {dim} AS dim, {month} AS month, \
+         {key_id} AS key_id, {formula} AS formula, \
+         count(*) FILTER (WHERE outcome = 'renewed') AS renewed, \
+         count(*) FILTER (WHERE outcome = 'lost') AS lost, \
+         count(*) FILTER (WHERE outcome = 'pending') AS pending, \
+         count(*) FILTER (WHERE outcome = 'upcoming') AS upcoming \
+         FROM (SELECT to_char(due.due_on, 'YYYY-MM') AS month, due.district_id, due.formula, \
+         due.group_id, due.representative_id, due.outcome FROM "
+    ));
+    push_due(&mut qb, scope, filter, start, end, today);
+    qb.push(format!(") d GROUP BY GROUPING SETS ({})", sets.join(", ")));
+    qb.push(
+        ") a LEFT JOIN districts dd ON a.dim = 'district' AND dd.id = a.key_id \
+         LEFT JOIN groups g ON a.dim = 'group' AND g.id = a.key_id \
+         LEFT JOIN users u ON a.dim = 'representative' AND u.id = a.key_id",
+    );
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// Lost members in the period, counted by category, by reason, and by
+/// month and category.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LossRow {
+    /// `category`, `reason` or `month`.
+    pub dim: String,
+    pub category: String,
+    pub reason_id: Option<i64>,
+    pub label: Option<String>,
+    pub month: Option<String>,
+    pub lost: i64,
+}
+
+pub async fn losses(
+    pool: &PgPool,
+    scope: Scope,
+    filter: &ReportFilter,
+    (start, end): (NaiveDate, NaiveDate),
+) -> Result<Vec<LossRow>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(
+        "SELECT CASE WHEN GROUPING(r.id) = 0 THEN 'reason' WHEN GROUPING(month) = 0 THEN 'month' \
+         ELSE 'category' END AS dim, r.category, r.id AS reason_id, r.label, month, \
+         count(*) AS lost FROM (SELECT m.lost_reason_id, to_char(m.lost_on, 'YYYY-MM') AS month \
+         FROM members m WHERE m.status = 'lost' AND m.lost_on >= ",
+    );
+    qb.push_bind(start);
+    qb.push(" AND m.lost_on < ");
+    qb.push_bind(end);
+    push_scope(&mut qb, scope);
+    push_filters(&mut qb, filter, "m.formula");
+    qb.push(
+        ") x JOIN reasons r ON r.id = x.lost_reason_id \
+         GROUP BY GROUPING SETS ((r.category), (r.category, r.id, r.label), (r.category, month)) \
+         ORDER BY lost DESC, r.label",
+    );
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// A lost member who may be won back.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RecoverableLoss {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub business_name: String,
+    pub district_name: String,
+    pub lost_on: NaiveDate,
+    pub reason: String,
+    pub last_contact_at: Option<DateTime<Utc>>,
+    pub representative_name: Option<String>,
+}
+
+/// A page of the members lost in the period for a recoverable reason,
+/// most recent first, and how many there are.
+pub async fn recoverable_losses(
+    pool: &PgPool,
+    scope: Scope,
+    filter: &ReportFilter,
+    (start, end): (NaiveDate, NaiveDate),
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<RecoverableLoss>, i64), sqlx::Error> {
+    let push_where = |qb: &mut QueryBuilder<Postgres>| {
+        qb.push(
+            " WHERE m.status = 'lost' AND m.lost_reason_id IN \
+             (SELECT id FROM reasons WHERE category <> 'irrecoverable') AND m.lost_on >= ",
+        );
+        qb.push_bind(start);
+        qb.push(" AND m.lost_on < ");
+        qb.push_bind(end);
+        push_scope(qb, scope);
+        push_filters(qb, filter, "m.formula");
+    };
+    let mut qb = QueryBuilder::new(
+        "SELECT m.id, m.first_name, m.last_name, m.business_name, d.name AS district_name, \
+         m.lost_on, r.label AS reason, m.last_contact_at, u.display_name AS representative_name \
+         FROM members m JOIN districts d ON d.id = m.district_id \
+         JOIN reasons r ON r.id = m.lost_reason_id LEFT JOIN users u ON u.id = m.representative_id",
+    );
+    push_where(&mut qb);
+    qb.push(" ORDER BY m.lost_on DESC, m.id DESC LIMIT ");
+    qb.push_bind(limit);
+    qb.push(" OFFSET ");
+    qb.push_bind(offset);
+    let rows = qb.build_query_as().fetch_all(pool).await?;
+    let mut count = QueryBuilder::new("SELECT count(*) FROM members m");
+    push_where(&mut count);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    Ok((rows, total))
+}
+
+/// `CASE WHEN <stage range> THEN 'red' … END`: the colour of the stage an
+/// active member (alias `m`) is in today.
+fn push_colour_case(qb: &mut QueryBuilder<Postgres>, timelines: &Timelines, today: NaiveDate) {
+    qb.push("CASE");
+    for colour in Colour::ALL {
+        let sets = timelines.selection(today, &Formula::ALL, |d| d.colour == colour);
+        qb.push(" WHEN ");
+        push_selection(qb, &sets);
+        qb.push(" THEN ");
+        qb.push_bind(colour.as_str());
+    }
+    qb.push(" END");
+}
+
+/// Active members due per month in [`start`, `end`), by today's stage
+/// colour and by state.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PipelineRow {
+    pub month: String,
+    pub colour: Option<String>,
+    pub state: Option<String>,
+    pub members: i64,
+}
+
+pub async fn pipeline(
+    pool: &PgPool,
+    scope: Scope,
+    filter: &ReportFilter,
+    timelines: &Timelines,
+    (start, end): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+) -> Result<Vec<PipelineRow>, sqlx::Error> {
+    let mut qb = QueryBuilder::new("SELECT to_char(m.renewal_date, 'YYYY-MM') AS month, ");
+    push_colour_case(&mut qb, timelines, today);
+    qb.push(
+        " AS colour, m.state, count(*) AS members FROM members m \
+         WHERE m.status = 'active' AND m.renewal_date >= ",
+    );
+    qb.push_bind(start);
+    qb.push(" AND m.renewal_date < ");
+    qb.push_bind(end);
+    push_scope(&mut qb, scope);
+    push_filters(&mut qb, filter, "m.formula");
+    qb.push(" GROUP BY 1, 2, 3");
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// Where the cycles due in [`start`, `end`) stand in billing: `paid` (the
+/// renewal is recorded), `invoiced`, `requested`, `to_request`, or `lost`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BillingRow {
+    pub month: String,
+    pub stage: String,
+    pub members: i64,
+    /// How many of them have an amount, and its sum.
+    pub priced: i64,
+    pub amount_cents: Option<i64>,
+}
+
+pub async fn billing(
+    pool: &PgPool,
+    scope: Scope,
+    filter: &ReportFilter,
+    (start, end): (NaiveDate, NaiveDate),
+) -> Result<Vec<BillingRow>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(
+        "SELECT to_char(x.due_on, 'YYYY-MM') AS month, x.stage, count(*) AS members, \
+         count(x.amount_cents) AS priced, sum(x.amount_cents)::bigint AS amount_cents FROM (\
+         SELECT r.previous_renewal AS due_on, 'paid' AS stage, b.amount_cents \
+         FROM renewals r JOIN members m ON m.id = r.member_id \
+         LEFT JOIN billing_requests b ON b.id = r.billing_request_id \
+         WHERE r.previous_renewal >= ",
+    );
+    qb.push_bind(start);
+    qb.push(" AND r.previous_renewal < ");
+    qb.push_bind(end);
+    push_scope(&mut qb, scope);
+    push_filters(&mut qb, filter, "r.previous_formula");
+    qb.push(
+        " UNION ALL SELECT m.renewal_date, CASE WHEN b.id IS NULL THEN 'to_request' \
+         WHEN b.status = 'requested' THEN 'requested' WHEN b.status = 'paid' THEN 'paid' \
+         ELSE 'invoiced' END, b.amount_cents FROM members m \
+         LEFT JOIN billing_requests b ON b.member_id = m.id AND b.cycle = m.cycle \
+         AND b.status <> 'cancelled' WHERE m.status = 'active' AND m.renewal_date >= ",
+    );
+    qb.push_bind(start);
+    qb.push(" AND m.renewal_date < ");
+    qb.push_bind(end);
+    push_scope(&mut qb, scope);
+    push_filters(&mut qb, filter, "m.formula");
+    qb.push(") x GROUP BY 1, 2");
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// Pre-renewal stages (anchored on the renewal date, before it) of each
+/// formula's table: the stages the follow-up effect counts.
+pub fn pre_renewal_stages(timelines: &Timelines) -> Vec<(Formula, Vec<String>)> {
+    Formula::ALL
+        .iter()
+        .map(|&f| {
+            let keys = timelines
+                .table(f)
+                .iter()
+                .filter(|d| d.anchor == Anchor::Renewal && (d.months < 0 || d.days < 0))
+                .map(|d| d.key.clone())
+                .collect();
+            (f, keys)
+        })
+        .collect()
+}
+
+/// `CASE due.formula WHEN 'exclusive' THEN <keys> … END` (a text array).
+fn push_stage_keys(qb: &mut QueryBuilder<Postgres>, stages: &[(Formula, Vec<String>)]) {
+    qb.push("CASE due.formula");
+    for (f, keys) in stages {
+        qb.push(" WHEN ");
+        qb.push_bind(f.as_str());
+        qb.push(" THEN ");
+        qb.push_bind(keys.clone());
+        qb.push("::text[]");
+    }
+    qb.push(" ELSE ARRAY[]::text[] END");
+}
+
+/// Due cycles (renewed, lost or pending) grouped by formula, how many of
+/// their pre-renewal stages got a follow-up while current, and the state
+/// of the member's last follow-up before the due date.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FollowUpEffectRow {
+    pub formula: String,
+    pub followed: i64,
+    pub last_state: Option<String>,
+    pub outcome: String,
+    pub members: i64,
+}
+
+pub async fn follow_up_effect(
+    pool: &PgPool,
+    scope: Scope,
+    filter: &ReportFilter,
+    stages: &[(Formula, Vec<String>)],
+    (start, end): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+) -> Result<Vec<FollowUpEffectRow>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(
+        "SELECT due.formula, (SELECT count(*) FROM stage_follow_ups s \
+         WHERE s.member_id = due.member_id AND s.cycle = due.cycle AND s.stage_key = ANY(",
+    );
+    push_stage_keys(&mut qb, stages);
+    qb.push(
+        ")) AS followed, (SELECT f.state FROM follow_ups f WHERE f.member_id = due.member_id \
+         AND f.corrects_id IS NULL AND f.at < due.due_on ORDER BY f.at DESC LIMIT 1) AS last_state, \
+         due.outcome, count(*) AS members FROM ",
+    );
+    push_due(&mut qb, scope, filter, start, end, today);
+    qb.push(" WHERE due.outcome <> 'upcoming' GROUP BY 1, 2, 3, 4");
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// The representatives a team report lists (active, in scope and filter).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Representative {
+    pub id: i64,
+    pub display_name: String,
+    pub district_name: String,
+}
+
+pub async fn representatives(
+    pool: &PgPool,
+    scope: Scope,
+    filter: &ReportFilter,
+) -> Result<Vec<Representative>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(
+        "SELECT u.id, u.display_name, d.name AS district_name FROM users u \
+         JOIN districts d ON d.id = u.district_id \
+         WHERE u.role = 'representative' AND u.active",
+    );
+    match scope {
+        Scope::Network => {}
+        Scope::District(d) => {
+            qb.push(" AND u.district_id = ");
+            qb.push_bind(d);
+        }
+        Scope::Representative { user_id, .. } => {
+            qb.push(" AND u.id = ");
+            qb.push_bind(user_id);
+        }
+        Scope::Nothing => {
+            qb.push(" AND false");
+        }
+    }
+    if let Some(d) = filter.district_id {
+        qb.push(" AND u.district_id = ");
+        qb.push_bind(d);
+    }
+    if let Some(r) = filter.representative_id {
+        qb.push(" AND u.id = ");
+        qb.push_bind(r);
+    }
+    qb.push(" ORDER BY d.name, u.display_name");
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// Per representative: active members, follow-ups logged in the period,
+/// planned follow-ups missed, escalations raised, and the pre-renewal
+/// stages followed up (of those expected) for the cycles due.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct TeamCounts {
+    pub user_id: i64,
+    pub portfolio: i64,
+    pub follow_ups: i64,
+    pub planned_missed: i64,
+    pub escalations: i64,
+    pub stages_expected: i64,
+    pub stages_followed: i64,
+}
+
+pub async fn team_counts(
+    pool: &PgPool,
+    scope: Scope,
+    filter: &ReportFilter,
+    stages: &[(Formula, Vec<String>)],
+    (start, end): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+) -> Result<Vec<TeamCounts>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(
+        "SELECT user_id, sum(portfolio)::bigint AS portfolio, sum(follow_ups)::bigint AS follow_ups, \
+         sum(planned_missed)::bigint AS planned_missed, sum(escalations)::bigint AS escalations, \
+         sum(stages_expected)::bigint AS stages_expected, \
+         sum(stages_followed)::bigint AS stages_followed FROM (",
+    );
+    // Active members.
+    qb.push(
+        "SELECT m.representative_id AS user_id, count(*) AS portfolio, 0 AS follow_ups, \
+         0 AS planned_missed, 0 AS escalations, 0 AS stages_expected, 0 AS stages_followed \
+         FROM members m WHERE m.status = 'active' AND m.representative_id IS NOT NULL",
+    );
+    push_scope(&mut qb, scope);
+    push_filters(&mut qb, filter, "m.formula");
+    qb.push(" GROUP BY 1");
+    // Follow-ups logged, from the monthly summary (author and district).
+    qb.push(
+        " UNION ALL SELECT s.author_id, 0, sum(s.follow_ups), 0, 0, 0, 0 \
+         FROM follow_up_monthly s WHERE s.month >= ",
+    );
+    qb.push_bind(start);
+    qb.push(" AND s.month < ");
+    qb.push_bind(end);
+    match scope {
+        Scope::Network => {}
+        Scope::District(d) => {
+            qb.push(" AND s.district_id = ");
+            qb.push_bind(d);
+        }
+        Scope::Representative { user_id, .. } => {
+            qb.push(" AND s.author_id = ");
+            qb.push_bind(user_id);
+        }
+        Scope::Nothing => {
+            qb.push(" AND false");
+        }
+    }
+    if let Some(d) = filter.district_id {
+        qb.push(" AND s.district_id = ");
+        qb.push_bind(d);
+    }
+    qb.push(" GROUP BY 1");
+    // Planned follow-ups due in the period (up to today) and missed.
+    qb.push(
+        " UNION ALL SELECT p.planned_by, 0, 0, count(*), 0, 0, 0 FROM planned_follow_ups p \
+         JOIN members m ON m.id = p.member_id WHERE p.due_date >= ",
+    );
+    qb.push_bind(start);
+    qb.push(" AND p.due_date < ");
+    qb.push_bind(end.min(today));
+    qb.push(" AND (p.status = 'open' OR p.closed_on > p.due_date)");
+    push_scope(&mut qb, scope);
+    push_filters(&mut qb, filter, "m.formula");
+    qb.push(" GROUP BY 1");
+    // Escalations raised.
+    qb.push(
+        " UNION ALL SELECT e.raised_by, 0, 0, 0, count(*), 0, 0 FROM escalations e \
+         JOIN members m ON m.id = e.member_id WHERE e.raised_at >= ",
+    );
+    qb.push_bind(start);
+    qb.push(" AND e.raised_at < ");
+    qb.push_bind(end);
+    push_scope(&mut qb, scope);
+    push_filters(&mut qb, filter, "m.formula");
+    qb.push(" GROUP BY 1");
+    // Pre-renewal stages followed up for the cycles due.
+    qb.push(" UNION ALL SELECT due.representative_id, 0, 0, 0, 0, sum(cardinality(");
+    push_stage_keys(&mut qb, stages);
+    qb.push(
+        ")), sum((SELECT count(*) FROM stage_follow_ups s WHERE s.member_id = due.member_id \
+         AND s.cycle = due.cycle AND s.stage_key = ANY(",
+    );
+    push_stage_keys(&mut qb, stages);
+    qb.push("))) FROM ");
+    push_due(&mut qb, scope, filter, start, end, today);
+    qb.push(" WHERE due.outcome <> 'upcoming' AND due.representative_id IS NOT NULL GROUP BY 1");
+    qb.push(") t GROUP BY user_id");
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// Per receiver of escalations: the escalations raised in the period they
+/// answered first (took charge of, or resolved), the median and 90th
+/// percentile of the delay in hours, and the escalations waiting for them
+/// past their 7 days now (district level: the district's managers;
+/// direction and customer service: direction).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReceiverRow {
+    pub user_id: i64,
+    pub display_name: String,
+    pub role: String,
+    pub answered: i64,
+    pub median_hours: Option<f64>,
+    pub p90_hours: Option<f64>,
+    pub overdue: i64,
+}
+
+pub async fn receivers(
+    pool: &PgPool,
+    scope: Scope,
+    filter: &ReportFilter,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    today: NaiveDate,
+) -> Result<Vec<ReceiverRow>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(
+        "SELECT u.id AS user_id, u.display_name, u.role, COALESCE(a.answered, 0) AS answered, \
+         a.median_hours, a.p90_hours, COALESCE(o.overdue, 0) AS overdue FROM users u \
+         LEFT JOIN (SELECT CASE WHEN e.acknowledged_at IS NOT NULL THEN e.acknowledged_by \
+         ELSE e.resolved_by END AS user_id, count(*) AS answered, \
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM \
+           COALESCE(e.acknowledged_at, e.resolved_at) - e.raised_at) / 3600.0) AS median_hours, \
+         percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM \
+           COALESCE(e.acknowledged_at, e.resolved_at) - e.raised_at) / 3600.0) AS p90_hours \
+         FROM escalations e JOIN members m ON m.id = e.member_id \
+         WHERE COALESCE(e.acknowledged_at, e.resolved_at) IS NOT NULL AND e.raised_at >= ",
+    );
+    qb.push_bind(start);
+    qb.push(" AND e.raised_at < ");
+    qb.push_bind(end);
+    push_scope(&mut qb, scope);
+    push_filters(&mut qb, filter, "m.formula");
+    qb.push(
+        " GROUP BY 1) a ON a.user_id = u.id \
+         LEFT JOIN (SELECT r.id AS user_id, count(*) AS overdue FROM escalations e \
+         JOIN members m ON m.id = e.member_id JOIN users r ON r.active AND \
+         ((e.level = 'district' AND r.role = 'district_manager' AND r.district_id = m.district_id) \
+          OR (e.level <> 'district' AND r.role = 'direction')) \
+         WHERE e.status IN ('open', 'acknowledged') AND e.due_on < ",
+    );
+    qb.push_bind(today);
+    push_scope(&mut qb, scope);
+    push_filters(&mut qb, filter, "m.formula");
+    qb.push(
+        " GROUP BY 1) o ON o.user_id = u.id WHERE a.user_id IS NOT NULL OR o.user_id IS NOT NULL \
+         ORDER BY u.display_name, u.id",
+    );
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// Active members per formula and current stage (one pass; the stage is
+/// a range of renewal dates per formula and term).
+pub async fn stage_counts(
+    pool: &PgPool,
+    scope: Scope,
+    timelines: &Timelines,
+    today: NaiveDate,
+) -> Result<Vec<(String, Option<String>, i64)>, sqlx::Error> {
+    let mut qb = QueryBuilder::new("SELECT m.formula, CASE");
+    for f in Formula::ALL {
+        for def in timelines.table(f) {
+            let sets = timelines.selection(today, &[f], |d| d.key == def.key);
+            if sets.is_empty() {
+                continue;
+            }
+            qb.push(" WHEN ");
+            push_selection(&mut qb, &sets);
+            qb.push(" THEN ");
+            qb.push_bind(def.key.clone());
+        }
+    }
+    qb.push(" END AS stage, count(*) FROM members m WHERE m.status = 'active'");
+    push_scope(&mut qb, scope);
+    qb.push(" GROUP BY 1, 2");
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// Per district in scope: active members, orphans among them, escalations
+/// waiting for an answer and how many are late.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DistrictLine {
+    pub id: i64,
+    pub name: String,
+    pub active: i64,
+    pub orphans: i64,
+    pub escalations_pending: i64,
+    pub escalations_late: i64,
+}
+
+pub async fn districts(
+    pool: &PgPool,
+    scope: Scope,
+    today: NaiveDate,
+) -> Result<Vec<DistrictLine>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(
+        "SELECT d.id, d.name, COALESCE(a.active, 0) AS active, COALESCE(a.orphans, 0) AS orphans, \
+         COALESCE(e.pending, 0) AS escalations_pending, COALESCE(e.late, 0) AS escalations_late \
+         FROM districts d LEFT JOIN (SELECT m.district_id, count(*) AS active, \
+         count(*) FILTER (WHERE m.representative_id IS NULL) AS orphans FROM members m \
+         WHERE m.status = 'active'",
+    );
+    push_scope(&mut qb, scope);
+    qb.push(
+        " GROUP BY 1) a ON a.district_id = d.id LEFT JOIN (SELECT m.district_id, \
+         count(*) AS pending, count(*) FILTER (WHERE e.due_on < ",
+    );
+    qb.push_bind(today);
+    qb.push(
+        ") AS late FROM escalations e JOIN members m ON m.id = e.member_id \
+         WHERE e.status IN ('open', 'acknowledged')",
+    );
+    push_scope(&mut qb, scope);
+    qb.push(" GROUP BY 1) e ON e.district_id = d.id WHERE (d.active OR a.active > 0)");
+    if let Some(d) = scope.district() {
+        qb.push(" AND d.id = ");
+        qb.push_bind(d);
+    }
+    qb.push(" ORDER BY d.name");
+    qb.build_query_as().fetch_all(pool).await
+}

@@ -1,0 +1,287 @@
+//! Hand-built history for the report tests: members with chosen renewal
+//! dates, recorded renewals, departures, follow-ups, planned follow-ups,
+//! escalations and billing requests, written straight into the tables.
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgPool;
+
+pub fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date de test")
+}
+
+/// Noon UTC of a day (safely inside the same day in Québec).
+pub fn at(s: &str) -> DateTime<Utc> {
+    d(s).and_hms_opt(12, 0, 0).expect("heure").and_utc()
+}
+
+pub struct MemberSpec<'a> {
+    pub name: &'a str,
+    pub district: i64,
+    pub group: Option<i64>,
+    pub formula: &'a str,
+    pub rep: Option<i64>,
+    pub renewal: &'a str,
+    pub term: i32,
+    pub cycle: i32,
+    pub state: Option<&'a str>,
+}
+
+impl<'a> MemberSpec<'a> {
+    pub fn new(name: &'a str, district: i64, formula: &'a str, renewal: &'a str) -> Self {
+        MemberSpec {
+            name,
+            district,
+            group: None,
+            formula,
+            rep: None,
+            renewal,
+            term: 12,
+            cycle: 1,
+            state: None,
+        }
+    }
+}
+
+pub async fn member(pool: &PgPool, m: MemberSpec<'_>) -> i64 {
+    let profession = format!("Métier {}", m.name);
+    sqlx::query_scalar(
+        "INSERT INTO members (first_name, last_name, profession, profession_key, district_id, \
+         group_id, group_kind, formula, representative_id, join_date, renewal_date, term_months, \
+         cycle, state) VALUES ('Membre', $1, $2, lower($2), $3, $4, \
+         CASE WHEN $4::bigint IS NULL THEN NULL ELSE 'A' END, $5, $6, '2015-01-01', $7, $8, $9, $10) \
+         RETURNING id",
+    )
+    .bind(m.name)
+    .bind(profession)
+    .bind(m.district)
+    .bind(m.group)
+    .bind(m.formula)
+    .bind(m.rep)
+    .bind(d(m.renewal))
+    .bind(m.term)
+    .bind(m.cycle)
+    .bind(m.state)
+    .fetch_one(pool)
+    .await
+    .expect("membre")
+}
+
+pub async fn group(pool: &PgPool, district: i64, name: &str) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO groups (district_id, name, kind) VALUES ($1, $2, 'A') RETURNING id",
+    )
+    .bind(district)
+    .bind(name)
+    .fetch_one(pool)
+    .await
+    .expect("groupe")
+}
+
+/// A renewal recorded at `recorded` moving `previous` to `new` (the member
+/// row is left as the caller built it). Returns the renewal's id.
+#[allow(clippy::too_many_arguments)]
+pub async fn renewal(
+    pool: &PgPool,
+    member: i64,
+    by: i64,
+    previous: &str,
+    new: &str,
+    formula: &str,
+    recorded: &str,
+    cycle: i32,
+    billing_request: Option<i64>,
+) {
+    sqlx::query(
+        "INSERT INTO renewals (member_id, recorded_by, recorded_at, previous_renewal, new_renewal, \
+         previous_formula, new_formula, billing_request_id, cycle) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)",
+    )
+    .bind(member)
+    .bind(by)
+    .bind(at(recorded))
+    .bind(d(previous))
+    .bind(d(new))
+    .bind(formula)
+    .bind(billing_request)
+    .bind(cycle)
+    .execute(pool)
+    .await
+    .expect("renouvellement");
+}
+
+/// Marks a member lost on `lost_on` for the catalogue reason `reason`.
+pub async fn lose(pool: &PgPool, member: i64, lost_on: &str, reason: &str) {
+    sqlx::query(
+        "UPDATE members SET status = 'lost', lost_on = $2, \
+         lost_reason_id = (SELECT id FROM reasons WHERE label = $3) WHERE id = $1",
+    )
+    .bind(member)
+    .bind(d(lost_on))
+    .bind(reason)
+    .execute(pool)
+    .await
+    .expect("départ");
+}
+
+pub async fn follow_up(
+    pool: &PgPool,
+    member: i64,
+    author: i64,
+    when: &str,
+    cycle: i32,
+    stage: &str,
+    state: &str,
+) {
+    sqlx::query(
+        "INSERT INTO follow_ups (member_id, author_id, at, channel, body, cycle, stage_key, state) \
+         VALUES ($1, $2, $3, 'call', 'Appel de suivi', $4, $5, $6)",
+    )
+    .bind(member)
+    .bind(author)
+    .bind(at(when))
+    .bind(cycle)
+    .bind(stage)
+    .bind(state)
+    .execute(pool)
+    .await
+    .expect("suivi");
+}
+
+pub async fn planned(pool: &PgPool, member: i64, by: i64, due: &str, closed_on: Option<&str>) {
+    sqlx::query(
+        "INSERT INTO planned_follow_ups (member_id, planned_by, due_date, status, closed_on) \
+         VALUES ($1, $2, $3, CASE WHEN $4::date IS NULL THEN 'open' ELSE 'done' END, $4)",
+    )
+    .bind(member)
+    .bind(by)
+    .bind(d(due))
+    .bind(closed_on.map(d))
+    .execute(pool)
+    .await
+    .expect("relance");
+}
+
+/// An escalation raised at `raised` (noon UTC), answered `hours` later by
+/// `answered_by` (taken in charge) or still open.
+pub async fn escalation(
+    pool: &PgPool,
+    member: i64,
+    raised_by: i64,
+    level: &str,
+    raised: &str,
+    answer: Option<(i64, i64)>,
+) {
+    let raised_at = at(raised);
+    let due = raised_at.date_naive() + chrono::Days::new(7);
+    let (by, when) = match answer {
+        Some((by, hours)) => (Some(by), Some(raised_at + chrono::Duration::hours(hours))),
+        None => (None, None),
+    };
+    sqlx::query(
+        "INSERT INTO escalations (member_id, raised_by, raised_at, level, body, due_on, status, \
+         acknowledged_at, acknowledged_by) VALUES ($1, $2, $3, $4, 'À voir', $5, \
+         CASE WHEN $6::timestamptz IS NULL THEN 'open' ELSE 'acknowledged' END, $6, $7)",
+    )
+    .bind(member)
+    .bind(raised_by)
+    .bind(raised_at)
+    .bind(level)
+    .bind(due)
+    .bind(when)
+    .bind(by)
+    .execute(pool)
+    .await
+    .expect("escalade");
+}
+
+pub async fn billing_request(
+    pool: &PgPool,
+    member: i64,
+    by: i64,
+    cycle: i32,
+    status: &str,
+    amount_cents: i64,
+) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO billing_requests (member_id, cycle, requested_by, decision, status, amount_cents) \
+         VALUES ($1, $2, $3, 'renew_same', $4, $5) RETURNING id",
+    )
+    .bind(member)
+    .bind(cycle)
+    .bind(by)
+    .bind(status)
+    .bind(amount_cents)
+    .fetch_one(pool)
+    .await
+    .expect("demande de facturation")
+}
+
+/// Every `<svg>…</svg>` of a page.
+pub fn svgs(page: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = page;
+    while let Some(start) = rest.find("<svg class=\"chart-svg\"") {
+        let tail = &rest[start..];
+        let Some(end) = tail.find("</svg>") else {
+            break;
+        };
+        out.push(&tail[..end + 6]);
+        rest = &tail[end + 6..];
+    }
+    out
+}
+
+/// Whether `xml` is well-formed enough for a browser's XML parser: tags
+/// nest and close, attributes are quoted, no bare `&` or `<` in text.
+pub fn well_formed(xml: &str) -> Result<(), String> {
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = xml;
+    while let Some(open) = rest.find('<') {
+        check_text(&rest[..open])?;
+        let tail = &rest[open..];
+        let close = tail.find('>').ok_or("balise non fermée")?;
+        let tag = &tail[1..close];
+        rest = &tail[close + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            let top = stack.pop().ok_or(format!("</{name}> sans ouverture"))?;
+            if top != name.trim() {
+                return Err(format!("</{name}> ferme <{top}>"));
+            }
+            continue;
+        }
+        if !tag.matches('"').count().is_multiple_of(2) {
+            return Err(format!("guillemets dans <{tag}>"));
+        }
+        let name = tag
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('/')
+            .to_string();
+        if name.is_empty() {
+            return Err("balise vide".into());
+        }
+        if !tag.ends_with('/') {
+            stack.push(name);
+        }
+    }
+    check_text(rest)?;
+    if stack.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("non fermées : {stack:?}"))
+    }
+}
+
+fn check_text(text: &str) -> Result<(), String> {
+    for (i, _) in text.match_indices('&') {
+        let entity = &text[i..];
+        let semi = entity.find(';').ok_or("& isolé")?;
+        if semi > 8 || entity[1..semi].contains(' ') {
+            return Err(format!(
+                "entité invalide près de {}",
+                &entity[..semi.min(12)]
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,378 @@
+//! Portfolios moved inside a district (whole or a selection), in and out
+//! of scope; representatives correcting their members' contact details.
+mod common;
+
+use common::accounts::*;
+use common::location;
+
+#[tokio::test]
+async fn a_manager_moves_a_whole_portfolio_and_the_new_representative_sees_it_today() {
+    let w = world().await;
+    let gest = client_as(&w.app, GEST_A).await;
+    let page = get(&w.app, &gest, "/portefeuilles")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Alice Audet") && !page.contains("Bruno Brault"),
+        "own district only"
+    );
+    let (from, to) = (w.rep_a1.to_string(), w.rep_a2.to_string());
+    let r = post(
+        &w.app,
+        &gest,
+        "/portefeuilles/tout",
+        &[
+            ("from_id", &from),
+            ("representative_id", &to),
+            ("retour", "statut=tous"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/portefeuilles?statut=tous&deplaces=2");
+    for m in [w.m1, w.m2] {
+        assert_eq!(representative_of(&w.app.pool, m).await, Some(w.rep_a2));
+        assert_eq!(
+            planner_of(&w.app.pool, m).await,
+            w.rep_a2,
+            "planned follow-up follows"
+        );
+        let by: Option<i64> = sqlx::query_scalar(
+            "SELECT actor_id FROM audit_log WHERE entity = 'member' AND entity_id = $1 \
+             AND field = 'Représentant·e' AND new_value = 'Test rep.a2@test.ca'",
+        )
+        .bind(m)
+        .fetch_one(&w.app.pool)
+        .await
+        .unwrap();
+        assert_eq!(by, Some(w.manager_a));
+    }
+    let notice = get(&w.app, &gest, &location(&r))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.contains("2 membres ont été déplacés"));
+    let rep2 = client_as(&w.app, REP_A2).await;
+    let today = get(&w.app, &rep2, "/aujourdhui")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(today.contains("Alice Audet") && today.contains("Benoît Bouchard"));
+    let rep1 = client_as(&w.app, REP_A1).await;
+    assert_eq!(
+        get(&w.app, &rep1, &format!("/membres/{}", w.m1))
+            .await
+            .status(),
+        404,
+        "no longer theirs"
+    );
+    // An empty portfolio: nothing to move, said by the form.
+    let r = post(
+        &w.app,
+        &gest,
+        "/portefeuilles/tout",
+        &[("from_id", &from), ("representative_id", &to)],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("aucun membre"));
+}
+
+#[tokio::test]
+async fn direction_moves_a_selection_from_the_filtered_list() {
+    let w = world().await;
+    let dir = client_as(&w.app, DIR).await;
+    let page = get(
+        &w.app,
+        &dir,
+        &format!("/portefeuilles?representant={}", w.rep_a1),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(page.contains("Alice Audet") && page.contains("Benoît Bouchard"));
+    assert!(!page.contains("Odile Orphelin"), "filtered like /membres");
+    let (m1, orphan, to) = (
+        w.m1.to_string(),
+        w.orphan_a.to_string(),
+        w.rep_a2.to_string(),
+    );
+    let r = post(
+        &w.app,
+        &dir,
+        "/portefeuilles/selection",
+        &[
+            ("member_id", &m1),
+            ("member_id", &orphan),
+            ("representative_id", &to),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/portefeuilles?deplaces=2");
+    assert_eq!(representative_of(&w.app.pool, w.m1).await, Some(w.rep_a2));
+    assert_eq!(
+        representative_of(&w.app.pool, w.orphan_a).await,
+        Some(w.rep_a2)
+    );
+    assert_eq!(
+        representative_of(&w.app.pool, w.m2).await,
+        Some(w.rep_a1),
+        "not checked"
+    );
+    assert_eq!(planner_of(&w.app.pool, w.m1).await, w.rep_a2);
+    assert_eq!(planner_of(&w.app.pool, w.m2).await, w.rep_a1);
+    // Nothing checked: said by the form.
+    let r = post(
+        &w.app,
+        &dir,
+        "/portefeuilles/selection",
+        &[("representative_id", &to)],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Cochez au moins un membre")
+    );
+}
+
+#[tokio::test]
+async fn a_representative_of_another_district_is_refused_with_a_message() {
+    let w = world().await;
+    let (m1, foreign) = (w.m1.to_string(), w.rep_b.to_string());
+    for email in [DIR, GEST_A] {
+        let client = client_as(&w.app, email).await;
+        let r = post(
+            &w.app,
+            &client,
+            "/portefeuilles/selection",
+            &[("member_id", &m1), ("representative_id", &foreign)],
+        )
+        .await;
+        assert_eq!(r.status(), 422, "{email}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("autre district"), "{email}: {body}");
+        assert!(body.contains("checked"), "the checked box is kept");
+        let from = w.rep_a1.to_string();
+        let r = post(
+            &w.app,
+            &client,
+            "/portefeuilles/tout",
+            &[("from_id", &from), ("representative_id", &foreign)],
+        )
+        .await;
+        assert_eq!(r.status(), 422, "{email}");
+    }
+    // A deactivated representative cannot receive members either.
+    sqlx::query("UPDATE users SET active = false WHERE id = $1")
+        .bind(w.rep_a2)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    let dir = client_as(&w.app, DIR).await;
+    let to = w.rep_a2.to_string();
+    let r = post(
+        &w.app,
+        &dir,
+        "/portefeuilles/selection",
+        &[("member_id", &m1), ("representative_id", &to)],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        representative_of(&w.app.pool, w.m1).await,
+        Some(w.rep_a1),
+        "nothing moved"
+    );
+    let moved: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE entity = 'member'")
+        .fetch_one(&w.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(moved, 0);
+}
+
+#[tokio::test]
+async fn members_outside_the_managers_district_cannot_be_moved() {
+    let w = world().await;
+    let gest = client_as(&w.app, GEST_A).await;
+    let (mb, m1, to) = (w.m_b.to_string(), w.m1.to_string(), w.rep_a2.to_string());
+    // One foreign member among the checked ones: 404, nothing moved.
+    let r = post(
+        &w.app,
+        &gest,
+        "/portefeuilles/selection",
+        &[
+            ("member_id", &m1),
+            ("member_id", &mb),
+            ("representative_id", &to),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(representative_of(&w.app.pool, w.m1).await, Some(w.rep_a1));
+    assert_eq!(representative_of(&w.app.pool, w.m_b).await, Some(w.rep_b));
+    // Another district's portfolio is not theirs to empty.
+    let from = w.rep_b.to_string();
+    let r = post(
+        &w.app,
+        &gest,
+        "/portefeuilles/tout",
+        &[("from_id", &from), ("representative_id", &to)],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(representative_of(&w.app.pool, w.m_b).await, Some(w.rep_b));
+    let page = get(
+        &w.app,
+        &gest,
+        &format!("/portefeuilles?representant={}", w.rep_b),
+    )
+    .await;
+    assert!(!page.text().await.unwrap().contains("Bruno Brault"));
+}
+
+#[tokio::test]
+async fn the_member_list_links_to_the_portfolio_page_with_its_filters() {
+    let w = world().await;
+    let gest = client_as(&w.app, GEST_A).await;
+    let body = get(&w.app, &gest, "/membres?q=audet")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("href=\"/portefeuilles?q=audet\""), "{body}");
+    let rep = client_as(&w.app, REP_A1).await;
+    let body = get(&w.app, &rep, "/membres").await.text().await.unwrap();
+    assert!(!body.contains("/portefeuilles"));
+}
+
+#[tokio::test]
+async fn representatives_correct_contact_details_and_nothing_else() {
+    let w = world().await;
+    let rep = client_as(&w.app, REP_A1).await;
+    let path = format!("/membres/{}/coordonnees", w.m1);
+    let form = get(&w.app, &rep, &path).await.text().await.unwrap();
+    let version = version_in(&form);
+    let file = get(&w.app, &rep, &format!("/membres/{}", w.m1))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(file.contains(&path), "the member file links to the form");
+    let district_b = w.district_b.to_string();
+    let rep_b = w.rep_b.to_string();
+    let r = post(
+        &w.app,
+        &rep,
+        &path,
+        &[
+            ("business_name", "Audet CPA inc."),
+            ("email", "alice@audet.ca"),
+            ("phone", "418 555-0199"),
+            ("city", "Lévis"),
+            ("notes", "Joindre le matin."),
+            ("version", &version),
+            // Forged: not part of this form.
+            ("formula", "exclusive"),
+            ("renewal_date", "2030-01-01"),
+            ("join_date", "2020-01-01"),
+            ("representative_id", &rep_b),
+            ("district_id", &district_b),
+            ("first_name", "Pirate"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("/membres/{}?enregistre=1", w.m1));
+    let row: (
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<i64>,
+        i64,
+        String,
+    ) = sqlx::query_as(
+        "SELECT business_name, email, phone, city, notes, formula, renewal_date::text, \
+             representative_id, district_id, first_name FROM members WHERE id = $1",
+    )
+    .bind(w.m1)
+    .fetch_one(&w.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        row,
+        (
+            "Audet CPA inc.".into(),
+            "alice@audet.ca".into(),
+            "418 555-0199".into(),
+            "Lévis".into(),
+            "Joindre le matin.".into(),
+            "regional".into(),
+            "2027-05-01".into(),
+            Some(w.rep_a1),
+            w.district_a,
+            "Alice".into()
+        )
+    );
+    for field in ["Entreprise", "Courriel", "Téléphone", "Ville", "Notes"] {
+        assert_eq!(
+            audit_count(&w.app.pool, "member", w.m1, field).await,
+            1,
+            "{field}"
+        );
+    }
+    assert_eq!(audit_count(&w.app.pool, "member", w.m1, "Formule").await, 0);
+    // The same version again: someone saved meanwhile.
+    let r = post(
+        &w.app,
+        &rep,
+        &path,
+        &[("email", "x@audet.ca"), ("version", &version)],
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    // Bad input: 422 with the message by the field, typed value kept.
+    let version = version_in(&get(&w.app, &rep, &path).await.text().await.unwrap());
+    let r = post(
+        &w.app,
+        &rep,
+        &path,
+        &[
+            ("email", "alice@"),
+            ("phone", "pas un numéro"),
+            ("version", &version),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("value=\"alice@\""));
+    assert!(body.contains("caractères inattendus"));
+    // Another representative's member: 404; the full form stays refused.
+    let r = post(
+        &w.app,
+        &rep,
+        &format!("/membres/{}/coordonnees", w.m_b),
+        &[("version", "1")],
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        get(&w.app, &rep, &format!("/membres/{}/modifier", w.m1))
+            .await
+            .status(),
+        403
+    );
+}

@@ -1,0 +1,741 @@
+//! Reports on a small hand-built history whose figures were worked out by
+//! hand (today is 2026-11-29):
+//!
+//! | member | district | formula | rep | history |
+//! |---|---|---|---|---|
+//! | Aubin | A (group G) | exclusive | rep1 | due 2026-01-15, renewed 2026-01-10; all 7 pre-renewal stages followed, last state flame |
+//! | Bédard | A | regional | rep1 | due 2026-02-10, renewed late on 2026-03-20; 2 stages followed, last state yellow |
+//! | Caron | A | regional | rep2 | due 2026-02-20, lost 2026-03-01 (Manque de temps); no follow-up |
+//! | Dion | A | partner | rep2 | due 2026-04-05, still pending; 1 stage followed, last state red |
+//! | Éthier | B | regional (6 months) | rep3 | due 2026-01-20 renewed, then due 2026-07-20 and lost 2026-07-01 (Entreprise fermée) |
+//! | Fortin | A | regional | rep2 | due 2026-12-01, lost early on 2026-03-15 (Manque de temps) |
+//! | Gauthier | A | regional | rep1 | due 2026-11-05, pending (red stage, red state) |
+//! | Hébert | A | regional | rep1 | due 2026-11-30, upcoming (red stage, green state), invoice sent 450 $ |
+//! | Imbeault | A | regional | rep1 | due 2026-11-02, renewed on 2026-11-01 with a paid request of 500 $ |
+//!
+//! Retention from 2026-01 to 2026-07: January 2 due / 2 renewed (100 %),
+//! February 2 / 1 renewed (late) / 1 lost (50 %), March nothing due (—),
+//! April 1 pending (0 %, provisional), May and June nothing, July 1 lost.
+mod common;
+
+use common::reports::*;
+use common::{PASSWORD, TestApp};
+use renouvo::domain::user::Role;
+
+struct World {
+    app: TestApp,
+    district_b: i64,
+    group_g: i64,
+}
+
+async fn world() -> World {
+    let app = TestApp::spawn_at(d("2026-11-29")).await;
+    let pool = &app.pool;
+    let a = app.create_district("Montréal").await;
+    let b = app.create_district("Québec").await;
+    let g = group(pool, a, "Groupe G").await;
+    let rep1 = app
+        .create_user("rep1@test.ca", Role::Representative, Some(a))
+        .await;
+    let rep2 = app
+        .create_user("rep2@test.ca", Role::Representative, Some(a))
+        .await;
+    let rep3 = app
+        .create_user("rep3@test.ca", Role::Representative, Some(b))
+        .await;
+    let manager = app
+        .create_user("gest@test.ca", Role::DistrictManager, Some(a))
+        .await;
+    let direction = app.create_user("dir@test.ca", Role::Direction, None).await;
+    app.create_user("fact@test.ca", Role::Billing, None).await;
+
+    let aubin = member(
+        pool,
+        MemberSpec {
+            group: Some(g),
+            rep: Some(rep1),
+            cycle: 2,
+            state: Some("flame"),
+            ..MemberSpec::new("Aubin", a, "exclusive", "2027-01-15")
+        },
+    )
+    .await;
+    renewal(
+        pool,
+        aubin,
+        direction,
+        "2026-01-15",
+        "2027-01-15",
+        "exclusive",
+        "2026-01-10",
+        2,
+        None,
+    )
+    .await;
+    let stages = [
+        ("before_6m", "2025-07-16"),
+        ("before_3m", "2025-10-16"),
+        ("before_2m", "2025-11-16"),
+        ("before_1m", "2025-12-16"),
+        ("before_3w", "2025-12-26"),
+        ("before_2w", "2026-01-02"),
+        ("before_1w", "2026-01-09"),
+    ];
+    for (i, (stage, when)) in stages.iter().enumerate() {
+        let state = if i == stages.len() - 1 {
+            "flame"
+        } else {
+            "green"
+        };
+        follow_up(pool, aubin, rep1, when, 1, stage, state).await;
+    }
+
+    let bedard = member(
+        pool,
+        MemberSpec {
+            rep: Some(rep1),
+            cycle: 2,
+            ..MemberSpec::new("Bédard", a, "regional", "2027-02-10")
+        },
+    )
+    .await;
+    renewal(
+        pool,
+        bedard,
+        direction,
+        "2026-02-10",
+        "2027-02-10",
+        "regional",
+        "2026-03-20",
+        2,
+        None,
+    )
+    .await;
+    follow_up(pool, bedard, rep1, "2025-11-15", 1, "before_3m", "green").await;
+    follow_up(pool, bedard, rep1, "2026-01-15", 1, "before_1m", "yellow").await;
+
+    let caron = member(
+        pool,
+        MemberSpec {
+            rep: Some(rep2),
+            ..MemberSpec::new("Caron", a, "regional", "2026-02-20")
+        },
+    )
+    .await;
+    lose(pool, caron, "2026-03-01", "Manque de temps").await;
+
+    let dion = member(
+        pool,
+        MemberSpec {
+            rep: Some(rep2),
+            ..MemberSpec::new("Dion", a, "partner", "2026-04-05")
+        },
+    )
+    .await;
+    follow_up(pool, dion, rep2, "2026-03-10", 1, "before_1m", "red").await;
+
+    let ethier = member(
+        pool,
+        MemberSpec {
+            rep: Some(rep3),
+            term: 6,
+            cycle: 2,
+            ..MemberSpec::new("Éthier", b, "regional", "2026-07-20")
+        },
+    )
+    .await;
+    renewal(
+        pool,
+        ethier,
+        direction,
+        "2026-01-20",
+        "2026-07-20",
+        "regional",
+        "2026-01-18",
+        2,
+        None,
+    )
+    .await;
+    lose(pool, ethier, "2026-07-01", "Entreprise fermée").await;
+
+    let fortin = member(
+        pool,
+        MemberSpec {
+            rep: Some(rep2),
+            ..MemberSpec::new("Fortin", a, "regional", "2026-12-01")
+        },
+    )
+    .await;
+    lose(pool, fortin, "2026-03-15", "Manque de temps").await;
+
+    let gauthier = member(
+        pool,
+        MemberSpec {
+            rep: Some(rep1),
+            state: Some("red"),
+            ..MemberSpec::new("Gauthier", a, "regional", "2026-11-05")
+        },
+    )
+    .await;
+    let hebert = member(
+        pool,
+        MemberSpec {
+            rep: Some(rep1),
+            state: Some("green"),
+            ..MemberSpec::new("Hébert", a, "regional", "2026-11-30")
+        },
+    )
+    .await;
+    billing_request(pool, hebert, rep1, 1, "invoice_sent", 45_000).await;
+    let imbeault = member(
+        pool,
+        MemberSpec {
+            rep: Some(rep1),
+            cycle: 2,
+            ..MemberSpec::new("Imbeault", a, "regional", "2027-11-02")
+        },
+    )
+    .await;
+    let paid = billing_request(pool, imbeault, rep1, 1, "paid", 50_000).await;
+    renewal(
+        pool,
+        imbeault,
+        direction,
+        "2026-11-02",
+        "2027-11-02",
+        "regional",
+        "2026-11-01",
+        2,
+        Some(paid),
+    )
+    .await;
+
+    // Planned follow-ups of rep1: two missed (one still open, one late), one on time.
+    planned(pool, aubin, rep1, "2026-02-01", None).await;
+    planned(pool, bedard, rep1, "2026-03-01", Some("2026-03-05")).await;
+    planned(pool, gauthier, rep1, "2026-04-01", Some("2026-04-01")).await;
+    // Escalations: the manager answers in 10 h and 50 h, direction in 30 h;
+    // one district escalation is late now.
+    escalation(
+        pool,
+        dion,
+        rep2,
+        "district",
+        "2026-03-12",
+        Some((manager, 10)),
+    )
+    .await;
+    escalation(
+        pool,
+        bedard,
+        rep1,
+        "direction",
+        "2026-02-01",
+        Some((direction, 30)),
+    )
+    .await;
+    escalation(
+        pool,
+        aubin,
+        rep1,
+        "district",
+        "2026-05-01",
+        Some((manager, 50)),
+    )
+    .await;
+    escalation(pool, gauthier, rep1, "district", "2026-11-10", None).await;
+    let _ = (caron, ethier, fortin);
+    World {
+        app,
+        district_b: b,
+        group_g: g,
+    }
+}
+
+async fn login(app: &TestApp, email: &str) {
+    let r = app.login(email, PASSWORD).await;
+    assert_eq!(r.status(), 303, "connexion de {email}");
+}
+
+async fn text(app: &TestApp, path: &str) -> String {
+    let r = app.get(path).await;
+    assert_eq!(r.status(), 200, "{path}");
+    r.text().await.unwrap()
+}
+
+const PERIOD: &str = "du=2026-01&au=2026-07";
+
+#[tokio::test]
+async fn retention_by_month_counts_late_renewals_and_losses_in_their_due_month() {
+    let w = world().await;
+    login(&w.app, "dir@test.ca").await;
+    let csv = text(&w.app, &format!("/rapports/retention.csv?{PERIOD}")).await;
+    assert_eq!(
+        csv,
+        "\u{feff}mois;échus;renouvelés;perdus;en attente;taux\n\
+         2026-01;2;2;0;0;100,0\n\
+         2026-02;2;1;1;0;50,0\n\
+         2026-03;0;0;0;0;\n\
+         2026-04;1;0;0;1;0,0\n\
+         2026-05;0;0;0;0;\n\
+         2026-06;0;0;0;0;\n\
+         2026-07;1;0;1;0;0,0\n"
+    );
+}
+
+#[tokio::test]
+async fn retention_page_shows_a_dash_for_an_empty_month_and_marks_pending_months_provisional() {
+    let w = world().await;
+    login(&w.app, "dir@test.ca").await;
+    let page = text(&w.app, &format!("/rapports/retention?{PERIOD}")).await;
+    let row = |month: &str| {
+        let start = page
+            .find(&format!("<th scope=\"row\">{month}"))
+            .expect(month);
+        let end = start + page[start..].find("</tr>").unwrap();
+        page[start..end].to_string()
+    };
+    assert!(
+        row("mars 2026").contains("<td class=\"num\">—</td>"),
+        "{}",
+        row("mars 2026")
+    );
+    assert!(!row("mars 2026").contains("provisoire"));
+    assert!(row("avril 2026").contains("provisoire"));
+    assert!(row("avril 2026").contains("0,0 %"));
+    assert!(row("février 2026").contains("50,0 %"));
+    assert!(!row("février 2026").contains("provisoire"));
+    // Over the period: 6 due, 3 renewed.
+    assert!(page.contains("<span class=\"figure\">50,0 %</span> taux de rétention"));
+}
+
+#[tokio::test]
+async fn retention_breakdowns_by_district_formula_group_and_representative() {
+    let w = world().await;
+    login(&w.app, "dir@test.ca").await;
+    let get = |table: &str| {
+        let app = &w.app;
+        let path = format!("/rapports/retention.csv?tableau={table}&{PERIOD}&format=virgule");
+        async move { text(app, &path).await }
+    };
+    assert_eq!(
+        get("district").await,
+        "district,échus,renouvelés,perdus,en attente,taux\n\
+         Montréal,4,2,1,1,50.0\n\
+         Québec,2,1,1,0,50.0\n"
+    );
+    assert_eq!(
+        get("formule").await,
+        "formule,échus,renouvelés,perdus,en attente,taux\n\
+         Partenaire,1,0,0,1,0.0\n\
+         Siège exclusif,1,1,0,0,100.0\n\
+         Siège régional,4,2,2,0,50.0\n"
+    );
+    assert_eq!(
+        get("groupe").await,
+        "groupe,échus,renouvelés,perdus,en attente,taux\n\
+         Groupe G,1,1,0,0,100.0\n\
+         Sans groupe (régional ou partenaire),5,2,2,1,40.0\n"
+    );
+    assert_eq!(
+        get("representant").await,
+        "représentant·e,échus,renouvelés,perdus,en attente,taux\n\
+         Test rep1@test.ca,2,2,0,0,100.0\n\
+         Test rep2@test.ca,2,0,1,1,0.0\n\
+         Test rep3@test.ca,2,1,1,0,50.0\n"
+    );
+}
+
+#[tokio::test]
+async fn retention_csv_keeps_the_filters_and_the_page_links_carry_them() {
+    let w = world().await;
+    login(&w.app, "dir@test.ca").await;
+    let csv = text(
+        &w.app,
+        &format!(
+            "/rapports/retention.csv?{PERIOD}&district={}&format=virgule",
+            w.district_b
+        ),
+    )
+    .await;
+    assert_eq!(
+        csv,
+        "mois,échus,renouvelés,perdus,en attente,taux\n\
+         2026-01,1,1,0,0,100.0\n2026-02,0,0,0,0,\n2026-03,0,0,0,0,\n2026-04,0,0,0,0,\n\
+         2026-05,0,0,0,0,\n2026-06,0,0,0,0,\n2026-07,1,0,1,0,0.0\n"
+    );
+    let csv = text(
+        &w.app,
+        &format!(
+            "/rapports/retention.csv?{PERIOD}&groupe={}&formule=exclusive",
+            w.group_g
+        ),
+    )
+    .await;
+    assert!(csv.starts_with("\u{feff}mois;"));
+    assert!(csv.contains("2026-01;1;1;0;0;100,0\n2026-02;0;0;0;0;\n"));
+    let page = text(
+        &w.app,
+        &format!("/rapports/retention?{PERIOD}&district={}", w.district_b),
+    )
+    .await;
+    let link = format!(
+        "/rapports/retention.csv?du=2026-01&#38;au=2026-07&#38;district={}",
+        w.district_b
+    );
+    assert!(
+        page.contains(&format!("href=\"{link}\"")),
+        "Excel link with filters"
+    );
+    assert!(page.contains(&format!("href=\"{link}&#38;format=virgule\"")));
+    assert!(page.contains(&format!(
+        "/rapports/retention.csv?tableau=district&#38;du=2026-01&#38;au=2026-07&#38;district={}",
+        w.district_b
+    )));
+}
+
+#[tokio::test]
+async fn a_bad_month_gets_a_french_message_and_the_default_period() {
+    let w = world().await;
+    login(&w.app, "dir@test.ca").await;
+    let r = w.app.get("/rapports/retention?du=2026-13&au=hier").await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("s&#39;écrit AAAA-MM"), "message by the field");
+    assert!(page.contains("value=\"2026-13\""), "typed value kept");
+    assert!(
+        page.contains("novembre 2025 à octobre 2026"),
+        "default period drawn"
+    );
+    let r = w.app.get("/rapports/departs?du=2026-06&au=2026-01").await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Le mois de fin doit venir après")
+    );
+    let r = w.app.get("/rapports/retention.csv?du=n%27importe").await;
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn losses_by_category_reason_and_month_and_the_people_to_win_back() {
+    let w = world().await;
+    login(&w.app, "dir@test.ca").await;
+    let cats = text(&w.app, "/rapports/departs.csv?format=virgule").await;
+    assert_eq!(
+        cats,
+        "catégorie,départs,part\nIrrécupérable,1,33.3\nRécupérable,2,66.7\n"
+    );
+    let reasons = text(&w.app, "/rapports/departs.csv?tableau=raison").await;
+    assert_eq!(
+        reasons,
+        "\u{feff}raison;catégorie;départs;part\n\
+         Manque de temps;Récupérable;2;66,7\n\
+         Entreprise fermée;Irrécupérable;1;33,3\n"
+    );
+    let months = text(
+        &w.app,
+        "/rapports/departs.csv?tableau=mois&du=2026-02&au=2026-07&format=virgule",
+    )
+    .await;
+    assert_eq!(
+        months,
+        "mois,irrécupérables,récupérables,récupérables toujours suivis,total\n\
+         2026-02,0,0,0,0\n2026-03,0,2,0,2\n2026-04,0,0,0,0\n2026-05,0,0,0,0\n\
+         2026-06,0,0,0,0\n2026-07,1,0,0,1\n"
+    );
+    let page = text(&w.app, "/rapports/departs").await;
+    assert!(page.contains("À aller rechercher (2)"));
+    let fortin = page.find("Membre Fortin").expect("Fortin listed");
+    let caron = page.find("Membre Caron").expect("Caron listed");
+    assert!(fortin < caron, "most recent departure first");
+    assert!(
+        !page.contains("Membre Éthier</strong>"),
+        "irrecoverable not listed"
+    );
+    let list = text(
+        &w.app,
+        "/rapports/departs.csv?tableau=a-recuperer&format=virgule",
+    )
+    .await;
+    assert!(list.starts_with(
+        "membre,entreprise,district,parti le,raison,dernier contact,représentant·e\n"
+    ));
+    assert!(
+        list.contains("Membre Fortin,,Montréal,2026-03-15,Manque de temps,,Test rep2@test.ca\n")
+    );
+}
+
+#[tokio::test]
+async fn pipeline_buckets_by_month_colour_state_and_billing() {
+    let w = world().await;
+    login(&w.app, "dir@test.ca").await;
+    let colours = text(&w.app, "/rapports/a-venir.csv?format=virgule").await;
+    let lines: Vec<&str> = colours.lines().collect();
+    assert_eq!(lines[0], "mois,rouge,orange,jaune,vert,total");
+    assert_eq!(lines.len(), 13, "12 months");
+    // November: Gauthier (overdue) and Hébert (a week before), both red.
+    assert_eq!(lines[1], "2026-11,2,0,0,0,2");
+    assert_eq!(lines[2], "2026-12,0,0,0,0,0");
+    // Aubin (two months before) and Bédard (three months before): yellow.
+    assert_eq!(lines[3], "2027-01,0,0,1,0,1");
+    assert_eq!(lines[4], "2027-02,0,0,1,0,1");
+    let states = text(&w.app, "/rapports/a-venir.csv?tableau=etat&format=virgule").await;
+    let lines: Vec<&str> = states.lines().collect();
+    assert_eq!(lines[0], "mois,flamme,vert,jaune,rouge,aucun état,total");
+    assert_eq!(lines[1], "2026-11,0,1,0,1,0,2");
+    assert_eq!(lines[3], "2027-01,1,0,0,0,0,1");
+    assert_eq!(lines[4], "2027-02,0,0,0,0,1,1");
+    let billing = text(&w.app, "/rapports/a-venir.csv?tableau=facturation").await;
+    assert_eq!(
+        billing,
+        "\u{feff}mois;facturation;membres;avec montant;montant ($)\n\
+         2026-11;À demander;1;0;\n\
+         2026-11;Demandée;0;0;\n\
+         2026-11;Facturée;1;1;450,00\n\
+         2026-11;Payée (renouvelé);1;1;500,00\n\
+         2026-12;À demander;0;0;\n\
+         2026-12;Demandée;0;0;\n\
+         2026-12;Facturée;0;0;\n\
+         2026-12;Payée (renouvelé);0;0;\n"
+    );
+}
+
+#[tokio::test]
+async fn follow_up_effect_groups_by_stages_followed_and_last_state() {
+    let w = world().await;
+    login(&w.app, "dir@test.ca").await;
+    let coverage = text(
+        &w.app,
+        &format!("/rapports/suivi.csv?{PERIOD}&format=virgule"),
+    )
+    .await;
+    assert_eq!(
+        coverage,
+        "étapes suivies,échus,renouvelés,perdus,en attente,taux\n\
+         Toutes les étapes suivies,1,1,0,0,100.0\n\
+         Une partie des étapes suivies,2,1,0,1,50.0\n\
+         Aucune étape suivie,3,1,2,0,33.3\n"
+    );
+    let states = text(
+        &w.app,
+        &format!("/rapports/suivi.csv?tableau=etat&{PERIOD}&format=virgule"),
+    )
+    .await;
+    assert_eq!(
+        states,
+        "dernier état,échus,renouvelés,perdus,en attente,taux\n\
+         Flamme,1,1,0,0,100.0\n\
+         Vert,0,0,0,0,\n\
+         Jaune,1,1,0,0,100.0\n\
+         Rouge,1,0,0,1,0.0\n\
+         Aucun suivi avant l'échéance,3,1,2,0,33.3\n"
+    );
+}
+
+#[tokio::test]
+async fn team_figures_per_representative_and_per_receiver_with_the_90th_percentile() {
+    let w = world().await;
+    login(&w.app, "dir@test.ca").await;
+    let reps = text(
+        &w.app,
+        "/rapports/equipe.csv?du=2025-07&au=2026-07&format=virgule",
+    )
+    .await;
+    assert_eq!(
+        reps,
+        "représentant·e,district,membres actifs,échus,renouvelés,taux,suivis,étapes suivies (%),relances manquées,escalades\n\
+         Test rep1@test.ca,Montréal,5,2,2,100.0,9,64.3,2,2\n\
+         Test rep2@test.ca,Montréal,1,2,0,0.0,1,7.7,0,1\n\
+         Test rep3@test.ca,Québec,0,2,1,50.0,0,0.0,0,0\n"
+    );
+    let receivers = text(
+        &w.app,
+        "/rapports/equipe.csv?tableau=escalades&du=2025-07&au=2026-07&format=virgule",
+    )
+    .await;
+    assert_eq!(
+        receivers,
+        "destinataire,rôle,répondues,délai médian (h),délai 90e centile (h),en retard\n\
+         Test dir@test.ca,Direction,1,30.0,30.0,1\n\
+         Test gest@test.ca,Gestionnaire de district,2,30.0,46.0,3\n"
+    );
+}
+
+#[tokio::test]
+async fn a_manager_sees_only_their_district_even_when_asking_for_another() {
+    let w = world().await;
+    login(&w.app, "gest@test.ca").await;
+    for query in [
+        PERIOD.to_string(),
+        format!("{PERIOD}&district={}", w.district_b),
+    ] {
+        let csv = text(
+            &w.app,
+            &format!("/rapports/retention.csv?{query}&format=virgule"),
+        )
+        .await;
+        assert!(csv.contains("2026-01,1,1,0,0,100.0\n"), "{csv}");
+        assert!(
+            csv.contains("2026-07,0,0,0,0,\n"),
+            "Québec's loss hidden: {csv}"
+        );
+    }
+    let team = text(
+        &w.app,
+        "/rapports/equipe.csv?du=2025-07&au=2026-07&format=virgule",
+    )
+    .await;
+    assert!(!team.contains("rep3"), "another district's representative");
+    let losses = text(&w.app, "/rapports/departs.csv?format=virgule").await;
+    assert_eq!(losses, "catégorie,départs,part\nRécupérable,2,100.0\n");
+}
+
+#[tokio::test]
+async fn a_representative_sees_only_their_own_members() {
+    let w = world().await;
+    login(&w.app, "rep1@test.ca").await;
+    let csv = text(
+        &w.app,
+        &format!("/rapports/retention.csv?{PERIOD}&format=virgule"),
+    )
+    .await;
+    assert!(
+        csv.contains("2026-01,1,1,0,0,100.0\n2026-02,1,1,0,0,100.0\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("2026-04,0,0,0,0,\n"),
+        "rep2's pending member hidden"
+    );
+    let losses = text(&w.app, "/rapports/departs.csv?format=virgule").await;
+    assert_eq!(losses, "catégorie,départs,part\n");
+    let team = text(
+        &w.app,
+        "/rapports/equipe.csv?du=2025-07&au=2026-07&format=virgule",
+    )
+    .await;
+    assert_eq!(team.lines().count(), 2, "their own line only: {team}");
+    // Their home counts this month's renewals: Imbeault renewed; Gauthier
+    // (date passed) and Hébert (still to come) pending.
+    let today = text(&w.app, "/aujourdhui").await;
+    let start = today
+        .find("Mes renouvellements de novembre 2026")
+        .expect("section");
+    let end = start + today[start..].find("</section>").expect("end of section");
+    let section = &today[start..end];
+    assert!(
+        section.contains("<span class=\"figure\">1</span> renouvelé<"),
+        "{section}"
+    );
+    assert!(
+        section.contains("<span class=\"figure\">2</span> en attente"),
+        "{section}"
+    );
+    assert!(
+        section.contains("<span class=\"figure\">0</span> perdu<"),
+        "{section}"
+    );
+}
+
+#[tokio::test]
+async fn billing_has_no_reports() {
+    let w = world().await;
+    login(&w.app, "fact@test.ca").await;
+    for path in [
+        "/rapports",
+        "/rapports/retention",
+        "/rapports/retention.csv",
+        "/rapports/departs",
+        "/rapports/departs.csv",
+        "/rapports/a-venir",
+        "/rapports/a-venir.csv",
+        "/rapports/suivi",
+        "/rapports/suivi.csv",
+        "/rapports/equipe",
+        "/rapports/equipe.csv",
+    ] {
+        let r = w.app.get(path).await;
+        assert_eq!(r.status(), 403, "{path}");
+        let body = r.text().await.unwrap();
+        assert!(!body.contains("Montréal"), "{path} reveals nothing");
+    }
+}
+
+#[tokio::test]
+async fn every_chart_is_well_formed_svg_with_its_values_written_on_it() {
+    let w = world().await;
+    login(&w.app, "dir@test.ca").await;
+    let pages = [
+        (
+            format!("/rapports/retention?{PERIOD}"),
+            vec![">100 %<", ">50 %<", ">—<"],
+        ),
+        (format!("/rapports/departs?{PERIOD}"), vec![">2<", ">1<"]),
+        ("/rapports/a-venir".to_string(), vec![">2<", ">1<"]),
+        (
+            format!("/rapports/suivi?{PERIOD}"),
+            vec![">100 %<", ">33 %<"],
+        ),
+        ("/direction".to_string(), vec![">2<"]),
+    ];
+    for (path, values) in pages {
+        let page = text(&w.app, &path).await;
+        let charts = svgs(&page);
+        assert!(!charts.is_empty(), "{path} has a chart");
+        for svg in &charts {
+            well_formed(svg).unwrap_or_else(|e| panic!("{path}: {e}\n{svg}"));
+            assert!(svg.contains("role=\"img\""));
+            assert!(svg.contains("<title id=") && svg.contains("<desc id="));
+            assert!(!svg.contains("style="), "the CSP forbids inline style");
+        }
+        let all = charts.concat();
+        for v in values {
+            assert!(all.contains(v), "{path}: {v} written on a chart");
+        }
+        assert!(
+            page.contains("<table class=\"report"),
+            "{path}: the table of the numbers"
+        );
+    }
+}
+
+#[tokio::test]
+async fn homes_link_counts_to_the_filtered_member_lists() {
+    let w = world().await;
+    login(&w.app, "gest@test.ca").await;
+    let home = text(&w.app, "/district").await;
+    assert!(home.contains("href=\"/membres?couleur=red\""));
+    assert!(home.contains("href=\"/membres?etape=before_1w\""));
+    assert!(home.contains("href=\"/rapports/retention\""));
+    assert!(home.contains("Renouvellements des six prochains mois"));
+    // The district's late escalation is listed, overdue.
+    assert!(home.contains("En retard : réponse attendue le 17 nov. 2026"));
+    let client = w.app.new_client();
+    let r = client
+        .post(w.app.url("/login"))
+        .header("origin", format!("http://{}", w.app.addr))
+        .form(&[("email", "dir@test.ca"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let home = client
+        .get(w.app.url("/direction"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("Par district"));
+    assert!(home.contains(&format!("/rapports/retention?district={}", w.district_b)));
+    for report in ["retention", "departs", "a-venir", "suivi", "equipe"] {
+        assert!(
+            home.contains(&format!("href=\"/rapports/{report}\"")),
+            "{report}"
+        );
+    }
+}
