@@ -7,6 +7,7 @@ pub mod escalation;
 pub mod follow_up;
 pub mod format;
 pub mod formula;
+pub mod import;
 pub mod member;
 pub mod report;
 pub mod scope;

@@ -9,6 +9,7 @@ pub mod districts;
 pub mod escalations;
 pub mod follow_ups;
 pub mod groups;
+pub mod import;
 pub mod members;
 pub mod password_links;
 pub mod portfolios;

@@ -22,6 +22,8 @@ pub mod groups;
 // -- catalogue and timelines modules (below) --
 pub mod catalogue;
 pub mod timelines;
+// -- import module (below) --
+pub mod import;
 // -- reports modules (below) --
 pub mod reports;
 // -- users, portfolios and contact details modules (below) --
@@ -164,6 +166,21 @@ pub fn router(state: AppState) -> Router {
             "/echeanciers/{section}",
             get(timelines::edit_form).post(timelines::submit),
         ) // direction
+        // -- import routes --
+        .route(
+            "/membres/import",
+            get(import::upload_page)
+                .post(import::upload)
+                .layer(DefaultBodyLimit::max(import::UPLOAD_LIMIT)),
+        ) // district_manager (own district), direction
+        .route(
+            "/membres/import/{token}",
+            get(import::preview).post(import::confirm),
+        ) // district_manager, direction; the uploader's own file only
+        .route(
+            "/membres/import/{token}/rapport.csv",
+            get(import::report_csv),
+        ) // district_manager, direction; the uploader's own file only
         // -- reports routes (below) --
         .route("/rapports", get(reports::index)) // representative, district_manager, direction
         .route("/rapports/retention", get(reports::retention::page)) // same; scope in SQL

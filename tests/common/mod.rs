@@ -3,6 +3,7 @@
 //! a fresh database cloned from it plus the real app on a random port.
 #![allow(dead_code)]
 
+pub mod import;
 pub mod reports;
 
 use std::path::PathBuf;
