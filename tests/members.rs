@@ -150,7 +150,8 @@ async fn stage_and_colour_selections_in_sql_agree_with_the_pure_calculation() {
                 )
                 .await
                 .unwrap();
-                assert_eq!(rows.len() as i64, total);
+                assert_eq!(rows.len() as i64, total.count);
+                assert!(!total.capped);
                 rows.into_iter().map(|r| r.id).collect::<BTreeSet<i64>>()
             }
         };
@@ -436,6 +437,38 @@ async fn the_list_is_paginated() {
     assert!(first.contains("Numéro00") && !first.contains("Numéro54"));
     let second = app.get("/membres?page=2").await.text().await.unwrap();
     assert!(second.contains("Numéro54") && !second.contains("Numéro00"));
+}
+
+/// A long list is counted only some way past the page shown: the page
+/// says « plus de … » and still leads to every page, the last one too.
+#[tokio::test]
+async fn a_long_list_is_counted_only_past_the_page_shown() {
+    let app = TestApp::spawn_at(d("2026-11-29")).await;
+    let district = app.create_district("Montréal").await;
+    // 1,120 partners renewing one per day from 2027-01-01: more than a page
+    // plus the count's reach (50 + 1,000).
+    sqlx::query(
+        "INSERT INTO members (first_name, last_name, profession, profession_key, district_id, \
+           formula, join_date, renewal_date, term_months) \
+         SELECT 'Membre', 'Numéro' || lpad(i::text, 4, '0'), 'Conseil', 'conseil', $1, \
+           'partner', DATE '2020-01-01', DATE '2027-01-01' + i, 12 \
+         FROM generate_series(0, 1119) AS i",
+    )
+    .bind(district)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    app.login_as(Role::Direction).await;
+    let first = app.get("/membres").await.text().await.unwrap();
+    assert!(first.contains("Plus de 1 050 membres"), "{first}");
+    assert!(first.contains("Page 1 sur plus de 21"), "{first}");
+    assert!(first.contains("href=\"/membres?page=2\""));
+    // Further on, the count reaches the end: exact again.
+    let page_20 = app.get("/membres?page=20").await.text().await.unwrap();
+    assert!(page_20.contains("1 120 membres"), "{page_20}");
+    assert!(page_20.contains("Page 20 sur 23"), "{page_20}");
+    let last = app.get("/membres?page=23").await.text().await.unwrap();
+    assert!(last.contains("Numéro1119") && !last.contains("rel=\"next\""));
 }
 
 fn member_form(

@@ -198,7 +198,23 @@ fn escape_like(s: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// A page of the filtered list and the total number of matches.
+/// How many members match a list's filters, counted only so far: a list
+/// of 100,000 members is not counted on every page; beyond the cap the
+/// page says « plus de … ».
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListTotal {
+    pub count: i64,
+    /// More match than `count`.
+    pub capped: bool,
+}
+
+/// Matches counted beyond the page shown (enough for the pager to show
+/// about twenty pages ahead).
+pub const COUNT_AHEAD: i64 = 1000;
+
+/// A page of the filtered list and the number of matches, counted up to
+/// `COUNT_AHEAD` rows after the page (an index walk of at most that many
+/// rows, whatever the size of the table).
 #[allow(clippy::too_many_arguments)]
 pub async fn list(
     pool: &PgPool,
@@ -209,18 +225,27 @@ pub async fn list(
     sort: Sort,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<MemberRow>, i64), sqlx::Error> {
-    let mut count = QueryBuilder::new("SELECT count(*) FROM members m");
+) -> Result<(Vec<MemberRow>, ListTotal), sqlx::Error> {
+    let cap = offset.saturating_add(limit).saturating_add(COUNT_AHEAD);
+    let mut count = QueryBuilder::new("SELECT count(*) FROM (SELECT 1 FROM members m");
     push_where(&mut count, scope, timelines, today, filter);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-
+    count.push(" LIMIT ");
+    count.push_bind(cap.saturating_add(1));
+    count.push(") matching");
     let order = match sort {
         Sort::Renewal => " ORDER BY m.renewal_date, m.id",
         Sort::Name => " ORDER BY lower(m.last_name), lower(m.first_name), m.id",
     };
     let mut qb = limited_page(scope, timelines, today, filter, order, limit, offset);
     let rows = qb.build_query_as().fetch_all(pool).await?;
-    Ok((rows, total))
+    let n: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    Ok((
+        rows,
+        ListTotal {
+            count: n.min(cap),
+            capped: n > cap,
+        },
+    ))
 }
 
 /// Every member of [`list`] (no page), for the CSV export that streams it.

@@ -39,7 +39,7 @@ pub struct ActivityPage {
     layout: Layout,
     lines: Vec<ActivityLine>,
     orphans: Vec<MemberLine>,
-    orphans_total: i64,
+    orphans_total: String,
     representatives: Vec<Choice>,
     error: Option<String>,
     chosen: Vec<i64>,
@@ -168,7 +168,11 @@ async fn activity_page(
         csv_href: EXPORT_PATH.to_string(),
         csv_comma_href: csv::comma_href(EXPORT_PATH),
         orphans: orphans.iter().map(|r| line(r, &timelines, today)).collect(),
-        orphans_total,
+        orphans_total: if orphans_total.capped {
+            format!("plus de {}", crate::domain::chart::count_label(orphans_total.count as f64))
+        } else {
+            orphans_total.count.to_string()
+        },
         representatives: members::representative_choices(&state.pool, scope).await?,
         error,
         chosen,

@@ -230,6 +230,7 @@ pub async fn queue(
         pager: Pager {
             page,
             pages,
+            more: false,
             prev_href: (page > 1).then(|| q.href(page - 1)),
             next_href: (page < pages).then(|| q.href(page + 1)),
         },

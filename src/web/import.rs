@@ -375,6 +375,7 @@ fn preview_page(
         pager: Pager {
             page: page as i64,
             pages: pages as i64,
+            more: false,
             prev_href: (page > 1).then(|| href(page - 1)),
             next_href: (page < pages).then(|| href(page + 1)),
         },

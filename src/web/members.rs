@@ -19,8 +19,8 @@ use crate::domain::user::Role;
 use crate::domain::validation::{FieldErrors, format_money};
 use crate::store::follow_ups::{self, FollowUpRow};
 use crate::store::members::{
-    self, AuditEntry, Choice, MemberFilter, MemberRow, RepresentativeFilter, SaveError, Sort,
-    StatusFilter,
+    self, AuditEntry, Choice, ListTotal, MemberFilter, MemberRow, RepresentativeFilter, SaveError,
+    Sort, StatusFilter,
 };
 use crate::store::renewals;
 use crate::store::timeline::{self as timeline_store, Timelines};
@@ -196,9 +196,37 @@ pub fn line(row: &MemberRow, timelines: &Timelines, today: NaiveDate) -> MemberL
 pub struct Pager {
     pub page: i64,
     pub pages: i64,
+    /// There are more pages than `pages` (the count stopped there).
+    pub more: bool,
     pub prev_href: Option<String>,
     pub next_href: Option<String>,
 }
+
+impl Pager {
+    /// The pager of a member list counted up to a cap.
+    pub fn counted(page: i64, total: ListTotal, href: impl Fn(i64) -> String) -> Pager {
+        let pages = ((total.count + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+        Pager {
+            page,
+            pages,
+            more: total.capped,
+            prev_href: (page > 1).then(|| href(page - 1)),
+            next_href: (page < pages || total.capped).then(|| href(page + 1)),
+        }
+    }
+}
+
+/// « 1 membre », « 2 350 membres », « plus de 3 050 membres ».
+pub fn members_count_fr(total: ListTotal) -> String {
+    let n = crate::domain::chart::count_label(total.count as f64);
+    match (total.capped, total.count) {
+        (true, _) => format!("plus de {n} membres"),
+        (false, 0) => "aucun membre".into(),
+        (false, 1) => "1 membre".into(),
+        (false, _) => format!("{n} membres"),
+    }
+}
+
 
 #[derive(Template, WebTemplate)]
 #[template(path = "members/list.html")]
@@ -206,7 +234,7 @@ pub struct ListPage {
     layout: Layout,
     q: ListQuery,
     lines: Vec<MemberLine>,
-    total: i64,
+    total: String,
     pager: Pager,
     csv_href: String,
     csv_comma_href: String,
@@ -246,7 +274,6 @@ pub async fn list(
         (page - 1) * PAGE_SIZE,
     )
     .await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let title = if user.0.role == Role::Representative {
         "Mes membres"
     } else {
@@ -255,13 +282,8 @@ pub async fn list(
     Ok(ListPage {
         layout: Layout::new(title, &user.0, "/membres"),
         lines: rows.iter().map(|r| line(r, &timelines, today)).collect(),
-        total,
-        pager: Pager {
-            page,
-            pages,
-            prev_href: (page > 1).then(|| q.href("/membres", Some(page - 1))),
-            next_href: (page < pages).then(|| q.href("/membres", Some(page + 1))),
-        },
+        total: members_count_fr(total),
+        pager: Pager::counted(page, total, |p| q.href("/membres", Some(p))),
         csv_href: q.href("/membres/export.csv", None),
         csv_comma_href: csv::comma_href(&q.href("/membres/export.csv", None)),
         can_create: EDITORS.contains(&user.0.role),

@@ -20,7 +20,7 @@ use crate::web::auth::CurrentUser;
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::layout::Layout;
-use crate::web::members::{ListQuery, MemberLine, PAGE_SIZE, Pager, line};
+use crate::web::members::{ListQuery, MemberLine, PAGE_SIZE, Pager, line, members_count_fr};
 
 const MOVERS: [Role; 2] = [Role::DistrictManager, Role::Direction];
 const BASE: &str = "/portefeuilles";
@@ -32,7 +32,7 @@ pub struct PortfolioPage {
     q: ListQuery,
     retour: String,
     lines: Vec<MemberLine>,
-    total: i64,
+    total: String,
     pager: Pager,
     districts: Vec<Choice>,
     groups: Vec<Choice>,
@@ -103,7 +103,6 @@ async fn portfolio_page(
         (page - 1) * PAGE_SIZE,
     )
     .await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let network = matches!(scope, Scope::Network);
     let here = q.href(BASE, Some(page));
     Ok(PortfolioPage {
@@ -114,13 +113,8 @@ async fn portfolio_page(
             .trim_start_matches('?')
             .to_string(),
         lines: rows.iter().map(|r| line(r, &timelines, today)).collect(),
-        total,
-        pager: Pager {
-            page,
-            pages,
-            prev_href: (page > 1).then(|| q.href(BASE, Some(page - 1))),
-            next_href: (page < pages).then(|| q.href(BASE, Some(page + 1))),
-        },
+        total: members_count_fr(total),
+        pager: Pager::counted(page, total, |p| q.href(BASE, Some(p))),
         districts: if network {
             members::district_choices(&state.pool, scope).await?
         } else {

@@ -204,6 +204,7 @@ pub async fn list(
         pager: Pager {
             page,
             pages,
+            more: false,
             prev_href: (page > 1).then(|| q.href(NAV, Some(page - 1))),
             next_href: (page < pages).then(|| q.href(NAV, Some(page + 1))),
         },

@@ -131,7 +131,8 @@ pub async fn assert_selections_agree(pool: &PgPool, timelines: &Timelines, today
             )
             .await
             .expect("liste");
-            assert_eq!(rows.len() as i64, total);
+            assert_eq!(rows.len() as i64, total.count);
+            assert!(!total.capped);
             rows.into_iter().map(|r| r.id).collect::<BTreeSet<i64>>()
         };
         for (key, _) in timelines.stage_choices() {

@@ -246,6 +246,7 @@ pub async fn page(
         pager: Pager {
             page: page_no,
             pages,
+            more: false,
             prev_href: (page_no > 1).then(|| href(page_no - 1)),
             next_href: (page_no < pages).then(|| href(page_no + 1)),
         },
