@@ -739,3 +739,125 @@ async fn homes_link_counts_to_the_filtered_member_lists() {
         );
     }
 }
+
+/// The homes read tallies kept by triggers (migration 0014); after every
+/// kind of write they still agree with a recount, and the home's
+/// retention equals the report's.
+#[tokio::test]
+async fn the_tallies_of_the_homes_follow_every_kind_of_write() {
+    use renouvo::domain::scope::Scope;
+    use renouvo::store::reports::{self, Dim, ReportFilter};
+    let w = world().await;
+    let pool = &w.app.pool;
+    assert_tallies_match(pool).await;
+    let id = |name: &'static str| async move {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM members WHERE last_name = $1")
+            .bind(name)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    };
+    let run = |sql: &'static str, member: i64| async move {
+        sqlx::query(sql).bind(member).execute(pool).await.unwrap();
+    };
+    // A member moves district (with their recorded renewal), another loses
+    // their representative, a renewal is undone, a lost member comes back,
+    // a formula and term change, a follow-up changes only the state.
+    let moved = id("Bédard").await;
+    sqlx::query("UPDATE members SET district_id = $2 WHERE id = $1")
+        .bind(moved)
+        .bind(w.district_b)
+        .execute(pool)
+        .await
+        .unwrap();
+    run(
+        "UPDATE members SET representative_id = NULL WHERE id = $1",
+        id("Gauthier").await,
+    )
+    .await;
+    let undone = id("Imbeault").await;
+    run("DELETE FROM renewals WHERE member_id = $1", undone).await;
+    run(
+        "UPDATE members SET renewal_date = DATE '2026-11-02', cycle = 1 WHERE id = $1",
+        undone,
+    )
+    .await;
+    run(
+        "UPDATE members SET status = 'active', lost_on = NULL, lost_reason_id = NULL \
+         WHERE id = $1",
+        id("Caron").await,
+    )
+    .await;
+    run(
+        "UPDATE members SET formula = 'partner', term_months = 24 WHERE id = $1",
+        id("Hébert").await,
+    )
+    .await;
+    run(
+        "UPDATE members SET state = 'red', last_contact_at = now() WHERE id = $1",
+        id("Dion").await,
+    )
+    .await;
+    // Many at once, then one removed.
+    sqlx::query(
+        "INSERT INTO members (first_name, last_name, profession, profession_key, district_id, \
+         formula, join_date, renewal_date, term_months) \
+         SELECT 'Lot', 'Membre ' || i, 'Conseil', 'conseil', $1, 'partner', DATE '2020-01-01', \
+           DATE '2025-12-01' + i * 7, (ARRAY[6, 12, 24])[1 + i % 3] \
+         FROM generate_series(1, 200) AS i",
+    )
+    .bind(w.district_b)
+    .execute(pool)
+    .await
+    .unwrap();
+    run("DELETE FROM members WHERE id = $1", id("Membre 17").await).await;
+    assert_tallies_match(pool).await;
+
+    // The home's twelve months, by month and district, are the report's.
+    let today = d("2026-11-29");
+    let period = (d("2025-11-01"), d("2026-11-01"));
+    for scope in [Scope::Network, Scope::District(w.district_b)] {
+        let mut kept = reports::tallied_retention(pool, scope, period)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r.dim.clone(),
+                    r.month.clone(),
+                    r.key_id,
+                    r.renewed,
+                    r.lost,
+                    r.pending,
+                )
+            })
+            .collect::<Vec<_>>();
+        let mut counted = reports::retention(
+            pool,
+            scope,
+            &ReportFilter::default(),
+            period,
+            today,
+            &[Dim::Month, Dim::District],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r.upcoming, 0, "complete months only");
+            (
+                r.dim.clone(),
+                r.month.clone(),
+                r.key_id,
+                r.renewed,
+                r.lost,
+                r.pending,
+            )
+        })
+        .collect::<Vec<_>>();
+        kept.sort();
+        counted.sort();
+        assert_eq!(kept, counted, "{scope:?}");
+        assert!(!kept.is_empty());
+    }
+}

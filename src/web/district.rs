@@ -169,7 +169,10 @@ async fn activity_page(
         csv_comma_href: csv::comma_href(EXPORT_PATH),
         orphans: orphans.iter().map(|r| line(r, &timelines, today)).collect(),
         orphans_total: if orphans_total.capped {
-            format!("plus de {}", crate::domain::chart::count_label(orphans_total.count as f64))
+            format!(
+                "plus de {}",
+                crate::domain::chart::count_label(orphans_total.count as f64)
+            )
         } else {
             orphans_total.count.to_string()
         },

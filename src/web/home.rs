@@ -189,10 +189,9 @@ async fn home(
     // The next months of renewals, stacked by today's colour.
     let months = months_ahead(today, MONTHS_AHEAD);
     let (first, last) = (months[0], months[months.len() - 1]);
-    let pipeline = reports::pipeline(
+    let pipeline = reports::upcoming_by_colour(
         pool,
         scope,
-        &ReportFilter::default(),
         &timelines,
         (first.first_day(), last.shift(1).first_day()),
         today,
@@ -201,15 +200,9 @@ async fn home(
     let (by_colour, _) = split(&months, &pipeline);
     // The last 12 complete months of retention, and per district.
     let period = Period::default_for(today);
-    let retention_rows = reports::retention(
-        pool,
-        scope,
-        &ReportFilter::default(),
-        (period.start(), period.end()),
-        today,
-        &[Dim::Month, Dim::District],
-    )
-    .await?;
+    // Complete months only: read from the tallies kept on write.
+    let retention_rows =
+        reports::tallied_retention(pool, scope, (period.start(), period.end())).await?;
     let sel = Selection {
         period,
         filter: ReportFilter::default(),

@@ -227,7 +227,6 @@ pub fn members_count_fr(total: ListTotal) -> String {
     }
 }
 
-
 #[derive(Template, WebTemplate)]
 #[template(path = "members/list.html")]
 pub struct ListPage {

@@ -285,3 +285,43 @@ fn check_text(text: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The tallies kept by triggers (migration 0014) hold exactly what a
+/// recount of the members and renewals gives.
+pub async fn assert_tallies_match(pool: &PgPool) {
+    let days: Vec<(String, i32, NaiveDate, i64, i64)> = sqlx::query_as(
+        "WITH kept AS (SELECT formula, term_months, renewal_date, active::bigint AS n \
+           FROM renewal_days WHERE active <> 0), \
+         counted AS (SELECT formula, term_months, renewal_date, count(*) AS n FROM members \
+           WHERE status = 'active' GROUP BY 1, 2, 3) \
+         SELECT formula, term_months, renewal_date, COALESCE(k.n, 0), COALESCE(c.n, 0) \
+         FROM kept k FULL JOIN counted c USING (formula, term_months, renewal_date) \
+         WHERE k.n IS DISTINCT FROM c.n",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("jours");
+    assert!(days.is_empty(), "renewal_days (kept, counted): {days:?}");
+    let months: Vec<(i64, NaiveDate, String, Vec<i64>, Vec<i64>)> = sqlx::query_as(
+        "WITH kept AS (SELECT district_id, month, formula, \
+           ARRAY[active, orphans, lost, renewed]::bigint[] AS n FROM due_months \
+           WHERE (active, orphans, lost, renewed) <> (0, 0, 0, 0)), \
+         counted AS (SELECT district_id, month, formula, \
+           ARRAY[sum(active), sum(orphans), sum(lost), sum(renewed)]::bigint[] AS n FROM ( \
+             SELECT district_id, date_trunc('month', renewal_date)::date AS month, formula, \
+               (status = 'active')::int AS active, \
+               (status = 'active' AND representative_id IS NULL)::int AS orphans, \
+               (status = 'lost')::int AS lost, 0 AS renewed FROM members \
+             UNION ALL \
+             SELECT m.district_id, date_trunc('month', r.previous_renewal)::date, \
+               r.previous_formula, 0, 0, 0, 1 FROM renewals r JOIN members m ON m.id = r.member_id \
+           ) x GROUP BY 1, 2, 3) \
+         SELECT district_id, month, formula, COALESCE(k.n, '{0,0,0,0}'), COALESCE(c.n, '{0,0,0,0}') \
+         FROM kept k FULL JOIN counted c USING (district_id, month, formula) \
+         WHERE COALESCE(k.n, '{0,0,0,0}') <> COALESCE(c.n, '{0,0,0,0}')",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("mois");
+    assert!(months.is_empty(), "due_months (kept, counted): {months:?}");
+}
