@@ -1,9 +1,12 @@
 //! The district manager's view of representatives' activity, and the
 //! reassignment of members.
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, QueryBuilder};
 
 use crate::store::audit::{self, Change};
+use crate::store::timeline::{Timelines, push_stage_case};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RepresentativeActivity {
@@ -46,6 +49,34 @@ pub async fn by_representative(
     .bind(today)
     .fetch_all(pool)
     .await
+}
+
+/// Per representative of the district: active members whose current
+/// stage has no follow-up yet in this cycle (the stage computed in SQL
+/// from the timeline ranges, the follow-ups read from their summary per
+/// member, cycle and stage), without loading the district's members.
+pub async fn undone_by_representative(
+    pool: &PgPool,
+    district_id: i64,
+    timelines: &Timelines,
+    today: NaiveDate,
+) -> Result<HashMap<i64, i64>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(
+        "SELECT m.representative_id, count(*) FROM (SELECT m.id, m.cycle, m.representative_id, ",
+    );
+    push_stage_case(&mut qb, timelines, today);
+    qb.push(
+        " AS stage FROM members m WHERE m.status = 'active' \
+         AND m.representative_id IS NOT NULL AND m.district_id = ",
+    );
+    qb.push_bind(district_id);
+    qb.push(
+        ") m WHERE m.stage IS NOT NULL AND NOT EXISTS (SELECT 1 FROM stage_follow_ups s \
+         WHERE s.member_id = m.id AND s.cycle = m.cycle AND s.stage_key = m.stage) \
+         GROUP BY 1",
+    );
+    let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().collect())
 }
 
 #[derive(Debug, thiserror::Error)]

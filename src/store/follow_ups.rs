@@ -215,15 +215,18 @@ pub async fn open_plan(pool: &PgPool, member_id: i64) -> Result<Option<NaiveDate
 }
 
 /// (member, stage) pairs done in each member's current cycle, for the
-/// active members in scope.
+/// active members in scope: read from the summary kept per member, cycle
+/// and stage (migration 0007), a few rows per member instead of every
+/// follow-up. (A correction repeats its original's cycle and stage, so
+/// leaving corrections out of the summary changes nothing here.)
 pub async fn done_stages(
     pool: &PgPool,
     scope: Scope,
 ) -> Result<HashSet<(i64, String)>, sqlx::Error> {
     let mut qb = QueryBuilder::new(
-        "SELECT DISTINCT f.member_id, f.stage_key FROM follow_ups f \
-         JOIN members m ON m.id = f.member_id AND f.cycle = m.cycle \
-         WHERE m.status = 'active' AND f.stage_key IS NOT NULL",
+        "SELECT s.member_id, s.stage_key FROM stage_follow_ups s \
+         JOIN members m ON m.id = s.member_id AND s.cycle = m.cycle \
+         WHERE m.status = 'active'",
     );
     push_scope(&mut qb, scope);
     let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(pool).await?;

@@ -1,7 +1,5 @@
 //! The district manager's view of the team: each representative's activity
 //! over the last 30 days, and the orphan members to reassign.
-use std::collections::HashMap;
-
 use crate::web::form::Query;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -15,7 +13,6 @@ use crate::domain::user::Role;
 use crate::store::activity::{self, ReassignError, RepresentativeActivity};
 use crate::store::members::{self, Choice, MemberFilter, RepresentativeFilter, Sort};
 use crate::store::timeline as timeline_store;
-use crate::store::{follow_ups, today as day};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::csv::{self, Cell, CsvEncoder, Dialect};
@@ -23,14 +20,13 @@ use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::layout::Layout;
 use crate::web::members::{MemberLine, line};
-use crate::web::today::undone;
 
 /// The window of the activity figures, in days.
 pub const WINDOW_DAYS: u64 = 30;
 
 pub struct ActivityLine {
     pub rep: RepresentativeActivity,
-    pub undone: usize,
+    pub undone: i64,
 }
 
 #[derive(Template, WebTemplate)]
@@ -75,14 +71,8 @@ async fn team_lines(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Activ
     let timelines = timeline_store::load(&state.pool).await?;
     let reps = activity::by_representative(&state.pool, district_id, since, from, today).await?;
     // Stages left undone right now, per representative.
-    let rows = day::active_members(&state.pool, scope).await?;
-    let done = follow_ups::done_stages(&state.pool, scope).await?;
-    let mut undone_by_rep: HashMap<i64, usize> = HashMap::new();
-    for r in undone(&rows, &done, &timelines, today) {
-        if let Some(rep) = r.representative_id {
-            *undone_by_rep.entry(rep).or_default() += 1;
-        }
-    }
+    let undone_by_rep =
+        activity::undone_by_representative(&state.pool, district_id, &timelines, today).await?;
     Ok(reps
         .into_iter()
         .map(|rep| ActivityLine {
@@ -126,7 +116,7 @@ pub async fn export_csv(
             Cell::Int(l.rep.active_members),
             Cell::Int(l.rep.follow_ups),
             Cell::Int(l.rep.planned_missed),
-            Cell::Int(i64::try_from(l.undone).unwrap_or(i64::MAX)),
+            Cell::Int(l.undone),
             Cell::Int(l.rep.red_state),
             Cell::from(from.to_string()),
             Cell::from(today.to_string()),

@@ -1,0 +1,5 @@
+-- The district activity page counts each representative's planned
+-- follow-ups missed in the last 30 days: on the index of all due dates it
+-- read every planned follow-up of the network in the window, once per
+-- representative.
+CREATE INDEX planned_follow_ups_planner_idx ON planned_follow_ups (planned_by, due_date);
