@@ -614,3 +614,49 @@ async fn a_failure_midway_leaves_nothing_written() {
             .unwrap();
     assert_eq!(audits, 0);
 }
+
+/// The queue pages through every open request, oldest first, 50 a page.
+#[tokio::test]
+async fn the_queue_pages_through_every_open_request() {
+    let s = setup().await;
+    // 60 partners, each with a request made a day apart (the oldest first).
+    sqlx::query(
+        "WITH m AS (INSERT INTO members (first_name, last_name, profession, profession_key, \
+           district_id, formula, join_date, renewal_date, term_months, representative_id) \
+           SELECT 'Membre', 'Demande' || lpad(i::text, 2, '0'), 'Conseil', 'conseil', $1, \
+             'partner', DATE '2020-01-01', DATE '2027-01-01', 12, $2 \
+           FROM generate_series(1, 60) AS i RETURNING id, last_name) \
+         INSERT INTO billing_requests (member_id, cycle, requested_by, requested_at, decision) \
+         SELECT m.id, 1, $2, TIMESTAMPTZ '2026-09-01 12:00-04' \
+           + make_interval(days => substr(m.last_name, 8)::int), 'renew_same' FROM m",
+    )
+    .bind(s.district)
+    .bind(s.rep_id)
+    .execute(&s.rep.pool)
+    .await
+    .unwrap();
+    let first = s.billing.get("/facturation").await.text().await.unwrap();
+    assert!(first.contains("60 demandes"), "{first}");
+    assert!(first.contains("Page 1 sur 2"));
+    assert!(first.contains("Demande01") && first.contains("Demande50"));
+    assert!(!first.contains("Demande51"));
+    assert!(first.contains("href=\"/facturation?page=2\""));
+    let second = s
+        .billing
+        .get("/facturation?page=2")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(second.contains("Demande51") && second.contains("Demande60"));
+    assert!(!second.contains("Demande50"));
+    // The tab is kept from page to page.
+    let paid = s
+        .billing
+        .get("/facturation?statut=payees&page=2")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(paid.contains("Aucune demande"), "{paid}");
+}

@@ -7,7 +7,7 @@ use crate::domain::billing::{BillingDraft, Decision, Status, Step, apply};
 use crate::domain::formula::Formula;
 use crate::domain::scope::Scope;
 use crate::store::audit::{self, Change};
-use crate::store::members::push_scope;
+use crate::store::members::{COUNT_AHEAD, ListTotal, push_scope};
 use crate::store::renewals::{self, RenewalError};
 
 #[derive(Debug, thiserror::Error)]
@@ -205,28 +205,50 @@ macro_rules! request_select {
     };
 }
 
-/// The billing queue: requests in the given statuses, oldest first;
-/// `not_renewing` keeps only (true) or leaves out (false) the members who
-/// do not renew — there is nothing to invoice for them.
+/// A page of the billing queue: requests in the given statuses, oldest
+/// first; `not_renewing` keeps only (true) or leaves out (false) the
+/// members who do not renew — there is nothing to invoice for them. The
+/// requests are counted only `COUNT_AHEAD` rows past the page.
 pub async fn queue(
     pool: &PgPool,
     statuses: &[Status],
     not_renewing: Option<bool>,
-) -> Result<Vec<RequestRow>, sqlx::Error> {
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<RequestRow>, ListTotal), sqlx::Error> {
     let keys: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
-    sqlx::query_as(concat!(
+    let rows = sqlx::query_as(concat!(
         request_select!(),
         "WHERE b.status = ANY($1) \
          AND ($2::bool IS NULL OR (b.decision = 'not_renewing') = $2) \
-         ORDER BY b.requested_at, b.id LIMIT 500"
+         ORDER BY b.requested_at, b.id LIMIT $3 OFFSET $4"
     ))
-    .bind(keys)
+    .bind(&keys)
     .bind(not_renewing)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(pool)
-    .await
+    .await?;
+    let cap = offset.saturating_add(limit).saturating_add(COUNT_AHEAD);
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT 1 FROM billing_requests b WHERE b.status = ANY($1) \
+         AND ($2::bool IS NULL OR (b.decision = 'not_renewing') = $2) LIMIT $3) matching",
+    )
+    .bind(&keys)
+    .bind(not_renewing)
+    .bind(cap.saturating_add(1))
+    .fetch_one(pool)
+    .await?;
+    Ok((
+        rows,
+        ListTotal {
+            count: n.min(cap),
+            capped: n > cap,
+        },
+    ))
 }
 
-/// The whole queue of [`queue`] without its 500-row cap, for the CSV
+/// The whole queue of [`queue`] without pages, for the CSV
 /// export that streams it.
 pub fn queue_query(statuses: &[Status], not_renewing: Option<bool>) -> QueryBuilder<Postgres> {
     let keys: Vec<String> = statuses.iter().map(|s| s.as_str().to_string()).collect();

@@ -23,7 +23,7 @@ use crate::web::csv::{self, Cell, CsvEncoder, Dialect};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::layout::Layout;
-use crate::web::members::{FileForms, member_file, refused};
+use crate::web::members::{FileForms, MAX_PAGE, PAGE_SIZE, Pager, member_file, refused};
 
 /// Who invoices: billing, and direction (who sees everything).
 const INVOICERS: [Role; 2] = [Role::Billing, Role::Direction];
@@ -88,6 +88,7 @@ pub fn request_line(r: &RequestRow, tz: chrono_tz::Tz) -> RequestLine {
 pub struct QueueQuery {
     statut: String,
     fait: String,
+    page: String,
     /// `virgule` for the comma-separated CSV.
     format: Option<String>,
 }
@@ -173,6 +174,9 @@ pub async fn export_csv(
 pub struct QueuePage {
     layout: Layout,
     lines: Vec<RequestLine>,
+    /// « 1 234 demandes » (or « plus de … »).
+    total: String,
+    pager: Pager,
     filter: String,
     csv_href: String,
     csv_comma_href: String,
@@ -185,16 +189,46 @@ async fn queue_page(
     state: &AppState,
     user: &CurrentUser,
     filter: &str,
+    page: i64,
     error: Option<String>,
     notice: Option<&'static str>,
 ) -> AppResult<QueuePage> {
     user.require(&INVOICERS)?;
     let (statuses, not_renewing) = tab(filter);
     let tz = state.config.time_zone;
-    let rows = billing::queue(&state.pool, statuses, not_renewing).await?;
+    let (rows, total) = billing::queue(
+        &state.pool,
+        statuses,
+        not_renewing,
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let href = |p: i64| {
+        let mut parts = Vec::new();
+        if !filter.is_empty() {
+            parts.push(format!("statut={}", encode_component(filter)));
+        }
+        if p > 1 {
+            parts.push(format!("page={p}"));
+        }
+        if parts.is_empty() {
+            "/facturation".to_string()
+        } else {
+            format!("/facturation?{}", parts.join("&"))
+        }
+    };
+    let count = crate::domain::chart::count_label(total.count as f64);
     Ok(QueuePage {
         layout: Layout::new("Facturation", &user.0, "/facturation"),
         lines: rows.iter().map(|r| request_line(r, tz)).collect(),
+        total: match (total.capped, total.count) {
+            (true, _) => format!("Plus de {count} demandes"),
+            (false, 0) => "Aucune demande".into(),
+            (false, 1) => "1 demande".into(),
+            (false, _) => format!("{count} demandes"),
+        },
+        pager: Pager::counted(page, total, href),
         filter: filter.to_string(),
         csv_href: export_href(filter),
         csv_comma_href: csv::comma_href(&export_href(filter)),
@@ -214,7 +248,8 @@ pub async fn queue(
         "payee" => Some("Paiement enregistré : le renouvellement est inscrit au dossier."),
         _ => None,
     };
-    queue_page(&state, &user, q.statut.trim(), None, notice).await
+    let page = q.page.trim().parse::<i64>().unwrap_or(1).clamp(1, MAX_PAGE);
+    queue_page(&state, &user, q.statut.trim(), page, None, notice).await
 }
 
 /// Creates the billing request from the member file.
@@ -312,7 +347,7 @@ async fn step(
         Err(BillingError::Refused(message)) => {
             drop(tx);
             if invoicing {
-                let page = queue_page(&state, &user, "", Some(message), None).await?;
+                let page = queue_page(&state, &user, "", 1, Some(message), None).await?;
                 Ok((StatusCode::CONFLICT, page).into_response())
             } else {
                 let member_id: Option<i64> =

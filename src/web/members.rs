@@ -34,6 +34,8 @@ use crate::web::layout::Layout;
 use crate::web::reasons::{MemberSide, member_side};
 
 pub const PAGE_SIZE: i64 = 50;
+/// The last page number a query string may ask for.
+pub const MAX_PAGE: i64 = 100_000;
 /// Roles that read member lists and files (billing has its own queue).
 const READERS: [Role; 3] = [Role::Representative, Role::DistrictManager, Role::Direction];
 /// Roles that create and edit members (managers within their district).
@@ -110,7 +112,7 @@ impl ListQuery {
             .trim()
             .parse::<i64>()
             .unwrap_or(1)
-            .clamp(1, 100_000)
+            .clamp(1, MAX_PAGE)
     }
 
     /// The query string of these filters, with another page number.

@@ -3,3 +3,7 @@
 -- read every planned follow-up of the network in the window, once per
 -- representative.
 CREATE INDEX planned_follow_ups_planner_idx ON planned_follow_ups (planned_by, due_date);
+
+-- A member's billing requests (the member page): only a partial index on
+-- live requests existed, so the page read every request of the network.
+CREATE INDEX billing_requests_member_idx ON billing_requests (member_id, requested_at DESC);
