@@ -821,3 +821,65 @@ async fn home_pages_count_the_escalations_waiting_for_an_answer() {
     assert!(home.contains("<strong>0</strong> escalade à traiter"));
     assert!(!home.contains("en retard (plus"));
 }
+
+/// The direction's filters list groups and representatives once a district
+/// is chosen (a network has thousands of groups); a group already chosen
+/// stays offered; a manager is offered only their district's.
+#[tokio::test]
+async fn list_filters_offer_the_groups_of_the_district_chosen() {
+    let app = TestApp::spawn_at(d("2026-11-29")).await;
+    let montreal = app.create_district("Montréal").await;
+    let quebec = app.create_district("Québec").await;
+    let group = |district: i64, name: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO groups (district_id, name, kind) VALUES ($1, $2, 'A') RETURNING id",
+            )
+            .bind(district)
+            .bind(name)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    group(montreal, "Groupe Mont-Royal").await;
+    let capitale = group(quebec, "Groupe Capitale").await;
+    app.create_user("rep.quebec@test.ca", Role::Representative, Some(quebec))
+        .await;
+    app.login_as(Role::Direction).await;
+    let page = app.get("/membres").await.text().await.unwrap();
+    assert!(!page.contains("Groupe Mont-Royal") && !page.contains("Groupe Capitale"));
+    assert!(page.contains("Choisissez d'abord un district"));
+    let page = app
+        .get(&format!("/membres?district={quebec}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Groupe Capitale") && !page.contains("Groupe Mont-Royal"));
+    assert!(page.contains(">Test rep.quebec@test.ca</option>"));
+    assert!(!page.contains("Choisissez d'abord un district"));
+    let page = app
+        .get(&format!("/membres?groupe={capitale}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!(
+        "<option value=\"{capitale}\" selected>Groupe Capitale"
+    )));
+    // A manager of Montréal asking for Québec's group is offered Montréal's.
+    let manager = app.sibling().await;
+    manager
+        .create_user("gest@test.ca", Role::DistrictManager, Some(montreal))
+        .await;
+    manager.login("gest@test.ca", PASSWORD).await;
+    let page = manager
+        .get(&format!("/membres?groupe={capitale}&district={quebec}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Groupe Mont-Royal") && !page.contains("Groupe Capitale"));
+}

@@ -459,6 +459,45 @@ pub async fn representative_choices(
     .await
 }
 
+/// Groups and representatives offered by a member list's filters: those
+/// of the district in scope, or else of the district chosen. Across the
+/// whole network (thousands of groups) only the ones already chosen are
+/// listed, so the page does not carry them all.
+pub async fn filter_choices(
+    pool: &PgPool,
+    scope: Scope,
+    district: Option<i64>,
+    chosen_group: Option<i64>,
+    chosen_representative: Option<i64>,
+) -> Result<(Vec<Choice>, Vec<Choice>), sqlx::Error> {
+    let district = scope.district().or(district);
+    let groups = sqlx::query_as(
+        "SELECT g.id, g.name || ' (' || CASE g.kind WHEN 'A' THEN 'A' ELSE 'B' END || ')' AS name, \
+         g.district_id, d.name AS district_name FROM groups g JOIN districts d ON d.id = g.district_id \
+         WHERE (g.active AND g.district_id = $1) \
+            OR (g.id = $2 AND ($3::bigint IS NULL OR g.district_id = $3)) \
+         ORDER BY d.name, g.name",
+    )
+    .bind(district)
+    .bind(chosen_group)
+    .bind(scope.district())
+    .fetch_all(pool)
+    .await?;
+    let representatives = sqlx::query_as(
+        "SELECT u.id, u.display_name AS name, u.district_id AS district_id, d.name AS district_name \
+         FROM users u JOIN districts d ON d.id = u.district_id \
+         WHERE u.role = 'representative' AND ((u.active AND u.district_id = $1) \
+            OR (u.id = $2 AND ($3::bigint IS NULL OR u.district_id = $3))) \
+         ORDER BY d.name, u.display_name",
+    )
+    .bind(district)
+    .bind(chosen_representative)
+    .bind(scope.district())
+    .fetch_all(pool)
+    .await?;
+    Ok((groups, representatives))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
     #[error("champs invalides")]

@@ -246,6 +246,9 @@ pub struct ListPage {
     stages: Vec<(String, String)>,
     show_district: bool,
     show_representative: bool,
+    /// Direction without a district chosen: groups and representatives
+    /// are offered once a district is chosen.
+    pick_district_first: bool,
 }
 
 impl ListPage {
@@ -264,15 +267,27 @@ pub async fn list(
     let today = state.today();
     let timelines = timeline_store::load(&state.pool).await?;
     let page = q.page();
+    let filter = q.filter();
     let (rows, total) = members::list(
         &state.pool,
         scope,
         &timelines,
         today,
-        &q.filter(),
+        &filter,
         q.sort(),
         PAGE_SIZE,
         (page - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let (groups, representatives) = members::filter_choices(
+        &state.pool,
+        scope,
+        filter.district_id,
+        filter.group_id,
+        match filter.representative {
+            RepresentativeFilter::User(u) => Some(u),
+            _ => None,
+        },
     )
     .await?;
     let title = if user.0.role == Role::Representative {
@@ -293,12 +308,13 @@ pub async fn list(
         } else {
             Vec::new()
         },
-        groups: members::group_choices(&state.pool, scope).await?,
+        groups,
         representatives: if matches!(scope, Scope::Representative { .. }) {
             Vec::new()
         } else {
-            members::representative_choices(&state.pool, scope).await?
+            representatives
         },
+        pick_district_first: matches!(scope, Scope::Network) && filter.district_id.is_none(),
         stages: timelines.stage_choices(),
         show_district: matches!(scope, Scope::Network),
         show_representative: !matches!(scope, Scope::Representative { .. }),
