@@ -10,6 +10,7 @@ use renouvo::domain::formula::{Colour, Formula};
 use renouvo::domain::member::{TERMS, profession_key};
 use renouvo::domain::scope::Scope;
 use renouvo::domain::user::Role;
+use renouvo::store::dashboard;
 use renouvo::store::members::{self, MemberFilter, Sort};
 use renouvo::store::timeline;
 use sqlx::PgPool;
@@ -184,13 +185,32 @@ async fn stage_and_colour_selections_in_sql_agree_with_the_pure_calculation() {
             counted += got.len();
         }
         assert_eq!(counted, all.len(), "every active member has one colour");
-        let counts = members::count_by_colour(pool, Scope::Network, &timelines, today)
-            .await
-            .unwrap();
-        assert_eq!(
-            counts.iter().map(|c| c.1 as usize).sum::<usize>(),
-            all.len()
-        );
+        // The homes' counts (stage ranges joined to the network's tally, or
+        // to the district's members) agree with the pure function too.
+        for scope in [Scope::Network, Scope::District(district)] {
+            let counts = dashboard::colour_counts(pool, scope, &timelines, today)
+                .await
+                .unwrap();
+            for (colour, n) in counts {
+                let want = all
+                    .iter()
+                    .filter(|r| expected_stage(r).is_some_and(|(_, c)| c == colour))
+                    .count();
+                assert_eq!(n as usize, want, "{colour:?} {scope:?} on {today}");
+            }
+            let stages = dashboard::stage_counts(pool, scope, &timelines, today)
+                .await
+                .unwrap();
+            for (formula, key, n) in stages {
+                let want = all
+                    .iter()
+                    .filter(|r| {
+                        r.1 == formula && expected_stage(r).is_some_and(|(k, _)| Some(k) == key)
+                    })
+                    .count();
+                assert_eq!(n as usize, want, "{formula} {key:?} {scope:?} on {today}");
+            }
+        }
     }
 }
 

@@ -746,6 +746,7 @@ async fn homes_link_counts_to_the_filtered_member_lists() {
 #[tokio::test]
 async fn the_tallies_of_the_homes_follow_every_kind_of_write() {
     use renouvo::domain::scope::Scope;
+    use renouvo::store::dashboard;
     use renouvo::store::reports::{self, Dim, ReportFilter};
     let w = world().await;
     let pool = &w.app.pool;
@@ -817,7 +818,7 @@ async fn the_tallies_of_the_homes_follow_every_kind_of_write() {
     let today = d("2026-11-29");
     let period = (d("2025-11-01"), d("2026-11-01"));
     for scope in [Scope::Network, Scope::District(w.district_b)] {
-        let mut kept = reports::tallied_retention(pool, scope, period)
+        let mut kept = dashboard::tallied_retention(pool, scope, period)
             .await
             .unwrap()
             .iter()

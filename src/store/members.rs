@@ -263,33 +263,6 @@ pub fn list_query(
     limited_page(scope, timelines, today, filter, order, i64::MAX, 0)
 }
 
-/// Active members in scope per timeline colour: one index range scan per
-/// colour, the four run side by side on the pool.
-pub async fn count_by_colour(
-    pool: &PgPool,
-    scope: Scope,
-    timelines: &Timelines,
-    today: NaiveDate,
-) -> Result<Vec<(Colour, i64)>, sqlx::Error> {
-    let count = |colour: Colour| async move {
-        let filter = MemberFilter {
-            colour: Some(colour),
-            ..MemberFilter::default()
-        };
-        let mut qb = QueryBuilder::new("SELECT count(*) FROM members m");
-        push_where(&mut qb, scope, timelines, today, &filter);
-        let n: i64 = qb.build_query_scalar().fetch_one(pool).await?;
-        Ok::<(Colour, i64), sqlx::Error>((colour, n))
-    };
-    let (red, orange, yellow, green) = tokio::try_join!(
-        count(Colour::Red),
-        count(Colour::Orange),
-        count(Colour::Yellow),
-        count(Colour::Green)
-    )?;
-    Ok(vec![red, orange, yellow, green])
-}
-
 /// The most urgent active members: most urgent colour first, then fewest
 /// days until renewal.
 pub async fn most_urgent(

@@ -4,6 +4,7 @@ pub mod activity;
 pub mod audit;
 pub mod billing;
 pub mod contacts;
+pub mod dashboard;
 pub mod deactivation;
 pub mod districts;
 pub mod escalations;

@@ -183,6 +183,59 @@ pub fn push_selection(qb: &mut QueryBuilder<Postgres>, sets: &[RangeSet]) {
     qb.push(")");
 }
 
+/// `(VALUES …) AS v(formula, term_months, date_from, date_until, stage,
+/// colour)`: for every formula and term, the renewal dates
+/// [date_from, date_until) that put an active member in each stage today
+/// (open ends are ±infinity). Joined on (formula, term_months,
+/// renewal_date), each row is an index range scan and no row of members
+/// is tested against every stage.
+pub fn push_stage_ranges(qb: &mut QueryBuilder<Postgres>, timelines: &Timelines, today: NaiveDate) {
+    qb.push("(VALUES ");
+    let mut first = true;
+    for formula in Formula::ALL {
+        for term in TERMS {
+            for r in timeline::stage_ranges(timelines.table(formula), term, today) {
+                if !first {
+                    qb.push(", ");
+                }
+                qb.push("(");
+                qb.push_bind(formula.as_str());
+                qb.push(if first { "::text, " } else { ", " });
+                qb.push_bind(term);
+                qb.push(if first { "::integer, " } else { ", " });
+                match r.from {
+                    Some(d) => {
+                        qb.push_bind(d);
+                        qb.push("::date, ");
+                    }
+                    None => {
+                        qb.push("'-infinity'::date, ");
+                    }
+                }
+                match r.until {
+                    Some(d) => {
+                        qb.push_bind(d);
+                        qb.push("::date, ");
+                    }
+                    None => {
+                        qb.push("'infinity'::date, ");
+                    }
+                }
+                qb.push_bind(r.def.key.clone());
+                qb.push(if first { "::text, " } else { ", " });
+                qb.push_bind(r.def.colour.as_str());
+                qb.push(if first { "::text)" } else { ")" });
+                first = false;
+            }
+        }
+    }
+    if first {
+        // No stage at all: an empty set of the same shape.
+        qb.push("(NULL::text, NULL::integer, NULL::date, NULL::date, NULL::text, NULL::text)");
+    }
+    qb.push(") AS v(formula, term_months, date_from, date_until, stage, colour)");
+}
+
 /// `CASE WHEN <range of stage 1> THEN 'key1' … END`: the current stage key
 /// of a member row `m` (formula, term_months, renewal_date), as the pure
 /// function computes it.

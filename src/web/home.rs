@@ -17,9 +17,9 @@ use crate::domain::report::{Outcomes, Period, rate_fr};
 use crate::domain::scope::Scope;
 use crate::domain::user::Role;
 use crate::store::escalations::{self, QueueFilter, QueueView, StatusFilter};
-use crate::store::members;
-use crate::store::reports::{self, Dim, ReportFilter};
+use crate::store::reports::{Dim, ReportFilter};
 use crate::store::timeline::{self as timeline_store, Timelines};
+use crate::store::{dashboard, members};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::AppResult;
@@ -171,7 +171,7 @@ async fn home(
     user.require(&[role])?;
     let (pool, scope, today) = (&state.pool, user.scope(), state.today());
     let timelines = timeline_store::load(pool).await?;
-    let stage_rows = reports::stage_counts(pool, scope, &timelines, today).await?;
+    let stage_rows = dashboard::stage_counts(pool, scope, &timelines, today).await?;
     let (stages, colours) = stage_and_colour_counts(&stage_rows, &timelines);
     let view = match scope {
         Scope::District(d) => QueueView::District(d),
@@ -184,12 +184,12 @@ async fn home(
         ..QueueFilter::default()
     };
     let (open, _) = escalations::queue(pool, view, &pending, today, ESCALATION_COUNT, 0).await?;
-    let districts = reports::districts(pool, scope, today).await?;
+    let districts = dashboard::districts(pool, scope, today).await?;
     let orphans = districts.iter().map(|d| d.orphans).sum();
     // The next months of renewals, stacked by today's colour.
     let months = months_ahead(today, MONTHS_AHEAD);
     let (first, last) = (months[0], months[months.len() - 1]);
-    let pipeline = reports::upcoming_by_colour(
+    let pipeline = dashboard::upcoming_by_colour(
         pool,
         scope,
         &timelines,
@@ -202,7 +202,7 @@ async fn home(
     let period = Period::default_for(today);
     // Complete months only: read from the tallies kept on write.
     let retention_rows =
-        reports::tallied_retention(pool, scope, (period.start(), period.end())).await?;
+        dashboard::tallied_retention(pool, scope, (period.start(), period.end())).await?;
     let sel = Selection {
         period,
         filter: ReportFilter::default(),

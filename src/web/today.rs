@@ -10,9 +10,9 @@ use chrono::NaiveDate;
 use crate::domain::follow_up::{Todo, order_todo};
 use crate::domain::format::date_fr;
 use crate::domain::user::Role;
-use crate::store::members::{self, MemberRow};
+use crate::store::members::MemberRow;
 use crate::store::timeline::{self as timeline_store, Timelines};
-use crate::store::{billing, follow_ups, today as day};
+use crate::store::{billing, dashboard, follow_ups, today as day};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::billing::{RequestLine, request_line};
@@ -191,7 +191,7 @@ pub async fn page(
         .map(|r| request_line(r, tz))
         .collect();
     let counts =
-        colour_counts(members::count_by_colour(&state.pool, scope, &timelines, today).await?);
+        colour_counts(dashboard::colour_counts(&state.pool, scope, &timelines, today).await?);
     let this_month = month_renewals(&state, scope, today).await?;
     Ok(TodayPage {
         this_month,
