@@ -302,7 +302,9 @@ pub async fn assert_tallies_match(pool: &PgPool) {
     .await
     .expect("jours");
     assert!(days.is_empty(), "renewal_days (kept, counted): {days:?}");
-    let months: Vec<(i64, NaiveDate, String, Vec<i64>, Vec<i64>)> = sqlx::query_as(
+    // (district, month, formula, kept, counted)
+    type Month = (i64, NaiveDate, String, Vec<i64>, Vec<i64>);
+    let months: Vec<Month> = sqlx::query_as(
         "WITH kept AS (SELECT district_id, month, formula, \
            ARRAY[active, orphans, lost, renewed]::bigint[] AS n FROM due_months \
            WHERE (active, orphans, lost, renewed) <> (0, 0, 0, 0)), \
