@@ -34,8 +34,22 @@ struct Served {
 
 impl Served {
     fn start(data: &Path, extra: &[&str]) -> Served {
-        let mut child = renouvo(data, &["serve", "--addr", "127.0.0.1:0"])
-            .args(extra)
+        let mut cmd = renouvo(data, &["serve", "--addr", "127.0.0.1:0"]);
+        cmd.args(extra);
+        Served::spawn(cmd)
+    }
+
+    /// `renouvo serve` on an existing PostgreSQL database.
+    fn on_database(url: &str) -> Served {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_renouvo"));
+        cmd.args(["serve", "--addr", "127.0.0.1:0"])
+            .env("DATABASE_URL", url)
+            .env("RUST_LOG", "warn");
+        Served::spawn(cmd)
+    }
+
+    fn spawn(mut cmd: Command) -> Served {
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -295,4 +309,63 @@ fn a_backup_restored_into_a_fresh_folder_has_the_same_data_and_sessions() {
     assert_eq!(count(&before), count(&after));
     assert!(restored.stop().success());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Several app servers behind a load balancer on one PostgreSQL: started
+/// together on an empty database, the migrations run once (the others
+/// wait on the migration lock), and a session opened on one server is
+/// good on the others.
+#[test]
+fn app_servers_started_together_on_one_database_share_migrations_and_sessions() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let options = runtime.block_on(common::empty_database());
+    let url = common::database_url(&options);
+    // Three servers at once on the empty database.
+    let starting: Vec<_> = (0..3)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || Served::on_database(&url))
+        })
+        .collect();
+    let servers: Vec<Served> = starting.into_iter().map(|t| t.join().unwrap()).collect();
+    let applied: i64 = runtime.block_on(async {
+        let pool = sqlx::PgPool::connect_with(options.clone()).await.unwrap();
+        let n = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        n
+    });
+    assert_eq!(
+        applied,
+        renouvo::db::MIGRATOR.iter().count() as i64,
+        "each migration applied once"
+    );
+    // A user created through one database is everyone's; a session opened
+    // on the first server is good on the others, and logging out on one
+    // ends it everywhere.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_renouvo"))
+        .args([
+            "user", "add", "--email", "dir@test.ca", "--name", "Direction", "--role", "direction",
+        ])
+        .env("DATABASE_URL", &url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    assert!(child.wait().unwrap().success());
+    let cookie = login(&servers[0].addr, "dir@test.ca", PASSWORD);
+    for s in &servers[1..] {
+        let (status, _, body) = http(&s.addr, "GET", "/direction", &cookie, "");
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("Direction"));
+    }
+    let (status, _, _) = http(&servers[2].addr, "POST", "/logout", &cookie, "");
+    assert_eq!(status, 303);
+    let (status, head, _) = http(&servers[0].addr, "GET", "/direction", &cookie, "");
+    assert_eq!(status, 303, "{head}");
+    assert!(head.contains("location: /login"), "{head}");
 }

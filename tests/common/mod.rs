@@ -178,6 +178,26 @@ pub async fn fresh_database() -> (PgPool, PgConnectOptions) {
     (pool, options)
 }
 
+/// A new database with nothing in it (not even the migrations), on the
+/// test server: for servers that must migrate it themselves.
+pub async fn empty_database() -> PgConnectOptions {
+    let c = cluster();
+    let n = DB_COUNTER.fetch_add(1, Ordering::SeqCst);
+    let name = format!("renouvo_e{}_{n}", std::process::id());
+    let mut conn = PgConnection::connect_with(&c.admin)
+        .await
+        .expect("connexion au serveur de test");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {} TEMPLATE template0",
+        db::quote_ident(&name)
+    )))
+    .execute(&mut conn)
+    .await
+    .expect("création d'une base vide");
+    conn.close().await.ok();
+    c.admin.clone().database(&name)
+}
+
 /// A `DATABASE_URL` that reaches the given test database (for the CLI).
 pub fn database_url(options: &PgConnectOptions) -> String {
     let c = cluster();
