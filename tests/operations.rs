@@ -347,7 +347,14 @@ fn app_servers_started_together_on_one_database_share_migrations_and_sessions() 
     // ends it everywhere.
     let mut child = Command::new(env!("CARGO_BIN_EXE_renouvo"))
         .args([
-            "user", "add", "--email", "dir@test.ca", "--name", "Direction", "--role", "direction",
+            "user",
+            "add",
+            "--email",
+            "dir@test.ca",
+            "--name",
+            "Direction",
+            "--role",
+            "direction",
         ])
         .env("DATABASE_URL", &url)
         .env("RUST_LOG", "warn")

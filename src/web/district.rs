@@ -36,6 +36,8 @@ pub struct ActivityPage {
     lines: Vec<ActivityLine>,
     orphans: Vec<MemberLine>,
     orphans_total: String,
+    /// More orphans than the page lists (the rest are in « Portefeuilles »).
+    orphans_more: bool,
     representatives: Vec<Choice>,
     error: Option<String>,
     chosen: Vec<i64>,
@@ -54,6 +56,9 @@ pub struct ActivityQuery {
 const EXPORT_PATH: &str = "/district/activite/export.csv";
 
 /// The team table: each active representative of the manager's district
+/// How many orphan members the activity page lists (most urgent first).
+const ORPHANS_SHOWN: i64 = 100;
+
 /// over the last [`WINDOW_DAYS`] days, and the stages left undone now.
 async fn team_lines(state: &AppState, user: &CurrentUser) -> AppResult<Vec<ActivityLine>> {
     user.require(&[Role::DistrictManager])?;
@@ -148,7 +153,7 @@ async fn activity_page(
         today,
         &filter,
         Sort::Renewal,
-        500,
+        ORPHANS_SHOWN,
         0,
     )
     .await?;
@@ -158,6 +163,7 @@ async fn activity_page(
         csv_href: EXPORT_PATH.to_string(),
         csv_comma_href: csv::comma_href(EXPORT_PATH),
         orphans: orphans.iter().map(|r| line(r, &timelines, today)).collect(),
+        orphans_more: orphans_total.count > ORPHANS_SHOWN,
         orphans_total: if orphans_total.capped {
             format!(
                 "plus de {}",
