@@ -31,7 +31,10 @@ async fn a_manager_moves_a_whole_portfolio_and_the_new_representative_sees_it_to
     )
     .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/portefeuilles?statut=tous&deplaces=2");
+    assert_eq!(
+        location(&r),
+        format!("/portefeuilles?statut=tous&deplaces=2&vers={to}")
+    );
     for m in [w.m1, w.m2] {
         assert_eq!(representative_of(&w.app.pool, m).await, Some(w.rep_a2));
         assert_eq!(
@@ -54,7 +57,12 @@ async fn a_manager_moves_a_whole_portfolio_and_the_new_representative_sees_it_to
         .text()
         .await
         .unwrap();
-    assert!(notice.contains("2 membres ont été déplacés"));
+    assert!(
+        notice.contains(
+            "2 membres ont été confiés à Test rep.a2@test.ca, qui les voit dès maintenant"
+        ),
+        "{notice}"
+    );
     let rep2 = client_as(&w.app, REP_A2).await;
     let today = get(&w.app, &rep2, "/aujourdhui")
         .await
@@ -114,7 +122,7 @@ async fn direction_moves_a_selection_from_the_filtered_list() {
     )
     .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/portefeuilles?deplaces=2");
+    assert_eq!(location(&r), format!("/portefeuilles?deplaces=2&vers={to}"));
     assert_eq!(representative_of(&w.app.pool, w.m1).await, Some(w.rep_a2));
     assert_eq!(
         representative_of(&w.app.pool, w.orphan_a).await,

@@ -468,7 +468,17 @@ async fn deactivation_ends_sessions_and_moves_members_with_their_planned_follow_
     )
     .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/utilisateurs?fait=desactive&membres=2");
+    assert_eq!(
+        location(&r),
+        format!("/utilisateurs?fait=desactive&membres=2&vers={}", w.rep_a2)
+    );
+    let notice = get(&w.app, &dir, &location(&r)).await.text().await.unwrap();
+    assert!(
+        notice.contains(
+            "Ses 2 membres (anciens membres compris) sont confiés à Test rep.a2@test.ca."
+        ),
+        "{notice}"
+    );
     // Session ended at once; login refused.
     let after = get(&w.app, &rep, "/aujourdhui").await;
     assert_eq!(after.status(), 303);
@@ -533,6 +543,8 @@ async fn deactivation_without_a_choice_leaves_orphans_and_refuses_another_distri
     assert!(active, "refused: nothing done");
     let r = post(&w.app, &dir, &path, &[("representative_id", "")]).await;
     assert_eq!(r.status(), 303);
+    let notice = get(&w.app, &dir, &location(&r)).await.text().await.unwrap();
+    assert!(notice.contains("sont désormais orphelins"), "{notice}");
     for m in [w.m1, w.m2] {
         assert_eq!(representative_of(&w.app.pool, m).await, None);
     }
