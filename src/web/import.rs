@@ -7,6 +7,7 @@
 //! differs from the one the person saw.
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -144,9 +145,20 @@ fn clean_file_name(raw: &str) -> String {
 pub async fn upload(
     State(state): State<AppState>,
     user: CurrentUser,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Response> {
     user.require(&IMPORTERS)?;
+    // A post that is not a file upload at all (a forged or broken form).
+    let Ok(mut multipart) = multipart else {
+        return refused_upload(
+            &state,
+            &user,
+            StatusCode::BAD_REQUEST,
+            "L'envoi du fichier a échoué ou est incomplet. Choisissez le fichier de nouveau."
+                .into(),
+        )
+        .await;
+    };
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
         let field = match multipart.next_field().await {
