@@ -369,14 +369,28 @@ async fn a_retired_reason_stays_in_the_members_history_and_leaves_the_forms() {
     let app = TestApp::spawn_at(d("2026-11-29")).await;
     app.login_as(Role::Direction).await;
     let district = app.create_district("Laval").await;
-    let member = insert_members(
+    let members = insert_members(
         &app.pool,
         district,
-        &[(Formula::Regional, 12, d("2027-01-10"))],
+        &[
+            (Formula::Regional, 12, d("2027-01-10")),
+            (Formula::Regional, 12, d("2026-10-15")),
+        ],
         None,
     )
-    .await[0];
+    .await;
+    let (member, departed) = (members[0], members[1]);
     let id = reason_id(&app, "Manque de temps").await;
+    // Another member left for this reason last month.
+    sqlx::query(
+        "UPDATE members SET status = 'lost', lost_on = '2026-10-15', lost_reason_id = $1 \
+         WHERE id = $2",
+    )
+    .bind(id)
+    .bind(departed)
+    .execute(&app.pool)
+    .await
+    .unwrap();
     let recorded = app
         .post_form(
             &format!("/membres/{member}/raisons"),
@@ -417,6 +431,37 @@ async fn a_retired_reason_stays_in_the_members_history_and_leaves_the_forms() {
         )
         .await;
     assert_eq!(again.status(), 422);
+    let departure = app
+        .post_form(
+            &format!("/membres/{member}/depart"),
+            &[("lost_on", "2026-11-28"), ("reason_id", &id.to_string())],
+        )
+        .await;
+    assert_eq!(departure.status(), 422);
+    assert!(
+        departure
+            .text()
+            .await
+            .unwrap()
+            .contains("Choisissez la raison principale dans la liste.")
+    );
+    let status: String = sqlx::query_scalar("SELECT status FROM members WHERE id = $1")
+        .bind(member)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "active", "the departure was not recorded");
+    // The departure recorded before keeps its reason, on the file and in
+    // the departures report.
+    let file = app
+        .get(&format!("/membres/{departed}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(file.contains("Manque de temps"));
+    let report = app.get("/rapports/departs").await.text().await.unwrap();
+    assert!(report.contains("Manque de temps"), "{report}");
     let list = app.get("/raisons").await.text().await.unwrap();
     assert!(list.contains("Retirée"));
     assert!(list.contains("Réactiver la raison Manque de temps"));

@@ -401,6 +401,103 @@ async fn exporting_then_importing_the_same_file_changes_nothing_in_both_dialects
     }
 }
 
+/// The member list's export with, for the members of `edits` (by email),
+/// one column changed, written back as a spreadsheet saves it (`;`, CRLF,
+/// no byte-order mark).
+fn edit_export(export: &[u8], edits: &[(&str, &str, &str)]) -> Vec<u8> {
+    let text = std::str::from_utf8(export).unwrap();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let email = column("Courriel");
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    out.write_record(&header).unwrap();
+    for record in reader.records() {
+        let mut row: Vec<String> = record.unwrap().iter().map(str::to_string).collect();
+        for (who, field, value) in edits {
+            if row[email].eq_ignore_ascii_case(who) {
+                row[column(field)] = (*value).to_string();
+            }
+        }
+        out.write_record(&row).unwrap();
+    }
+    out.into_inner().unwrap()
+}
+
+#[tokio::test]
+async fn an_export_edited_in_a_spreadsheet_updates_the_members_it_should() {
+    let n = network().await;
+    varied_members(&n).await;
+    let client = client_as(&n.app, "dir@test.ca").await;
+    let export = client
+        .get(n.app.url("/membres/export.csv?statut=tous"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let edited = edit_export(
+        &export,
+        &[
+            ("marie@exemple.ca", "Téléphone", "438 555-0123"),
+            ("sylvie@exemple.ca", "Ville", "Sainte-Rose"),
+        ],
+    );
+    let total = member_count(&n.app.pool).await as usize;
+    let untouched: Vec<String> =
+        sqlx::query_scalar("SELECT m::text FROM members m WHERE id NOT IN ($1, $2) ORDER BY id")
+            .bind(n.marie)
+            .bind(n.sylvie)
+            .fetch_all(&n.app.pool)
+            .await
+            .unwrap();
+    let (token, page) = preview(&n.app, &client, edited).await;
+    assert_eq!(counts(&page), [0, 2, total - 2, 0], "{page}");
+    assert!(page.contains("Téléphone : 514 555-0100 → 438 555-0123"));
+    assert!(page.contains("Ville : Montréal → Sainte-Rose"));
+    assert_eq!(confirm(&n.app, &client, &token, &page).await.status(), 303);
+    assert_eq!(phone_of(&n.app.pool, n.marie).await, "438 555-0123");
+    let city: String = sqlx::query_scalar("SELECT city FROM members WHERE id = $1")
+        .bind(n.sylvie)
+        .fetch_one(&n.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(city, "Sainte-Rose");
+    let after: Vec<String> =
+        sqlx::query_scalar("SELECT m::text FROM members m WHERE id NOT IN ($1, $2) ORDER BY id")
+            .bind(n.marie)
+            .bind(n.sylvie)
+            .fetch_all(&n.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(after, untouched, "the other members are left as they were");
+    let fields: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT entity_id, field FROM audit_log WHERE entity = 'member' \
+         ORDER BY entity_id, field",
+    )
+    .fetch_all(&n.app.pool)
+    .await
+    .unwrap();
+    let fields: Vec<(i64, &str)> = fields.iter().map(|(id, f)| (*id, f.as_str())).collect();
+    assert_eq!(
+        fields,
+        [
+            (n.marie, "Importation"),
+            (n.marie, "Téléphone"),
+            (n.sylvie, "Importation"),
+            (n.sylvie, "Ville")
+        ]
+    );
+}
+
 #[tokio::test]
 async fn bom_and_windows_1252_files_are_read() {
     let n = network().await;

@@ -31,7 +31,10 @@ async fn a_manager_moves_a_whole_portfolio_and_the_new_representative_sees_it_to
     )
     .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/portefeuilles?statut=tous&deplaces=2");
+    assert_eq!(
+        location(&r),
+        format!("/portefeuilles?statut=tous&deplaces=2&vers={to}")
+    );
     for m in [w.m1, w.m2] {
         assert_eq!(representative_of(&w.app.pool, m).await, Some(w.rep_a2));
         assert_eq!(
@@ -54,7 +57,12 @@ async fn a_manager_moves_a_whole_portfolio_and_the_new_representative_sees_it_to
         .text()
         .await
         .unwrap();
-    assert!(notice.contains("2 membres ont été déplacés"));
+    assert!(
+        notice.contains(
+            "2 membres ont été confiés à Test rep.a2@test.ca, qui les voit dès maintenant"
+        ),
+        "{notice}"
+    );
     let rep2 = client_as(&w.app, REP_A2).await;
     let today = get(&w.app, &rep2, "/aujourdhui")
         .await
@@ -114,7 +122,7 @@ async fn direction_moves_a_selection_from_the_filtered_list() {
     )
     .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/portefeuilles?deplaces=2");
+    assert_eq!(location(&r), format!("/portefeuilles?deplaces=2&vers={to}"));
     assert_eq!(representative_of(&w.app.pool, w.m1).await, Some(w.rep_a2));
     assert_eq!(
         representative_of(&w.app.pool, w.orphan_a).await,
@@ -375,4 +383,68 @@ async fn representatives_correct_contact_details_and_nothing_else() {
             .status(),
         403
     );
+    // Posting the managers' full form directly changes nothing either.
+    let version = version_in(&get(&w.app, &rep, &path).await.text().await.unwrap());
+    let r = post(
+        &w.app,
+        &rep,
+        &format!("/membres/{}/modifier", w.m1),
+        &[
+            ("first_name", "Alice"),
+            ("last_name", "Audet"),
+            ("profession", "Comptable"),
+            ("district_id", &district_b),
+            ("formula", "partner"),
+            ("join_date", "2024-05-01"),
+            ("renewal_date", "2030-01-01"),
+            ("term_months", "12"),
+            ("representative_id", &rep_b),
+            ("version", &version),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let (formula, renewal, rep_id, version_after): (String, String, Option<i64>, i32) =
+        sqlx::query_as(
+            "SELECT formula, renewal_date::text, representative_id, version FROM members \
+             WHERE id = $1",
+        )
+        .bind(w.m1)
+        .fetch_one(&w.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        (formula.as_str(), renewal.as_str(), rep_id),
+        ("regional", "2027-05-01", Some(w.rep_a1))
+    );
+    assert_eq!(version_after.to_string(), version);
+    // A manager and the direction use the same contact form on the
+    // members of their scope.
+    for email in [GEST_A, DIR] {
+        let client = client_as(&w.app, email).await;
+        let version = version_in(&get(&w.app, &client, &path).await.text().await.unwrap());
+        let r = post(
+            &w.app,
+            &client,
+            &path,
+            &[("city", "Québec"), ("version", &version)],
+        )
+        .await;
+        assert_eq!(r.status(), 303, "{email}");
+    }
+    let gest_b = client_as(&w.app, GEST_B).await;
+    let r = post(
+        &w.app,
+        &gest_b,
+        &path,
+        &[("city", "Ailleurs"), ("version", "99")],
+    )
+    .await;
+    assert_eq!(r.status(), 404, "another district's member");
+    let city: String = sqlx::query_scalar("SELECT city FROM members WHERE id = $1")
+        .bind(w.m1)
+        .fetch_one(&w.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(city, "Québec");
 }

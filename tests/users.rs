@@ -82,13 +82,18 @@ async fn every_user_action_is_refused_to_those_who_may_not_take_it() {
             "/portefeuilles/tout".into(),
             vec![("from_id", "1"), ("representative_id", "2")],
         ),
+        // Nothing checked: a manager is told so by the form.
+        (
+            "/portefeuilles/selection".into(),
+            vec![("representative_id", "2")],
+        ),
     ];
     // Managers may move portfolios; nobody but direction changes accounts.
-    let cases: [(&str, [u16; 6]); 4] = [
-        (REP_A1, [403, 403, 403, 403, 403, 403]),
-        (GEST_A, [403, 403, 403, 403, 403, 422]),
-        (FACT, [403, 403, 403, 403, 403, 403]),
-        ("", [303, 303, 303, 303, 303, 303]),
+    let cases: [(&str, [u16; 7]); 4] = [
+        (REP_A1, [403, 403, 403, 403, 403, 403, 403]),
+        (GEST_A, [403, 403, 403, 403, 403, 422, 422]),
+        (FACT, [403, 403, 403, 403, 403, 403, 403]),
+        ("", [303, 303, 303, 303, 303, 303, 303]),
     ];
     for (email, expected) in cases {
         let client = if email.is_empty() {
@@ -257,6 +262,16 @@ async fn a_set_password_link_is_refused_after_72_hours() {
     .await
     .unwrap();
     let link = link_in(&body);
+    // A minute before the 72 hours are up, the link still opens.
+    sqlx::query(
+        "UPDATE password_links SET created_at = now() - interval '71 hours 59 minutes', \
+         expires_at = now() + interval '1 minute' WHERE user_id = $1",
+    )
+    .bind(w.rep_a2)
+    .execute(&w.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(get(&w.app, &w.app.new_client(), &link).await.status(), 200);
     // 72 hours and a minute later.
     sqlx::query(
         "UPDATE password_links SET created_at = now() - interval '72 hours 1 minute', \
@@ -453,7 +468,17 @@ async fn deactivation_ends_sessions_and_moves_members_with_their_planned_follow_
     )
     .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/utilisateurs?fait=desactive&membres=2");
+    assert_eq!(
+        location(&r),
+        format!("/utilisateurs?fait=desactive&membres=2&vers={}", w.rep_a2)
+    );
+    let notice = get(&w.app, &dir, &location(&r)).await.text().await.unwrap();
+    assert!(
+        notice.contains(
+            "Ses 2 membres (anciens membres compris) sont confiés à Test rep.a2@test.ca."
+        ),
+        "{notice}"
+    );
     // Session ended at once; login refused.
     let after = get(&w.app, &rep, "/aujourdhui").await;
     assert_eq!(after.status(), 303);
@@ -518,6 +543,8 @@ async fn deactivation_without_a_choice_leaves_orphans_and_refuses_another_distri
     assert!(active, "refused: nothing done");
     let r = post(&w.app, &dir, &path, &[("representative_id", "")]).await;
     assert_eq!(r.status(), 303);
+    let notice = get(&w.app, &dir, &location(&r)).await.text().await.unwrap();
+    assert!(notice.contains("sont désormais orphelins"), "{notice}");
     for m in [w.m1, w.m2] {
         assert_eq!(representative_of(&w.app.pool, m).await, None);
     }

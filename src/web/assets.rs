@@ -25,3 +25,36 @@ pub async fn favicon() -> impl IntoResponse {
         FAVICON_SVG,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::APP_CSS;
+
+    /// A block left open (a merge that dropped a `}`) silently moves every
+    /// later rule into a media query; the stylesheet must close each block.
+    #[test]
+    fn every_block_of_the_stylesheet_is_closed() {
+        let mut depth = 0i32;
+        let mut rest = APP_CSS;
+        while let Some(start) = rest.find("/*") {
+            depth += braces(&rest[..start]);
+            assert!(depth >= 0, "une accolade fermante de trop");
+            let end = rest[start..].find("*/").expect("commentaire fermé");
+            rest = &rest[start + end + 2..];
+        }
+        depth += braces(rest);
+        assert_eq!(depth, 0, "un bloc de app.css n'est pas fermé");
+    }
+
+    fn braces(css: &str) -> i32 {
+        let mut depth = 0;
+        for c in css.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        depth
+    }
+}

@@ -320,6 +320,29 @@ pub struct PreviewPage {
     csv_comma_href: String,
 }
 
+impl PreviewPage {
+    /// « En confirmant, … », naming only what happens.
+    fn what_confirming_does(&self) -> String {
+        let (c, u) = (self.counts.create, self.counts.update);
+        let created = match c {
+            1 => "1 membre sera créé".to_string(),
+            n => format!("{n} membres seront créés"),
+        };
+        let updated = |alone: bool| match (u, alone) {
+            (1, true) => "1 fiche sera mise à jour".to_string(),
+            (n, true) => format!("{n} fiches seront mises à jour"),
+            (1, false) => "1 fiche mise à jour".to_string(),
+            (n, false) => format!("{n} fiches mises à jour"),
+        };
+        let what = match (c, u) {
+            (_, 0) => created,
+            (0, _) => updated(true),
+            _ => format!("{created} et {}", updated(false)),
+        };
+        format!("En confirmant, {what}, en une seule fois.")
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct PreviewQuery {

@@ -57,23 +57,49 @@ impl PortfolioPage {
     fn is_chosen(&self, id: &i64) -> bool {
         self.chosen.contains(id)
     }
+
+    /// « Plus de filtres » opens when one of its own filters is in use
+    /// (here the representative is among the first filters, not in it).
+    fn more_filters_in_use(&self) -> bool {
+        let q = &self.q;
+        [
+            &q.district,
+            &q.groupe,
+            &q.couleur,
+            &q.etape,
+            &q.formule,
+            &q.statut,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
+    }
 }
 
-/// What the page's own addresses add to the member filters.
+/// What the page's own addresses add to the member filters: after a move,
+/// how many members went to whom.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct Done {
     deplaces: Option<u64>,
+    vers: String,
 }
 
-fn moved_notice(n: u64) -> String {
-    match n {
-        1 => "1 membre a été déplacé : sa nouvelle ou son nouveau représentant le voit dès \
-              maintenant dans « Aujourd'hui »."
-            .into(),
-        n => format!(
-            "{n} membres ont été déplacés : leur nouvelle ou leur nouveau représentant les voit \
-             dès maintenant dans « Aujourd'hui »."
+/// The notice after a move; `to` is the receiving representative's name
+/// when it is known.
+fn moved_notice(n: u64, to: Option<&str>) -> String {
+    let members = if n == 1 {
+        "1 membre a été confié".to_string()
+    } else {
+        format!("{n} membres ont été confiés")
+    };
+    let them = if n == 1 { "le" } else { "les" };
+    match to {
+        Some(name) => format!(
+            "{members} à {name}, qui {them} voit dès maintenant dans «\u{a0}Aujourd'hui\u{a0}»."
+        ),
+        None => format!(
+            "{members} à une autre personne, qui {them} voit dès maintenant dans \
+             «\u{a0}Aujourd'hui\u{a0}»."
         ),
     }
 }
@@ -141,7 +167,16 @@ pub async fn page(
     Query(q): Query<ListQuery>,
     Query(done): Query<Done>,
 ) -> AppResult<PortfolioPage> {
-    portfolio_page(&state, &user, q, done.deplaces.map(moved_notice)).await
+    let mut page = portfolio_page(&state, &user, q, None).await?;
+    if let Some(n) = done.deplaces {
+        let to = page
+            .representatives
+            .iter()
+            .find(|r| r.id.to_string() == done.vers.trim())
+            .map(|r| r.name.as_str());
+        page.notice = Some(moved_notice(n, to));
+    }
+    Ok(page)
 }
 
 /// The filters a form came from (`retour`), read again as a query string.
@@ -154,11 +189,12 @@ fn filters_of(retour: &str) -> ListQuery {
         .unwrap_or_default()
 }
 
-/// After a move: back to the same filters and page, with the count.
-fn back(q: &ListQuery, moved: Moved) -> Response {
+/// After a move: back to the same filters and page, with the count and
+/// who received the members.
+fn back(q: &ListQuery, moved: Moved, to: i64) -> Response {
     let href = q.href(BASE, Some(q.page()));
     let sep = if href.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{href}{sep}deplaces={}", moved.members)).into_response()
+    Redirect::to(&format!("{href}{sep}deplaces={}&vers={to}", moved.members)).into_response()
 }
 
 fn parse_rep(raw: &str) -> Result<i64, MoveError> {
@@ -172,7 +208,7 @@ async fn do_move(
     user: &CurrentUser,
     source: Source<'_>,
     target: &str,
-) -> AppResult<Result<Moved, MoveError>> {
+) -> AppResult<Result<(Moved, i64), MoveError>> {
     user.require(&MOVERS)?;
     let target = match parse_rep(target) {
         Ok(t) => t,
@@ -188,7 +224,7 @@ async fn do_move(
                 moved.members,
                 "portefeuille déplacé"
             );
-            Ok(Ok(moved))
+            Ok(Ok((moved, target)))
         }
         Err(MoveError::NotFound) => Err(AppError::NotFound),
         Err(MoveError::Db(e)) => Err(e.into()),
@@ -217,7 +253,7 @@ pub async fn move_all(
         Err(_) => Err(MoveError::EmptyPortfolio),
     };
     match result {
-        Ok(moved) => Ok(back(&q, moved)),
+        Ok((moved, to)) => Ok(back(&q, moved, to)),
         Err(e) => {
             let mut page = portfolio_page(&state, &user, q, None).await?;
             page.alert_all = Some(e.to_string());
@@ -253,7 +289,7 @@ pub async fn move_selection(
     }
     let q = filters_of(&retour);
     match do_move(&state, &user, Source::Members(&ids), &rep).await? {
-        Ok(moved) => Ok(back(&q, moved)),
+        Ok((moved, to)) => Ok(back(&q, moved, to)),
         Err(e) => {
             let mut page = portfolio_page(&state, &user, q, None).await?;
             page.alert_selection = Some(e.to_string());

@@ -459,7 +459,7 @@ async fn preview_page(
         })
         .collect();
     Ok(PreviewPage {
-        layout: Layout::new(format!("Aperçu — {heading}"), &user.0, NAV),
+        layout: Layout::new(format!("{heading} : aperçu"), &user.0, NAV),
         heading,
         today: date_fr(today),
         formulas,
@@ -514,7 +514,7 @@ pub async fn versions(
                 id: v.id,
                 saved_at: {
                     let at = v.saved_at.with_timezone(&tz);
-                    format!("{} à {}", date_fr(at.date_naive()), at.format("%H:%M"))
+                    format!("{} à {}", date_fr(at.date_naive()), at.format("%-H h %M"))
                 },
                 saved_by: v.saved_by.unwrap_or_else(|| "Installation".to_string()),
                 note: v.note,

@@ -58,6 +58,8 @@ pub struct UserQuery {
     pub format: Option<String>,
     pub fait: String,
     pub membres: String,
+    /// After a deactivation: who received the members.
+    pub vers: String,
 }
 
 impl UserQuery {
@@ -104,7 +106,9 @@ impl UserQuery {
         }
     }
 
-    fn notice(&self) -> Option<String> {
+    /// The notice after an action; `to` is who received the members of a
+    /// deactivated person (`None`: they became orphans).
+    fn notice(&self, to: Option<&str>) -> Option<String> {
         let moved: u64 = self.membres.trim().parse().unwrap_or(0);
         match self.fait.as_str() {
             "modifie" => Some("Les changements ont été enregistrés.".into()),
@@ -113,16 +117,24 @@ impl UserQuery {
                  (ou demandez-lui d'en choisir un nouveau avec un lien)."
                     .into(),
             ),
-            "desactive" => Some(match moved {
-                0 => "Le compte est désactivé : ses sessions sont fermées.".into(),
-                1 => "Le compte est désactivé : ses sessions sont fermées et son membre a été \
-                      déplacé."
-                    .into(),
-                n => format!(
-                    "Le compte est désactivé : ses sessions sont fermées et ses {n} membres \
-                     ont été déplacés."
-                ),
-            }),
+            "desactive" => {
+                let closed = "Le compte est désactivé et ses sessions sont fermées.";
+                let portfolios = "depuis la page «\u{a0}Portefeuilles\u{a0}»";
+                Some(match (moved, to) {
+                    (0, _) => closed.into(),
+                    (1, Some(name)) => format!("{closed} Son membre est confié à {name}."),
+                    (n, Some(name)) => format!(
+                        "{closed} Ses {n} membres (anciens membres compris) sont confiés à {name}."
+                    ),
+                    (1, None) => format!(
+                        "{closed} Son membre est désormais orphelin : confiez-le {portfolios}."
+                    ),
+                    (n, None) => format!(
+                        "{closed} Ses {n} membres (anciens membres compris) sont désormais \
+                         orphelins : confiez-les {portfolios}."
+                    ),
+                })
+            }
             _ => None,
         }
     }
@@ -140,7 +152,11 @@ fn local_login(at: Option<DateTime<Utc>>, tz: chrono_tz::Tz) -> String {
     match at {
         Some(at) => {
             let local = at.with_timezone(&tz);
-            format!("{} {}", date_fr(local.date_naive()), local.format("%H:%M"))
+            format!(
+                "{} à {}",
+                date_fr(local.date_naive()),
+                local.format("%-H h %M")
+            )
         }
         None => "jamais".into(),
     }
@@ -197,6 +213,12 @@ pub async fn list(
     .await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let tz = state.config.time_zone;
+    let receiver = match q.vers.trim().parse::<i64>() {
+        Ok(id) if q.fait == "desactive" => users::find_line(&state.pool, district, id)
+            .await?
+            .map(|u| u.display_name),
+        _ => None,
+    };
     Ok(ListPage {
         layout: Layout::new("Utilisateurs", &user.0, NAV),
         lines: rows.into_iter().map(|u| view(u, tz)).collect(),
@@ -217,7 +239,7 @@ pub async fn list(
             Vec::new()
         },
         roles: Role::ALL,
-        notice: q.notice(),
+        notice: q.notice(receiver.as_deref()),
         me: user.0.id,
         q,
     })
@@ -382,7 +404,7 @@ fn expiry(state: &AppState, at: DateTime<Utc>) -> String {
     format!(
         "{} à {}",
         date_fr(local.date_naive()),
-        local.format("%H:%M")
+        local.format("%-H h %M")
     )
 }
 
@@ -539,6 +561,10 @@ pub struct DeactivatePage {
     chosen: String,
     alert: Option<String>,
     is_self: bool,
+    /// What the page says will happen depends on the person's role.
+    is_representative: bool,
+    is_manager: bool,
+    is_direction: bool,
 }
 
 async fn deactivate_page(
@@ -560,6 +586,9 @@ async fn deactivate_page(
         layout: Layout::new(format!("Désactiver {}", u.display_name), &user.0, NAV),
         role_label: u.role().map(Role::label).unwrap_or(""),
         is_self: u.id == user.0.id,
+        is_representative: u.role() == Some(Role::Representative),
+        is_manager: u.role() == Some(Role::DistrictManager),
+        is_direction: u.role() == Some(Role::Direction),
         representatives,
         chosen,
         alert,
@@ -614,10 +643,11 @@ pub async fn deactivate(
         Ok(Outcome { members, .. }) => {
             tx.commit().await?;
             tracing::info!(user_id = u.id, by = user.0.id, members, "compte désactivé");
-            return Ok(
-                Redirect::to(&format!("/utilisateurs?fait=desactive&membres={members}"))
-                    .into_response(),
-            );
+            let to = target.map(|t| format!("&vers={t}")).unwrap_or_default();
+            return Ok(Redirect::to(&format!(
+                "/utilisateurs?fait=desactive&membres={members}{to}"
+            ))
+            .into_response());
         }
         Err(DeactivateError::NotFound) => return Err(AppError::NotFound),
         Err(DeactivateError::Db(e) | DeactivateError::Move(MoveError::Db(e))) => {
