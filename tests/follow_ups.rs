@@ -647,3 +647,21 @@ async fn the_stage_summary_counts_follow_ups_per_cycle_and_stage_but_not_correct
     .unwrap();
     assert_eq!(rows, vec![(1, "after_3m".to_string(), 2)]);
 }
+
+/// A representative with no member yet is told so, not congratulated.
+#[tokio::test]
+async fn an_empty_portfolio_says_that_no_member_is_entrusted_yet() {
+    let app = TestApp::spawn_at(NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()).await;
+    let district = app.create_district("Montréal").await;
+    app.create_user("nouvelle@test.ca", Role::Representative, Some(district))
+        .await;
+    assert_eq!(app.login("nouvelle@test.ca", PASSWORD).await.status(), 303);
+    let page = app.get("/aujourdhui").await.text().await.unwrap();
+    assert!(
+        page.contains("Aucun membre ne vous est encore confié"),
+        "{page}"
+    );
+    assert!(!page.contains("Bravo"));
+    assert!(!page.contains("Les 0 membres"));
+    assert!(page.contains("Aucun membre pour l'instant."));
+}

@@ -115,6 +115,8 @@ pub struct TodayPage {
     to_confirm: Vec<RequestLine>,
     notice: Option<&'static str>,
     this_month: MonthRenewals,
+    /// Active members in the portfolio.
+    portfolio: usize,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -194,6 +196,7 @@ pub async fn page(
         colour_counts(dashboard::colour_counts(&state.pool, scope, &timelines, today).await?);
     let this_month = month_renewals(&state, scope, today).await?;
     Ok(TodayPage {
+        portfolio: rows.len(),
         this_month,
         layout: Layout::new("Aujourd'hui", &user.0, Role::Representative.home_path()),
         today: date_fr(today),
