@@ -178,7 +178,11 @@ pub async fn retention(
         }
     };
     let dim = grouped(&|_| true, &|d| format!("'{}'", d.key()), "''");
-    let month = grouped(&|d| d == Dim::Month, &|d| d.column().to_string(), "NULL::date");
+    let month = grouped(
+        &|d| d == Dim::Month,
+        &|d| d.column().to_string(),
+        "NULL::date",
+    );
     let key_id = grouped(&|d| d.is_id(), &|d| d.column().to_string(), "NULL::bigint");
     let formula = grouped(&|d| d == Dim::Formula, &|d| d.column().to_string(), "NULL");
     let sets: Vec<String> = dims.iter().map(|d| format!("({})", d.column())).collect();
@@ -193,9 +197,7 @@ pub async fn retention(
          count(*) FILTER (WHERE outcome = 'active' AND due_on < "
     ));
     qb.push_bind(today);
-    qb.push(
-        ") AS pending, count(*) FILTER (WHERE outcome = 'active' AND due_on >= ",
-    );
+    qb.push(") AS pending, count(*) FILTER (WHERE outcome = 'active' AND due_on >= ");
     qb.push_bind(today);
     qb.push(
         ") AS upcoming FROM (SELECT c.due_month AS month, c.due_on, \
@@ -622,9 +624,7 @@ pub async fn team_counts(
     // Planned follow-ups due in the period (up to today) and missed, from
     // the index of missed ones; their members only when a scope or a
     // filter needs them.
-    qb.push(
-        " UNION ALL SELECT p.planned_by, 0, 0, count(*), 0, 0, 0 FROM planned_follow_ups p",
-    );
+    qb.push(" UNION ALL SELECT p.planned_by, 0, 0, count(*), 0, 0, 0 FROM planned_follow_ups p");
     if scope != Scope::Network || *filter != ReportFilter::default() {
         qb.push(" JOIN due_cycles m ON m.member_id = p.member_id AND m.renewal_id = 0");
     }

@@ -302,7 +302,8 @@ pub async fn assert_tallies_match(pool: &PgPool) {
     .await
     .expect("jours");
     assert!(days.is_empty(), "renewal_days (kept, counted): {days:?}");
-    let months: Vec<(i64, NaiveDate, String, Vec<i64>, Vec<i64>)> = sqlx::query_as(
+    type Month = (i64, NaiveDate, String, Vec<i64>, Vec<i64>);
+    let months: Vec<Month> = sqlx::query_as(
         "WITH kept AS (SELECT district_id, month, formula, \
            ARRAY[active, orphans, lost, renewed]::bigint[] AS n FROM due_months \
            WHERE (active, orphans, lost, renewed) <> (0, 0, 0, 0)), \
@@ -394,5 +395,8 @@ pub async fn assert_report_tallies_match(pool: &PgPool) {
     .fetch_all(pool)
     .await
     .expect("jours et états");
-    assert!(days.is_empty(), "renewal_day_states (kept, counted): {days:?}");
+    assert!(
+        days.is_empty(),
+        "renewal_day_states (kept, counted): {days:?}"
+    );
 }
