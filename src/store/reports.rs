@@ -325,6 +325,8 @@ pub struct PipelineRow {
     pub month: String,
     pub colour: Option<String>,
     pub state: Option<String>,
+    /// A row of the counts by state (`colour` unset); otherwise by colour.
+    pub by_state: bool,
     pub members: i64,
 }
 
@@ -336,36 +338,51 @@ pub async fn pipeline(
     (start, end): (NaiveDate, NaiveDate),
     today: NaiveDate,
 ) -> Result<Vec<PipelineRow>, sqlx::Error> {
-    // Members counted per renewal date, formula, term and state first (the
-    // network's from their tally, migration 0015), the stage colour
-    // worked out on those few rows.
-    let mut qb = QueryBuilder::new("SELECT to_char(m.renewal_date, 'YYYY-MM') AS month, ");
-    push_colour_case(&mut qb, timelines, today);
+    // Two sets of rows, by colour and by state (the report shows them
+    // apart). The network's are read from tallies (migrations 0014 and
+    // 0015); a district's or a portfolio's members are counted per renewal
+    // date, formula, term and state first. Either way the stage colour is
+    // worked out on those few rows, not per member.
     let tallied = scope == Scope::Network
         && filter.district_id.is_none()
         && filter.group_id.is_none()
         && filter.representative_id.is_none();
+    let mut qb = QueryBuilder::new("");
     if tallied {
+        qb.push("WITH m AS (SELECT renewal_date, formula, term_months, active AS n FROM renewal_days m WHERE m.active <> 0 AND m.renewal_date >= ");
+        qb.push_bind(start);
+        qb.push(" AND m.renewal_date < ");
+        qb.push_bind(end);
+        push_filters(&mut qb, filter, "m.formula");
         qb.push(
-            " AS colour, NULLIF(m.state, '') AS state, sum(m.n)::bigint AS members FROM \
-             (SELECT renewal_date, formula, term_months, state, sum(active) AS n \
+            "), s AS (SELECT renewal_date, NULLIF(state, '') AS state, active AS n \
              FROM renewal_day_states m WHERE m.active <> 0 AND m.renewal_date >= ",
         );
+        qb.push_bind(start);
+        qb.push(" AND m.renewal_date < ");
+        qb.push_bind(end);
+        push_filters(&mut qb, filter, "m.formula");
+        qb.push(")");
     } else {
         qb.push(
-            " AS colour, m.state, sum(m.n)::bigint AS members FROM \
-             (SELECT renewal_date, formula, term_months, state, count(*) AS n \
+            "WITH s AS MATERIALIZED (SELECT renewal_date, formula, term_months, state, count(*) AS n \
              FROM members m WHERE m.status = 'active' AND m.renewal_date >= ",
         );
-    }
-    qb.push_bind(start);
-    qb.push(" AND m.renewal_date < ");
-    qb.push_bind(end);
-    if !tallied {
+        qb.push_bind(start);
+        qb.push(" AND m.renewal_date < ");
+        qb.push_bind(end);
         push_scope(&mut qb, scope);
+        push_filters(&mut qb, filter, "m.formula");
+        qb.push(" GROUP BY 1, 2, 3, 4), m AS (SELECT renewal_date, formula, term_months, sum(n) AS n FROM s GROUP BY 1, 2, 3)");
     }
-    push_filters(&mut qb, filter, "m.formula");
-    qb.push(" GROUP BY 1, 2, 3, 4) m GROUP BY 1, 2, 3");
+    qb.push(" SELECT to_char(m.renewal_date, 'YYYY-MM') AS month, ");
+    push_colour_case(&mut qb, timelines, today);
+    qb.push(
+        " AS colour, NULL::text AS state, false AS by_state, sum(m.n)::bigint AS members \
+         FROM m GROUP BY 1, 2 UNION ALL SELECT to_char(s.month, 'YYYY-MM'), NULL, s.state, true, \
+         sum(s.n)::bigint FROM (SELECT date_trunc('month', renewal_date)::date AS month, state, \
+         sum(n) AS n FROM s GROUP BY 1, 2) s GROUP BY 1, 3",
+    );
     qb.build_query_as().fetch_all(pool).await
 }
 
@@ -383,12 +400,14 @@ pub async fn upcoming_by_colour(
     push_colour_case(&mut qb, timelines, today);
     if scope == Scope::Network {
         qb.push(
-            " AS colour, NULL::text AS state, sum(m.active)::bigint AS members \
+            " AS colour, NULL::text AS state, false AS by_state, \
+             sum(m.active)::bigint AS members \
              FROM renewal_days m WHERE m.active > 0",
         );
     } else {
         qb.push(
-            " AS colour, NULL::text AS state, count(*) AS members FROM members m \
+            " AS colour, NULL::text AS state, false AS by_state, count(*) AS members \
+             FROM members m \
              WHERE m.status = 'active'",
         );
         push_scope(&mut qb, scope);
