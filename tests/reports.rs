@@ -862,3 +862,179 @@ async fn the_tallies_of_the_homes_follow_every_kind_of_write() {
         assert!(!kept.is_empty());
     }
 }
+
+/// The reports read a summary of each due cycle and two tallies kept by
+/// triggers (migration 0015); after every kind of write (follow-ups,
+/// corrections, a follow-up dated in the past, a renewal recorded and
+/// undone, a departure and a return, a member changing district, group,
+/// representative, formula or renewal date, members added in bulk and
+/// removed, a timeline saved, a follow-up removed) they still agree with a
+/// recount, and the follow-up effect still reads as the report's own.
+#[tokio::test]
+async fn the_tallies_of_the_reports_follow_every_kind_of_write() {
+    let w = world().await;
+    let pool = &w.app.pool;
+    assert_report_tallies_match(pool).await;
+    let id = |name: &'static str| async move {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM members WHERE last_name = $1")
+            .bind(name)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    };
+    let user = |email: &'static str| async move {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    };
+    let run = |sql: &'static str, member: i64| async move {
+        sqlx::query(sql).bind(member).execute(pool).await.unwrap();
+    };
+    let rep1 = user("rep1@test.ca").await;
+    let rep3 = user("rep3@test.ca").await;
+
+    // Follow-ups: a new stage in the current cycle, a later state, a
+    // correction (which counts for nothing), one dated before an old due
+    // date (it becomes that cycle's last follow-up), two at once.
+    let gauthier = id("Gauthier").await;
+    follow_up(pool, gauthier, rep1, "2026-10-20", 1, "before_2w", "yellow").await;
+    let aubin = id("Aubin").await;
+    follow_up(pool, aubin, rep1, "2026-01-14", 1, "before_1w", "green").await;
+    sqlx::query(
+        "INSERT INTO follow_ups (member_id, author_id, at, channel, body, cycle, stage_key, state, \
+         corrects_id) SELECT member_id, author_id, at + interval '1 hour', channel, 'Correction', \
+         cycle, 'before_1m', 'red', id FROM follow_ups WHERE member_id = $1",
+    )
+    .bind(gauthier)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO follow_ups (member_id, author_id, at, channel, body, cycle, stage_key, state) \
+         SELECT id, $1, TIMESTAMPTZ '2026-11-20 15:00Z', 'call', 'Appel', cycle, 'before_1w', \
+           'flame' FROM members WHERE status = 'active'",
+    )
+    .bind(rep1)
+    .execute(pool)
+    .await
+    .unwrap();
+    assert_report_tallies_match(pool).await;
+
+    // A renewal recorded as the app does (the member moves on, then the
+    // renewal row), then undone; a departure and a return.
+    let hebert = id("Hébert").await;
+    run(
+        "UPDATE members SET renewal_date = DATE '2027-11-30', cycle = cycle + 1 WHERE id = $1",
+        hebert,
+    )
+    .await;
+    sqlx::query(
+        "INSERT INTO renewals (member_id, recorded_by, previous_renewal, new_renewal, \
+         previous_formula, new_formula, cycle) \
+         SELECT id, $2, DATE '2026-11-30', renewal_date, formula, formula, cycle \
+         FROM members WHERE id = $1",
+    )
+    .bind(hebert)
+    .bind(rep1)
+    .execute(pool)
+    .await
+    .unwrap();
+    assert_report_tallies_match(pool).await;
+    let imbeault = id("Imbeault").await;
+    run("DELETE FROM renewals WHERE member_id = $1", imbeault).await;
+    run(
+        "UPDATE members SET renewal_date = DATE '2026-11-02', cycle = 1 WHERE id = $1",
+        imbeault,
+    )
+    .await;
+    lose(pool, gauthier, "2026-11-25", "Manque de temps").await;
+    run(
+        "UPDATE members SET status = 'active', lost_on = NULL, lost_reason_id = NULL \
+         WHERE id = $1",
+        id("Caron").await,
+    )
+    .await;
+    assert_report_tallies_match(pool).await;
+
+    // A member moves district, group, representative; formulas, terms,
+    // states and renewal dates change.
+    let bedard = id("Bédard").await;
+    sqlx::query("UPDATE members SET district_id = $2, representative_id = $3 WHERE id = $1")
+        .bind(bedard)
+        .bind(w.district_b)
+        .bind(rep3)
+        .execute(pool)
+        .await
+        .unwrap();
+    run(
+        "UPDATE members SET representative_id = NULL WHERE id = $1",
+        id("Dion").await,
+    )
+    .await;
+    let other_group = group(pool, w.district_b, "Groupe H").await;
+    sqlx::query(
+        "UPDATE members SET group_id = $2, district_id = $3, profession_key = 'autre' \
+         WHERE id = $1",
+    )
+    .bind(aubin)
+    .bind(other_group)
+    .bind(w.district_b)
+    .execute(pool)
+    .await
+    .unwrap();
+    run(
+        "UPDATE members SET formula = 'partner', term_months = 24, state = 'red', \
+         renewal_date = DATE '2027-03-03' WHERE id = $1",
+        id("Éthier").await,
+    )
+    .await;
+    run(
+        "UPDATE members SET state = 'green', last_contact_at = now() WHERE id = $1",
+        id("Fortin").await,
+    )
+    .await;
+    assert_report_tallies_match(pool).await;
+
+    // Members in bulk, one removed; a follow-up removed (follow-ups are
+    // never rewritten in the app, but the tallies do not depend on it).
+    sqlx::query(
+        "INSERT INTO members (first_name, last_name, profession, profession_key, district_id, \
+         formula, representative_id, join_date, renewal_date, term_months, state) \
+         SELECT 'Lot', 'Membre ' || i, 'Conseil', 'conseil', $1, 'partner', $2, \
+           DATE '2020-01-01', DATE '2025-12-01' + i * 7, (ARRAY[6, 12, 24])[1 + i % 3], \
+           (ARRAY['flame', 'green', NULL])[1 + i % 3] \
+         FROM generate_series(1, 100) AS i",
+    )
+    .bind(w.district_b)
+    .bind(rep3)
+    .execute(pool)
+    .await
+    .unwrap();
+    run("DELETE FROM members WHERE id = $1", id("Membre 17").await).await;
+    run(
+        "DELETE FROM follow_ups WHERE id = (SELECT max(id) FROM follow_ups WHERE member_id = $1)",
+        gauthier,
+    )
+    .await;
+    assert_report_tallies_match(pool).await;
+
+    // A timeline saved (deleted and written again in one transaction) with
+    // one pre-renewal stage fewer: the stages followed are counted again.
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("CREATE TEMP TABLE saved ON COMMIT DROP AS SELECT * FROM timeline_stages WHERE formula = 'regional'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM timeline_stages WHERE formula = 'regional'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO timeline_stages SELECT * FROM saved WHERE stage_key <> 'before_1w'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_report_tallies_match(pool).await;
+}

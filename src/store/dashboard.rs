@@ -95,7 +95,7 @@ pub async fn upcoming_by_colour(
 ) -> Result<Vec<PipelineRow>, sqlx::Error> {
     let mut qb = QueryBuilder::new(
         "SELECT to_char(m.renewal_date, 'YYYY-MM') AS month, v.colour, NULL::text AS state, \
-         sum(m.n)::bigint AS members",
+         false AS by_state, sum(m.n)::bigint AS members",
     );
     push_staged_members(&mut qb, scope, timelines, today);
     qb.push(" AND m.renewal_date >= ");

@@ -41,52 +41,57 @@ fn push_filters(qb: &mut QueryBuilder<Postgres>, f: &ReportFilter, formula: &str
     }
 }
 
-/// Appends `(…) due`: one row per cycle whose renewal date falls in
-/// [`start`, `end`): renewed (a recorded renewal's previous date), lost
-/// (a lost member's renewal date), pending (an active member's date has
-/// passed) or upcoming (still to come). Columns: member_id, cycle, due_on,
-/// outcome, district_id, group_id, formula, representative_id.
-fn push_due(
+/// `AND …` for the scope and the filters on due cycles `c` (migration
+/// 0015: each cycle carries its member's current district, group and
+/// representative, and the formula it had).
+fn push_cycle_scope(qb: &mut QueryBuilder<Postgres>, scope: Scope, f: &ReportFilter) {
+    match scope {
+        Scope::Network => {}
+        Scope::District(d) => {
+            qb.push(" AND c.district_id = ");
+            qb.push_bind(d);
+        }
+        Scope::Representative { user_id, .. } => {
+            qb.push(" AND c.representative_id = ");
+            qb.push_bind(user_id);
+        }
+        Scope::Nothing => {
+            qb.push(" AND false");
+        }
+    }
+    if let Some(d) = f.district_id {
+        qb.push(" AND c.district_id = ");
+        qb.push_bind(d);
+    }
+    if let Some(g) = f.group_id {
+        qb.push(" AND c.group_id = ");
+        qb.push_bind(g);
+    }
+    if let Some(x) = f.formula {
+        qb.push(" AND c.formula = ");
+        qb.push_bind(x.as_str());
+    }
+    if let Some(r) = f.representative_id {
+        qb.push(" AND c.representative_id = ");
+        qb.push_bind(r);
+    }
+}
+
+/// Appends `FROM due_cycles c WHERE …`: the cycles whose due date falls in
+/// [`start`, `end`), in scope and filter. A cycle is renewed (a recorded
+/// renewal's previous date), lost (a lost member's renewal date) or
+/// active: pending once its date has passed, upcoming before.
+fn push_due_cycles(
     qb: &mut QueryBuilder<Postgres>,
     scope: Scope,
     f: &ReportFilter,
-    start: NaiveDate,
-    end: NaiveDate,
-    today: NaiveDate,
+    (start, end): (NaiveDate, NaiveDate),
 ) {
-    qb.push(
-        "(SELECT m.id AS member_id, r.cycle - 1 AS cycle, r.previous_renewal AS due_on, \
-         'renewed' AS outcome, m.district_id, m.group_id, r.previous_formula AS formula, \
-         m.representative_id FROM renewals r JOIN members m ON m.id = r.member_id \
-         WHERE r.previous_renewal >= ",
-    );
+    qb.push(" FROM due_cycles c WHERE c.due_on >= ");
     qb.push_bind(start);
-    qb.push(" AND r.previous_renewal < ");
+    qb.push(" AND c.due_on < ");
     qb.push_bind(end);
-    push_scope(qb, scope);
-    push_filters(qb, f, "r.previous_formula");
-    qb.push(
-        " UNION ALL SELECT m.id, m.cycle, m.renewal_date, 'lost', m.district_id, m.group_id, \
-         m.formula, m.representative_id FROM members m WHERE m.status = 'lost' \
-         AND m.renewal_date >= ",
-    );
-    qb.push_bind(start);
-    qb.push(" AND m.renewal_date < ");
-    qb.push_bind(end);
-    push_scope(qb, scope);
-    push_filters(qb, f, "m.formula");
-    qb.push(" UNION ALL SELECT m.id, m.cycle, m.renewal_date, CASE WHEN m.renewal_date < ");
-    qb.push_bind(today);
-    qb.push(
-        " THEN 'pending' ELSE 'upcoming' END, m.district_id, m.group_id, m.formula, \
-         m.representative_id FROM members m WHERE m.status = 'active' AND m.renewal_date >= ",
-    );
-    qb.push_bind(start);
-    qb.push(" AND m.renewal_date < ");
-    qb.push_bind(end);
-    push_scope(qb, scope);
-    push_filters(qb, f, "m.formula");
-    qb.push(") due");
+    push_cycle_scope(qb, scope, f);
 }
 
 /// Outcome counts of one group of due cycles.
@@ -173,24 +178,32 @@ pub async fn retention(
         }
     };
     let dim = grouped(&|_| true, &|d| format!("'{}'", d.key()), "''");
-    let month = grouped(&|d| d == Dim::Month, &|d| d.column().to_string(), "NULL");
+    let month = grouped(
+        &|d| d == Dim::Month,
+        &|d| d.column().to_string(),
+        "NULL::date",
+    );
     let key_id = grouped(&|d| d.is_id(), &|d| d.column().to_string(), "NULL::bigint");
     let formula = grouped(&|d| d == Dim::Formula, &|d| d.column().to_string(), "NULL");
     let sets: Vec<String> = dims.iter().map(|d| format!("({})", d.column())).collect();
     let mut qb = QueryBuilder::new(format!(
-        "SELECT a.dim, a.month, a.key_id, a.formula, \
+        "SELECT a.dim, to_char(a.month, 'YYYY-MM') AS month, a.key_id, a.formula, \
          CASE a.dim WHEN 'district' THEN dd.name WHEN 'group' THEN g.name \
          WHEN 'representative' THEN u.display_name END AS name, \
          a.renewed, a.lost, a.pending, a.upcoming FROM (SELECT {dim} AS dim, {month} AS month, \
          {key_id} AS key_id, {formula} AS formula, \
          count(*) FILTER (WHERE outcome = 'renewed') AS renewed, \
          count(*) FILTER (WHERE outcome = 'lost') AS lost, \
-         count(*) FILTER (WHERE outcome = 'pending') AS pending, \
-         count(*) FILTER (WHERE outcome = 'upcoming') AS upcoming \
-         FROM (SELECT to_char(due.due_on, 'YYYY-MM') AS month, due.district_id, due.formula, \
-         due.group_id, due.representative_id, due.outcome FROM "
+         count(*) FILTER (WHERE outcome = 'active' AND due_on < "
     ));
-    push_due(&mut qb, scope, filter, start, end, today);
+    qb.push_bind(today);
+    qb.push(") AS pending, count(*) FILTER (WHERE outcome = 'active' AND due_on >= ");
+    qb.push_bind(today);
+    qb.push(
+        ") AS upcoming FROM (SELECT c.due_month AS month, c.due_on, \
+         c.district_id, c.formula, c.group_id, c.representative_id, c.outcome",
+    );
+    push_due_cycles(&mut qb, scope, filter, (start, end));
     qb.push(format!(") d GROUP BY GROUPING SETS ({})", sets.join(", ")));
     qb.push(
         ") a LEFT JOIN districts dd ON a.dim = 'district' AND dd.id = a.key_id \
@@ -312,6 +325,8 @@ pub struct PipelineRow {
     pub month: String,
     pub colour: Option<String>,
     pub state: Option<String>,
+    /// A row of the counts by state (`colour` unset); otherwise by colour.
+    pub by_state: bool,
     pub members: i64,
 }
 
@@ -323,18 +338,51 @@ pub async fn pipeline(
     (start, end): (NaiveDate, NaiveDate),
     today: NaiveDate,
 ) -> Result<Vec<PipelineRow>, sqlx::Error> {
-    let mut qb = QueryBuilder::new("SELECT to_char(m.renewal_date, 'YYYY-MM') AS month, ");
+    // Two sets of rows, by colour and by state (the report shows them
+    // apart). The network's are read from tallies (migrations 0014 and
+    // 0015); a district's or a portfolio's members are counted per renewal
+    // date, formula, term and state first. Either way the stage colour is
+    // worked out on those few rows, not per member.
+    let tallied = scope == Scope::Network
+        && filter.district_id.is_none()
+        && filter.group_id.is_none()
+        && filter.representative_id.is_none();
+    let mut qb = QueryBuilder::new("");
+    if tallied {
+        qb.push("WITH m AS (SELECT renewal_date, formula, term_months, active AS n FROM renewal_days m WHERE m.active <> 0 AND m.renewal_date >= ");
+        qb.push_bind(start);
+        qb.push(" AND m.renewal_date < ");
+        qb.push_bind(end);
+        push_filters(&mut qb, filter, "m.formula");
+        qb.push(
+            "), s AS (SELECT renewal_date, NULLIF(state, '') AS state, active AS n \
+             FROM renewal_day_states m WHERE m.active <> 0 AND m.renewal_date >= ",
+        );
+        qb.push_bind(start);
+        qb.push(" AND m.renewal_date < ");
+        qb.push_bind(end);
+        push_filters(&mut qb, filter, "m.formula");
+        qb.push(")");
+    } else {
+        qb.push(
+            "WITH s AS MATERIALIZED (SELECT renewal_date, formula, term_months, state, count(*) AS n \
+             FROM members m WHERE m.status = 'active' AND m.renewal_date >= ",
+        );
+        qb.push_bind(start);
+        qb.push(" AND m.renewal_date < ");
+        qb.push_bind(end);
+        push_scope(&mut qb, scope);
+        push_filters(&mut qb, filter, "m.formula");
+        qb.push(" GROUP BY 1, 2, 3, 4), m AS (SELECT renewal_date, formula, term_months, sum(n) AS n FROM s GROUP BY 1, 2, 3)");
+    }
+    qb.push(" SELECT to_char(m.renewal_date, 'YYYY-MM') AS month, ");
     push_colour_case(&mut qb, timelines, today);
     qb.push(
-        " AS colour, m.state, count(*) AS members FROM members m \
-         WHERE m.status = 'active' AND m.renewal_date >= ",
+        " AS colour, NULL::text AS state, false AS by_state, sum(m.n)::bigint AS members \
+         FROM m GROUP BY 1, 2 UNION ALL SELECT to_char(s.month, 'YYYY-MM'), NULL, s.state, true, \
+         sum(s.n)::bigint FROM (SELECT date_trunc('month', renewal_date)::date AS month, state, \
+         sum(n) AS n FROM s GROUP BY 1, 2) s GROUP BY 1, 3",
     );
-    qb.push_bind(start);
-    qb.push(" AND m.renewal_date < ");
-    qb.push_bind(end);
-    push_scope(&mut qb, scope);
-    push_filters(&mut qb, filter, "m.formula");
-    qb.push(" GROUP BY 1, 2, 3");
     qb.build_query_as().fetch_all(pool).await
 }
 
@@ -356,31 +404,31 @@ pub async fn billing(
     filter: &ReportFilter,
     (start, end): (NaiveDate, NaiveDate),
 ) -> Result<Vec<BillingRow>, sqlx::Error> {
+    // The cycles due (migration 0015), each looking up its own billing
+    // request on an index: a renewed one the request its renewal paid, an
+    // open one the live request of its cycle.
     let mut qb = QueryBuilder::new(
-        "SELECT to_char(x.due_on, 'YYYY-MM') AS month, x.stage, count(*) AS members, \
+        "SELECT to_char(x.due_month, 'YYYY-MM') AS month, x.stage, count(*) AS members, \
          count(x.amount_cents) AS priced, sum(x.amount_cents)::bigint AS amount_cents FROM (\
-         SELECT r.previous_renewal AS due_on, 'paid' AS stage, b.amount_cents \
-         FROM renewals r JOIN members m ON m.id = r.member_id \
-         LEFT JOIN billing_requests b ON b.id = r.billing_request_id \
-         WHERE r.previous_renewal >= ",
+         SELECT c.due_month, CASE WHEN c.outcome = 'renewed' THEN 'paid' \
+         WHEN b.id IS NULL THEN 'to_request' WHEN b.status = 'requested' THEN 'requested' \
+         WHEN b.status = 'paid' THEN 'paid' ELSE 'invoiced' END AS stage, \
+         CASE WHEN c.outcome = 'renewed' THEN rb.amount_cents ELSE b.amount_cents END \
+         AS amount_cents",
     );
-    qb.push_bind(start);
-    qb.push(" AND r.previous_renewal < ");
-    qb.push_bind(end);
-    push_scope(&mut qb, scope);
-    push_filters(&mut qb, filter, "r.previous_formula");
     qb.push(
-        " UNION ALL SELECT m.renewal_date, CASE WHEN b.id IS NULL THEN 'to_request' \
-         WHEN b.status = 'requested' THEN 'requested' WHEN b.status = 'paid' THEN 'paid' \
-         ELSE 'invoiced' END, b.amount_cents FROM members m \
-         LEFT JOIN billing_requests b ON b.member_id = m.id AND b.cycle = m.cycle \
-         AND b.status <> 'cancelled' WHERE m.status = 'active' AND m.renewal_date >= ",
+        " FROM due_cycles c LEFT JOIN LATERAL (SELECT b.id, b.status, b.amount_cents \
+         FROM billing_requests b WHERE c.outcome = 'active' AND b.member_id = c.member_id \
+         AND b.cycle = c.cycle AND b.status <> 'cancelled' LIMIT 1) b ON true \
+         LEFT JOIN LATERAL (SELECT rb.amount_cents FROM renewals r \
+         JOIN billing_requests rb ON rb.id = r.billing_request_id \
+         WHERE c.outcome = 'renewed' AND r.id = c.renewal_id) rb ON true \
+         WHERE c.outcome <> 'lost' AND c.due_on >= ",
     );
     qb.push_bind(start);
-    qb.push(" AND m.renewal_date < ");
+    qb.push(" AND c.due_on < ");
     qb.push_bind(end);
-    push_scope(&mut qb, scope);
-    push_filters(&mut qb, filter, "m.formula");
+    push_cycle_scope(&mut qb, scope, filter);
     qb.push(") x GROUP BY 1, 2");
     qb.build_query_as().fetch_all(pool).await
 }
@@ -402,9 +450,9 @@ pub fn pre_renewal_stages(timelines: &Timelines) -> Vec<(Formula, Vec<String>)> 
         .collect()
 }
 
-/// `CASE due.formula WHEN 'exclusive' THEN <keys> … END` (a text array).
+/// `CASE g.formula WHEN 'exclusive' THEN <keys> … END` (a text array).
 fn push_stage_keys(qb: &mut QueryBuilder<Postgres>, stages: &[(Formula, Vec<String>)]) {
-    qb.push("CASE due.formula");
+    qb.push("CASE g.formula");
     for (f, keys) in stages {
         qb.push(" WHEN ");
         qb.push_bind(f.as_str());
@@ -417,7 +465,8 @@ fn push_stage_keys(qb: &mut QueryBuilder<Postgres>, stages: &[(Formula, Vec<Stri
 
 /// Due cycles (renewed, lost or pending) grouped by formula, how many of
 /// their pre-renewal stages got a follow-up while current, and the state
-/// of the member's last follow-up before the due date.
+/// of the member's last follow-up before the due date: all three kept on
+/// each cycle by triggers (migration 0015).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FollowUpEffectRow {
     pub formula: String,
@@ -431,22 +480,18 @@ pub async fn follow_up_effect(
     pool: &PgPool,
     scope: Scope,
     filter: &ReportFilter,
-    stages: &[(Formula, Vec<String>)],
     (start, end): (NaiveDate, NaiveDate),
     today: NaiveDate,
 ) -> Result<Vec<FollowUpEffectRow>, sqlx::Error> {
     let mut qb = QueryBuilder::new(
-        "SELECT due.formula, (SELECT count(*) FROM stage_follow_ups s \
-         WHERE s.member_id = due.member_id AND s.cycle = due.cycle AND s.stage_key = ANY(",
+        "SELECT c.formula, c.pre_followed::bigint AS followed, c.last_state, \
+         CASE c.outcome WHEN 'active' THEN 'pending' ELSE c.outcome END AS outcome, \
+         count(*) AS members",
     );
-    push_stage_keys(&mut qb, stages);
-    qb.push(
-        ")) AS followed, (SELECT f.state FROM follow_ups f WHERE f.member_id = due.member_id \
-         AND f.corrects_id IS NULL AND f.at < due.due_on ORDER BY f.at DESC LIMIT 1) AS last_state, \
-         due.outcome, count(*) AS members FROM ",
-    );
-    push_due(&mut qb, scope, filter, start, end, today);
-    qb.push(" WHERE due.outcome <> 'upcoming' GROUP BY 1, 2, 3, 4");
+    push_due_cycles(&mut qb, scope, filter, (start, end));
+    qb.push(" AND (c.outcome <> 'active' OR c.due_on < ");
+    qb.push_bind(today);
+    qb.push(") GROUP BY 1, 2, 3, 4");
     qb.build_query_as().fetch_all(pool).await
 }
 
@@ -496,7 +541,10 @@ pub async fn representatives(
 
 /// Per representative: active members, follow-ups logged in the period,
 /// planned follow-ups missed, escalations raised, and the pre-renewal
-/// stages followed up (of those expected) for the cycles due.
+/// stages followed up (of those expected) for the cycles due. A member's
+/// district, group, formula and representative are read from their
+/// current cycle (`due_cycles` with `renewal_id = 0`, a narrow row on an
+/// index) rather than from the wide members row.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct TeamCounts {
     pub user_id: i64,
@@ -522,14 +570,14 @@ pub async fn team_counts(
          sum(stages_expected)::bigint AS stages_expected, \
          sum(stages_followed)::bigint AS stages_followed FROM (",
     );
-    // Active members.
+    // Active members, from their tally per representative, district,
+    // group and formula (migration 0015).
     qb.push(
-        "SELECT m.representative_id AS user_id, count(*) AS portfolio, 0 AS follow_ups, \
+        "SELECT c.representative_id AS user_id, sum(c.active) AS portfolio, 0 AS follow_ups, \
          0 AS planned_missed, 0 AS escalations, 0 AS stages_expected, 0 AS stages_followed \
-         FROM members m WHERE m.status = 'active' AND m.representative_id IS NOT NULL",
+         FROM portfolio_counts c WHERE c.active <> 0",
     );
-    push_scope(&mut qb, scope);
-    push_filters(&mut qb, filter, "m.formula");
+    push_cycle_scope(&mut qb, scope, filter);
     qb.push(" GROUP BY 1");
     // Follow-ups logged, from the monthly summary (author and district).
     qb.push(
@@ -558,11 +606,14 @@ pub async fn team_counts(
         qb.push_bind(d);
     }
     qb.push(" GROUP BY 1");
-    // Planned follow-ups due in the period (up to today) and missed.
-    qb.push(
-        " UNION ALL SELECT p.planned_by, 0, 0, count(*), 0, 0, 0 FROM planned_follow_ups p \
-         JOIN members m ON m.id = p.member_id WHERE p.due_date >= ",
-    );
+    // Planned follow-ups due in the period (up to today) and missed, from
+    // the index of missed ones; their members only when a scope or a
+    // filter needs them.
+    qb.push(" UNION ALL SELECT p.planned_by, 0, 0, count(*), 0, 0, 0 FROM planned_follow_ups p");
+    if scope != Scope::Network || *filter != ReportFilter::default() {
+        qb.push(" JOIN due_cycles m ON m.member_id = p.member_id AND m.renewal_id = 0");
+    }
+    qb.push(" WHERE p.due_date >= ");
     qb.push_bind(start);
     qb.push(" AND p.due_date < ");
     qb.push_bind(end.min(today));
@@ -573,7 +624,7 @@ pub async fn team_counts(
     // Escalations raised.
     qb.push(
         " UNION ALL SELECT e.raised_by, 0, 0, 0, count(*), 0, 0 FROM escalations e \
-         JOIN members m ON m.id = e.member_id WHERE e.raised_at >= ",
+         JOIN due_cycles m ON m.member_id = e.member_id AND m.renewal_id = 0 WHERE e.raised_at >= ",
     );
     qb.push_bind(start);
     qb.push(" AND e.raised_at < ");
@@ -581,17 +632,18 @@ pub async fn team_counts(
     push_scope(&mut qb, scope);
     push_filters(&mut qb, filter, "m.formula");
     qb.push(" GROUP BY 1");
-    // Pre-renewal stages followed up for the cycles due.
-    qb.push(" UNION ALL SELECT due.representative_id, 0, 0, 0, 0, sum(cardinality(");
+    // Pre-renewal stages followed up (kept on each cycle) of those expected
+    // for the cycles due: renewed, lost or pending.
+    qb.push(" UNION ALL SELECT g.representative_id, 0, 0, 0, 0, sum(g.n * cardinality(");
     push_stage_keys(&mut qb, stages);
     qb.push(
-        ")), sum((SELECT count(*) FROM stage_follow_ups s WHERE s.member_id = due.member_id \
-         AND s.cycle = due.cycle AND s.stage_key = ANY(",
+        ")), sum(g.followed) FROM (SELECT c.representative_id, c.formula, count(*) AS n, \
+         sum(c.pre_followed) AS followed",
     );
-    push_stage_keys(&mut qb, stages);
-    qb.push("))) FROM ");
-    push_due(&mut qb, scope, filter, start, end, today);
-    qb.push(" WHERE due.outcome <> 'upcoming' AND due.representative_id IS NOT NULL GROUP BY 1");
+    push_due_cycles(&mut qb, scope, filter, (start, end));
+    qb.push(" AND (c.outcome <> 'active' OR c.due_on < ");
+    qb.push_bind(today);
+    qb.push(") AND c.representative_id IS NOT NULL GROUP BY 1, 2) g GROUP BY 1");
     qb.push(") t GROUP BY user_id");
     qb.build_query_as().fetch_all(pool).await
 }
@@ -628,7 +680,7 @@ pub async fn receivers(
            COALESCE(e.acknowledged_at, e.resolved_at) - e.raised_at) / 3600.0) AS median_hours, \
          percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM \
            COALESCE(e.acknowledged_at, e.resolved_at) - e.raised_at) / 3600.0) AS p90_hours \
-         FROM escalations e JOIN members m ON m.id = e.member_id \
+         FROM escalations e JOIN due_cycles m ON m.member_id = e.member_id AND m.renewal_id = 0 \
          WHERE COALESCE(e.acknowledged_at, e.resolved_at) IS NOT NULL AND e.raised_at >= ",
     );
     qb.push_bind(start);
@@ -639,7 +691,7 @@ pub async fn receivers(
     qb.push(
         " GROUP BY 1) a ON a.user_id = u.id \
          LEFT JOIN (SELECT r.id AS user_id, count(*) AS overdue FROM escalations e \
-         JOIN members m ON m.id = e.member_id JOIN users r ON r.active AND \
+         JOIN due_cycles m ON m.member_id = e.member_id AND m.renewal_id = 0 JOIN users r ON r.active AND \
          ((e.level = 'district' AND r.role = 'district_manager' AND r.district_id = m.district_id) \
           OR (e.level <> 'district' AND r.role = 'direction')) \
          WHERE e.status IN ('open', 'acknowledged') AND e.due_on < ",

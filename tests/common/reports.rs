@@ -327,3 +327,77 @@ pub async fn assert_tallies_match(pool: &PgPool) {
     .expect("mois");
     assert!(months.is_empty(), "due_months (kept, counted): {months:?}");
 }
+
+/// The report tallies kept by triggers (migration 0015) hold exactly what
+/// a recount gives: each due cycle as the reports used to work it out
+/// (renewals joined to their member, the stages followed from
+/// stage_follow_ups, the last follow-up before the due date looked up in
+/// follow_ups), the portfolios, and the active members per renewal date
+/// and state.
+pub async fn assert_report_tallies_match(pool: &PgPool) {
+    let cycles: Vec<(String, String)> = sqlx::query_as(
+        "WITH x AS ( \
+           SELECT r.member_id, r.id AS renewal_id, r.cycle - 1 AS cycle, \
+             r.previous_renewal AS due_on, 'renewed' AS outcome, m.district_id, m.group_id, \
+             r.previous_formula AS formula, m.representative_id \
+           FROM renewals r JOIN members m ON m.id = r.member_id \
+           UNION ALL \
+           SELECT m.id, 0, m.cycle, m.renewal_date, m.status, m.district_id, m.group_id, \
+             m.formula, m.representative_id FROM members m), \
+         counted AS (SELECT x.*, date_trunc('month', x.due_on)::date AS due_month, \
+           COALESCE((SELECT array_agg(s.stage_key ORDER BY s.stage_key) FROM stage_follow_ups s \
+             WHERE s.member_id = x.member_id AND s.cycle = x.cycle), '{}') AS stages, \
+           (SELECT count(*)::int FROM stage_follow_ups s JOIN timeline_stages ts \
+             ON ts.formula = x.formula AND ts.stage_key = s.stage_key AND ts.anchor = 'R' \
+             AND (ts.months < 0 OR ts.days < 0) \
+             WHERE s.member_id = x.member_id AND s.cycle = x.cycle) AS pre_followed, \
+           (SELECT f.state FROM follow_ups f WHERE f.member_id = x.member_id \
+             AND f.corrects_id IS NULL AND f.at < x.due_on ORDER BY f.at DESC, f.id DESC LIMIT 1) \
+             AS last_state FROM x), \
+         kept AS (SELECT member_id, renewal_id, cycle, due_on, outcome, district_id, group_id, \
+           formula, representative_id, due_month, stages, pre_followed, last_state \
+           FROM due_cycles), \
+         k AS (SELECT member_id, renewal_id, row(kept.*)::text AS r FROM kept), \
+         c AS (SELECT member_id, renewal_id, row(counted.*)::text AS r FROM counted) \
+         SELECT COALESCE(k.r, '(absent)'), COALESCE(c.r, '(absent)') \
+         FROM k FULL JOIN c USING (member_id, renewal_id) WHERE k.r IS DISTINCT FROM c.r",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("cycles");
+    assert!(cycles.is_empty(), "due_cycles (kept, counted): {cycles:#?}");
+    let portfolios: Vec<(i64, i64, i64, String, i64, i64)> = sqlx::query_as(
+        "WITH kept AS (SELECT representative_id, district_id, group_id, formula, \
+           active::bigint AS n FROM portfolio_counts WHERE active <> 0), \
+         counted AS (SELECT representative_id, district_id, COALESCE(group_id, 0) AS group_id, \
+           formula, count(*) AS n FROM members \
+           WHERE status = 'active' AND representative_id IS NOT NULL GROUP BY 1, 2, 3, 4) \
+         SELECT representative_id, district_id, group_id, formula, COALESCE(k.n, 0), \
+           COALESCE(c.n, 0) \
+         FROM kept k FULL JOIN counted c USING (representative_id, district_id, group_id, formula) \
+         WHERE k.n IS DISTINCT FROM c.n",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("portefeuilles");
+    assert!(
+        portfolios.is_empty(),
+        "portfolio_counts (kept, counted): {portfolios:?}"
+    );
+    let days: Vec<(String, i32, NaiveDate, String, i64, i64)> = sqlx::query_as(
+        "WITH kept AS (SELECT formula, term_months, renewal_date, state, active::bigint AS n \
+           FROM renewal_day_states WHERE active <> 0), \
+         counted AS (SELECT formula, term_months, renewal_date, COALESCE(state, '') AS state, \
+           count(*) AS n FROM members WHERE status = 'active' GROUP BY 1, 2, 3, 4) \
+         SELECT formula, term_months, renewal_date, state, COALESCE(k.n, 0), COALESCE(c.n, 0) \
+         FROM kept k FULL JOIN counted c USING (formula, term_months, renewal_date, state) \
+         WHERE k.n IS DISTINCT FROM c.n",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("jours et états");
+    assert!(
+        days.is_empty(),
+        "renewal_day_states (kept, counted): {days:?}"
+    );
+}

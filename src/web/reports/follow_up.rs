@@ -161,7 +161,6 @@ async fn figures(
         &state.pool,
         user.scope(),
         &sel.filter,
-        &stages,
         (sel.period.start(), sel.period.end()),
         state.today(),
     )

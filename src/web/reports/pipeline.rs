@@ -92,9 +92,12 @@ pub fn split(months: &[Month], rows: &[PipelineRow]) -> (Vec<Vec<i64>>, Vec<Vec<
         let Some(m) = month_of(Some(&r.month)) else {
             continue;
         };
-        if let Some(c) = r.colour.as_deref().and_then(Colour::parse) {
-            let i = Colour::ALL.iter().position(|x| *x == c).unwrap_or(0);
-            by_colour.push((m, i, r.members));
+        if !r.by_state {
+            if let Some(c) = r.colour.as_deref().and_then(Colour::parse) {
+                let i = Colour::ALL.iter().position(|x| *x == c).unwrap_or(0);
+                by_colour.push((m, i, r.members));
+            }
+            continue;
         }
         let s = r
             .state
