@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, QueryBuilder};
 
 use crate::store::audit::{self, Change};
-use crate::store::timeline::{Timelines, push_stage_case};
+use crate::store::timeline::{Timelines, push_stage_ranges};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RepresentativeActivity {
@@ -52,27 +52,25 @@ pub async fn by_representative(
 }
 
 /// Per representative of the district: active members whose current
-/// stage has no follow-up yet in this cycle (the stage computed in SQL
-/// from the timeline ranges, the follow-ups read from their summary per
-/// member, cycle and stage), without loading the district's members.
+/// stage has no follow-up yet in this cycle. Each stage is a range of
+/// renewal dates per formula and term (`push_stage_ranges`), read on the
+/// district's stage index; the follow-ups from their summary per member,
+/// cycle and stage. Nothing of the district's members is loaded.
 pub async fn undone_by_representative(
     pool: &PgPool,
     district_id: i64,
     timelines: &Timelines,
     today: NaiveDate,
 ) -> Result<HashMap<i64, i64>, sqlx::Error> {
-    let mut qb = QueryBuilder::new(
-        "SELECT m.representative_id, count(*) FROM (SELECT m.id, m.cycle, m.representative_id, ",
-    );
-    push_stage_case(&mut qb, timelines, today);
-    qb.push(
-        " AS stage FROM members m WHERE m.status = 'active' \
-         AND m.representative_id IS NOT NULL AND m.district_id = ",
-    );
+    let mut qb = QueryBuilder::new("SELECT m.representative_id, count(*) FROM ");
+    push_stage_ranges(&mut qb, timelines, today);
+    qb.push(" JOIN members m ON m.status = 'active' AND m.district_id = ");
     qb.push_bind(district_id);
     qb.push(
-        ") m WHERE m.stage IS NOT NULL AND NOT EXISTS (SELECT 1 FROM stage_follow_ups s \
-         WHERE s.member_id = m.id AND s.cycle = m.cycle AND s.stage_key = m.stage) \
+        " AND m.formula = v.formula AND m.term_months = v.term_months \
+         AND m.renewal_date >= v.date_from AND m.renewal_date < v.date_until \
+         WHERE m.representative_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM stage_follow_ups s \
+         WHERE s.member_id = m.id AND s.cycle = m.cycle AND s.stage_key = v.stage) \
          GROUP BY 1",
     );
     let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(pool).await?;

@@ -236,26 +236,6 @@ pub fn push_stage_ranges(qb: &mut QueryBuilder<Postgres>, timelines: &Timelines,
     qb.push(") AS v(formula, term_months, date_from, date_until, stage, colour)");
 }
 
-/// `CASE WHEN <range of stage 1> THEN 'key1' … END`: the current stage key
-/// of a member row `m` (formula, term_months, renewal_date), as the pure
-/// function computes it.
-pub fn push_stage_case(qb: &mut QueryBuilder<Postgres>, timelines: &Timelines, today: NaiveDate) {
-    qb.push("CASE");
-    for f in Formula::ALL {
-        for def in timelines.table(f) {
-            let sets = timelines.selection(today, &[f], |d| d.key == def.key);
-            if sets.is_empty() {
-                continue;
-            }
-            qb.push(" WHEN ");
-            push_selection(qb, &sets);
-            qb.push(" THEN ");
-            qb.push_bind(def.key.clone());
-        }
-    }
-    qb.push(" END");
-}
-
 pub async fn load(pool: &PgPool) -> Result<Timelines, sqlx::Error> {
     let mut conn = pool.acquire().await?;
     load_in(&mut conn).await
