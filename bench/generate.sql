@@ -118,7 +118,8 @@ AS $$ SELECT (ARRAY['Tremblay','Gagnon','Roy','Côté','Bouchard','Gauthier','Mo
   'Demers','Perreault','Boudreau','Lemieux','Cyr','Perron','Dufour'])[i] $$;
 
 -- 50 professions (at least 40: one seat each in the largest group), and
--- their seat keys (lower case, no accents, as the app computes them).
+-- their seat keys (lower case, no accents: as src/domain/member.rs folds
+-- these names).
 CREATE FUNCTION pg_temp.profession(i int) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT (ARRAY['Notaire','Avocat·e','Comptable','Courtier immobilier',
   'Courtier d''assurances','Planificateur financier','Conseiller hypothécaire','Photographe',
@@ -133,17 +134,7 @@ AS $$ SELECT (ARRAY['Notaire','Avocat·e','Comptable','Courtier immobilier',
   'Esthéticienne','Coiffure','Vétérinaire'])[i] $$;
 
 CREATE FUNCTION pg_temp.profession_key(i int) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT (ARRAY['notaire','avocat·e','comptable','courtier immobilier',
-  'courtier d''assurances','planificateur financier','conseiller hypothecaire','photographe',
-  'graphiste','agence web','imprimeur','fleuriste','traiteur','restaurateur',
-  'chiropraticien·ne','physiotherapeute','dentiste','optometriste','massotherapeute',
-  'pharmacien·ne','entrepreneur general','electricien','plombier','couvreur','paysagiste',
-  'nettoyage commercial','demenagement','concessionnaire automobile','garage',
-  'agence de voyages','informaticien·ne','cybersecurite','ressources humaines',
-  'coach d''affaires','traducteur·rice','evaluateur agree','inspecteur en batiment',
-  'designer d''interieur','architecte','ingenieur·e','videaste','relations publiques',
-  'promotionnel','mobilier de bureau','securite','hotellerie','salle de reception',
-  'estheticienne','coiffure','veterinaire'])[i] $$;
+AS $$ SELECT translate(lower(pg_temp.profession(i)), 'àâäéèêëîïôöùûüç', 'aaaeeeeiioouuuc') $$;
 
 CREATE FUNCTION pg_temp.business_word(i int) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT (ARRAY['inc.','et associés','conseil','services','groupe','solutions','& fils',
