@@ -660,3 +660,57 @@ async fn the_queue_pages_through_every_open_request() {
         .unwrap();
     assert!(paid.contains("Aucune demande"), "{paid}");
 }
+
+/// A departure cannot be dated before the member joined: told by the date
+/// field, with what was typed kept, and nothing written.
+#[tokio::test]
+async fn a_departure_before_the_member_joined_is_refused_by_the_date() {
+    let s = setup().await;
+    // Joined on 2018-04-01 (see `exclusive_member`).
+    let m = exclusive_member(&s, "Ancien", "Notaire", "2027-02-01", 12).await;
+    let reason: i64 = sqlx::query_scalar("SELECT id FROM reasons WHERE label = 'Manque de temps'")
+        .fetch_one(&s.rep.pool)
+        .await
+        .unwrap();
+    let r = s
+        .rep
+        .post_form(
+            &format!("/membres/{m}/depart"),
+            &[
+                ("lost_on", "1990-01-01"),
+                ("reason_id", &reason.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains(
+            "La date de départ ne peut pas précéder l&#39;adhésion du membre (1 avr. 2018)."
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains("value=\"1990-01-01\""),
+        "the typed date is kept"
+    );
+    let (status, lost_on): (String, Option<NaiveDate>) =
+        sqlx::query_as("SELECT status, lost_on FROM members WHERE id = $1")
+            .bind(m)
+            .fetch_one(&s.rep.pool)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), lost_on), ("active", None));
+    // The day they joined is accepted.
+    let r = s
+        .rep
+        .post_form(
+            &format!("/membres/{m}/depart"),
+            &[
+                ("lost_on", "2018-04-01"),
+                ("reason_id", &reason.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+}

@@ -25,6 +25,7 @@ impl From<RenewalError> for BillingError {
         match e {
             RenewalError::NotFound => BillingError::NotFound,
             RenewalError::Refused(m) => BillingError::Refused(m),
+            e @ RenewalError::DepartureBeforeJoining(_) => BillingError::Refused(e.to_string()),
             RenewalError::Db(e) => BillingError::Db(e),
         }
     }

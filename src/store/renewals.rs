@@ -16,6 +16,12 @@ pub enum RenewalError {
     /// Refused, with the reason in French.
     #[error("{0}")]
     Refused(String),
+    /// A departure dated before the member joined (the date they joined).
+    #[error(
+        "La date de départ ne peut pas précéder l'adhésion du membre ({}).",
+        crate::domain::format::date_fr(*.0)
+    )]
+    DepartureBeforeJoining(NaiveDate),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -30,6 +36,7 @@ struct Locked {
     group_kind: Option<String>,
     profession: String,
     profession_key: String,
+    join_date: NaiveDate,
 }
 
 async fn lock(
@@ -39,7 +46,7 @@ async fn lock(
 ) -> Result<Locked, RenewalError> {
     let mut qb = QueryBuilder::new(
         "SELECT m.formula, m.renewal_date, m.term_months, m.status, m.cycle, m.group_id, \
-         m.group_kind::text, m.profession, m.profession_key FROM members m WHERE m.id = ",
+         m.group_kind::text, m.profession, m.profession_key, m.join_date FROM members m WHERE m.id = ",
     );
     qb.push_bind(member_id);
     push_scope(&mut qb, scope);
@@ -55,6 +62,7 @@ async fn lock(
         Option<String>,
         String,
         String,
+        NaiveDate,
     )> = qb.build_query_as().fetch_optional(&mut *conn).await?;
     let r = row.ok_or(RenewalError::NotFound)?;
     Ok(Locked {
@@ -67,6 +75,7 @@ async fn lock(
         group_kind: r.6,
         profession: r.7,
         profession_key: r.8,
+        join_date: r.9,
     })
 }
 
@@ -186,6 +195,9 @@ pub async fn depart(
     let m = lock(conn, scope, member_id).await?;
     if m.status == "lost" {
         return Err(RenewalError::Refused("Ce membre est déjà perdu.".into()));
+    }
+    if lost_on < m.join_date {
+        return Err(RenewalError::DepartureBeforeJoining(m.join_date));
     }
     let reason: Option<String> =
         sqlx::query_scalar("SELECT label FROM reasons WHERE id = $1 AND active")

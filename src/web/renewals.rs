@@ -34,7 +34,8 @@ async fn finish(
         }
         Err(RenewalError::NotFound) => Err(AppError::NotFound),
         Err(RenewalError::Db(e)) => Err(e.into()),
-        Err(RenewalError::Refused(message)) => {
+        Err(e @ (RenewalError::Refused(_) | RenewalError::DepartureBeforeJoining(_))) => {
+            let message = e.to_string();
             drop(tx);
             refused(
                 state,
@@ -127,6 +128,21 @@ pub async fn depart(
     };
     let mut tx = state.pool.begin().await?;
     let result = renewals::depart(&mut tx, user.scope(), user.0.id, id, lost_on, reason).await;
+    if let Err(e @ RenewalError::DepartureBeforeJoining(_)) = &result {
+        // Told by the date field, the form keeping what was typed.
+        errors.add("lost_on", e.to_string());
+        drop(tx);
+        return refused(
+            &state,
+            &user,
+            id,
+            FileForms {
+                lost_errors: errors,
+                ..panel
+            },
+        )
+        .await;
+    }
     finish(&state, &user, id, result, tx, "perdu", panel).await
 }
 
