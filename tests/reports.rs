@@ -1038,3 +1038,38 @@ async fn the_tallies_of_the_reports_follow_every_kind_of_write() {
     tx.commit().await.unwrap();
     assert_report_tallies_match(pool).await;
 }
+
+/// The direction's report filters offer a district's groups once the
+/// district is chosen (a network has thousands); a group already chosen
+/// stays offered.
+#[tokio::test]
+async fn report_filters_offer_the_groups_of_the_district_chosen() {
+    let w = world().await;
+    login(&w.app, "dir@test.ca").await;
+    let page = text(&w.app, "/rapports/retention").await;
+    assert!(page.contains("Choisissez d'abord un district"));
+    assert!(!page.contains(">Groupe G ("), "{page}");
+    let district_a: i64 = sqlx::query_scalar("SELECT district_id FROM groups WHERE id = $1")
+        .bind(w.group_g)
+        .fetch_one(&w.app.pool)
+        .await
+        .unwrap();
+    let page = text(
+        &w.app,
+        &format!("/rapports/retention?district={district_a}"),
+    )
+    .await;
+    assert!(
+        page.contains(&format!("<option value=\"{}\">Groupe G (A)", w.group_g)),
+        "{page}"
+    );
+    assert!(!page.contains("Choisissez d'abord un district"));
+    let page = text(&w.app, &format!("/rapports/retention?groupe={}", w.group_g)).await;
+    assert!(
+        page.contains(&format!(
+            "<option value=\"{}\" selected>Groupe G (A)",
+            w.group_g
+        )),
+        "{page}"
+    );
+}

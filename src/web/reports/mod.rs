@@ -158,6 +158,9 @@ pub struct FilterForm {
     pub representatives: Vec<Choice>,
     pub show_district: bool,
     pub show_representative: bool,
+    /// Direction without a district chosen: groups and representatives are
+    /// offered once a district is chosen.
+    pub pick_district_first: bool,
 }
 
 impl FilterForm {
@@ -180,6 +183,16 @@ impl FilterForm {
         if q.au.trim().is_empty() {
             q.au = sel.period.to.key();
         }
+        // The groups and people of the district in scope or chosen; for
+        // the whole network only those already chosen (not 2,000 groups).
+        let (groups, representatives) = members::filter_choices(
+            &state.pool,
+            scope,
+            sel.filter.district_id,
+            sel.filter.group_id,
+            sel.filter.representative_id,
+        )
+        .await?;
         Ok(FilterForm {
             action,
             q,
@@ -191,12 +204,13 @@ impl FilterForm {
             } else {
                 Vec::new()
             },
-            groups: members::group_choices(&state.pool, scope).await?,
+            groups,
             representatives: if show_representative {
-                members::representative_choices(&state.pool, scope).await?
+                representatives
             } else {
                 Vec::new()
             },
+            pick_district_first: show_district && sel.filter.district_id.is_none(),
             show_district,
             show_representative,
         })
