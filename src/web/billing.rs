@@ -23,7 +23,7 @@ use crate::web::csv::{self, Cell, CsvEncoder, Dialect};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::layout::Layout;
-use crate::web::members::{FileForms, MAX_PAGE, PAGE_SIZE, Pager, member_file, refused};
+use crate::web::members::{FileForms, MAX_PAGE, PAGE_SIZE, Pager, count_fr, member_file, refused};
 
 /// Who invoices: billing, and direction (who sees everything).
 const INVOICERS: [Role; 2] = [Role::Billing, Role::Direction];
@@ -218,16 +218,10 @@ async fn queue_page(
             format!("/facturation?{}", parts.join("&"))
         }
     };
-    let count = crate::domain::chart::count_label(total.count as f64);
     Ok(QueuePage {
         layout: Layout::new("Facturation", &user.0, "/facturation"),
         lines: rows.iter().map(|r| request_line(r, tz)).collect(),
-        total: match (total.capped, total.count) {
-            (true, _) => format!("Plus de {count} demandes"),
-            (false, 0) => "Aucune demande".into(),
-            (false, 1) => "1 demande".into(),
-            (false, _) => format!("{count} demandes"),
-        },
+        total: count_fr(total, "aucune demande", "demande", "demandes"),
         pager: Pager::counted(page, total, href),
         filter: filter.to_string(),
         csv_href: export_href(filter),

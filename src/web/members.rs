@@ -220,12 +220,18 @@ impl Pager {
 
 /// « 1 membre », « 2 350 membres », « plus de 3 050 membres ».
 pub fn members_count_fr(total: ListTotal) -> String {
+    count_fr(total, "aucun membre", "membre", "membres")
+}
+
+/// A count capped past the page, in words: `none` when there is nothing,
+/// else « 1 {one} », « 2 350 {many} », « plus de 3 050 {many} ».
+pub fn count_fr(total: ListTotal, none: &str, one: &str, many: &str) -> String {
     let n = crate::domain::chart::count_label(total.count as f64);
     match (total.capped, total.count) {
-        (true, _) => format!("plus de {n} membres"),
-        (false, 0) => "aucun membre".into(),
-        (false, 1) => "1 membre".into(),
-        (false, _) => format!("{n} membres"),
+        (true, _) => format!("plus de {n} {many}"),
+        (false, 0) => none.to_string(),
+        (false, 1) => format!("1 {one}"),
+        (false, _) => format!("{n} {many}"),
     }
 }
 

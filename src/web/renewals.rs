@@ -114,36 +114,27 @@ pub async fn depart(
         lost_reason: form.reason_id.clone(),
         ..FileForms::default()
     };
-    let (Some(lost_on), Some(reason)) = (lost_on, reason) else {
-        return refused(
-            &state,
-            &user,
-            id,
-            FileForms {
-                lost_errors: errors,
-                ..panel
-            },
-        )
-        .await;
-    };
-    let mut tx = state.pool.begin().await?;
-    let result = renewals::depart(&mut tx, user.scope(), user.0.id, id, lost_on, reason).await;
-    if let Err(e @ RenewalError::DepartureBeforeJoining(_)) = &result {
-        // Told by the date field, the form keeping what was typed.
-        errors.add("lost_on", e.to_string());
-        drop(tx);
-        return refused(
-            &state,
-            &user,
-            id,
-            FileForms {
-                lost_errors: errors,
-                ..panel
-            },
-        )
-        .await;
+    if let (Some(lost_on), Some(reason)) = (lost_on, reason) {
+        let mut tx = state.pool.begin().await?;
+        match renewals::depart(&mut tx, user.scope(), user.0.id, id, lost_on, reason).await {
+            // Told by the date field, like the form's own checks (the
+            // transaction is dropped: nothing written).
+            Err(e @ RenewalError::DepartureBeforeJoining(_)) => {
+                errors.add("lost_on", e.to_string());
+            }
+            result => return finish(&state, &user, id, result, tx, "perdu", panel).await,
+        }
     }
-    finish(&state, &user, id, result, tx, "perdu", panel).await
+    refused(
+        &state,
+        &user,
+        id,
+        FileForms {
+            lost_errors: errors,
+            ..panel
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
