@@ -646,6 +646,30 @@ async fn the_stage_summary_counts_follow_ups_per_cycle_and_stage_but_not_correct
     .await
     .unwrap();
     assert_eq!(rows, vec![(1, "after_3m".to_string(), 2)]);
+
+    // The member carries the stages done in its current cycle (migration
+    // 0020): a new cycle starts empty, going back finds them again.
+    let done = |cycle: Option<i32>| {
+        let pool = t.app.pool.clone();
+        async move {
+            if let Some(c) = cycle {
+                sqlx::query("UPDATE members SET cycle = $2 WHERE id = $1")
+                    .bind(m)
+                    .bind(c)
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            sqlx::query_scalar::<_, Vec<String>>("SELECT stages_done FROM members WHERE id = $1")
+                .bind(m)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(done(None).await, ["after_3m"]);
+    assert!(done(Some(2)).await.is_empty());
+    assert_eq!(done(Some(1)).await, ["after_3m"]);
 }
 
 /// A representative with no member yet is told so, not congratulated.

@@ -54,23 +54,30 @@ pub async fn by_representative(
 /// Per representative of the district: active members whose current
 /// stage has no follow-up yet in this cycle. Each stage is a range of
 /// renewal dates per formula and term (`push_stage_ranges`), read on the
-/// district's stage index; the follow-ups from their summary per member,
-/// cycle and stage. Nothing of the district's members is loaded.
+/// district's stage index with the stages each member has done. Nothing
+/// of the district's members is loaded.
 pub async fn undone_by_representative(
     pool: &PgPool,
     district_id: i64,
     timelines: &Timelines,
     today: NaiveDate,
 ) -> Result<HashMap<i64, i64>, sqlx::Error> {
+    // One range scan per stage on the district's covering index, which
+    // carries each member's stages done in the current cycle (migration
+    // 0020): nothing else is read. (OFFSET 0 keeps the subquery a
+    // lateral scan per range, instead of one merge over the district.)
     let mut qb = QueryBuilder::new("SELECT m.representative_id, count(*) FROM ");
     push_stage_ranges(&mut qb, timelines, today);
-    qb.push(" JOIN members m ON m.status = 'active' AND m.district_id = ");
+    qb.push(
+        " CROSS JOIN LATERAL (SELECT m.representative_id FROM members m \
+         WHERE m.status = 'active' AND m.district_id = ",
+    );
     qb.push_bind(district_id);
     qb.push(
         " AND m.formula = v.formula AND m.term_months = v.term_months \
          AND m.renewal_date >= v.date_from AND m.renewal_date < v.date_until \
-         WHERE m.representative_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM stage_follow_ups s \
-         WHERE s.member_id = m.id AND s.cycle = m.cycle AND s.stage_key = v.stage) \
+         AND m.representative_id IS NOT NULL AND NOT (v.stage = ANY (m.stages_done)) \
+         OFFSET 0) m \
          GROUP BY 1",
     );
     let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(pool).await?;

@@ -15,35 +15,50 @@ use crate::store::members::push_scope;
 use crate::store::reports::{PipelineRow, RetentionRow};
 use crate::store::timeline::{Timelines, push_stage_ranges};
 
-/// `FROM <stage ranges> v JOIN <active members in scope> m ON …`, with
-/// `n` the number of members each row of `m` stands for: the network's
-/// tally of active members per formula, term and renewal date, or the
-/// members themselves (on their stage indexes, migration 0019).
+/// `FROM <stage ranges> v CROSS JOIN LATERAL (…) m`: for each range of
+/// renewal dates (one per formula, term and stage), `m.n` active members
+/// in scope, per month of their renewal date (`m.month`) when `months`
+/// gives a window [start, end), or in all. Each range is one index range
+/// scan: the network's tally of active members per formula, term and
+/// renewal date (migration 0014), or a district's or portfolio's members
+/// on their stage indexes (migration 0019). Ranges without members give
+/// no row.
 fn push_staged_members(
     qb: &mut QueryBuilder<Postgres>,
     scope: Scope,
     timelines: &Timelines,
     today: NaiveDate,
+    months: Option<(NaiveDate, NaiveDate)>,
 ) {
     qb.push(" FROM ");
     push_stage_ranges(qb, timelines, today);
+    qb.push(" CROSS JOIN LATERAL (SELECT ");
+    if months.is_some() {
+        qb.push("date_trunc('month', m.renewal_date)::date AS month, ");
+    }
     if scope == Scope::Network {
-        qb.push(
-            " JOIN (SELECT formula, term_months, renewal_date, active AS n FROM renewal_days \
-             WHERE active > 0) m",
-        );
+        qb.push("sum(m.active)::bigint AS n FROM renewal_days m WHERE true");
     } else {
-        qb.push(
-            " JOIN (SELECT m.formula, m.term_months, m.renewal_date, 1 AS n FROM members m \
-             WHERE m.status = 'active'",
-        );
+        qb.push("count(*) AS n FROM members m WHERE m.status = 'active'");
         push_scope(qb, scope);
-        qb.push(") m");
     }
     qb.push(
-        " ON m.formula = v.formula AND m.term_months = v.term_months \
+        " AND m.formula = v.formula AND m.term_months = v.term_months \
          AND m.renewal_date >= v.date_from AND m.renewal_date < v.date_until",
     );
+    match months {
+        Some((start, end)) => {
+            qb.push(" AND m.renewal_date >= ");
+            qb.push_bind(start);
+            qb.push(" AND m.renewal_date < ");
+            qb.push_bind(end);
+            qb.push(" GROUP BY 1");
+        }
+        None => {
+            qb.push(" HAVING count(*) > 0");
+        }
+    }
+    qb.push(") m");
 }
 
 /// Active members in scope per formula and current stage.
@@ -54,7 +69,7 @@ pub async fn stage_counts(
     today: NaiveDate,
 ) -> Result<Vec<(String, Option<String>, i64)>, sqlx::Error> {
     let mut qb = QueryBuilder::new("SELECT v.formula, v.stage, sum(m.n)::bigint");
-    push_staged_members(&mut qb, scope, timelines, today);
+    push_staged_members(&mut qb, scope, timelines, today, None);
     qb.push(" GROUP BY 1, 2");
     qb.build_query_as().fetch_all(pool).await
 }
@@ -68,7 +83,7 @@ pub async fn colour_counts(
     today: NaiveDate,
 ) -> Result<Vec<(Colour, i64)>, sqlx::Error> {
     let mut qb = QueryBuilder::new("SELECT v.colour, sum(m.n)::bigint");
-    push_staged_members(&mut qb, scope, timelines, today);
+    push_staged_members(&mut qb, scope, timelines, today, None);
     qb.push(" GROUP BY 1");
     let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(pool).await?;
     Ok(Colour::ALL
@@ -94,15 +109,11 @@ pub async fn upcoming_by_colour(
     today: NaiveDate,
 ) -> Result<Vec<PipelineRow>, sqlx::Error> {
     let mut qb = QueryBuilder::new(
-        "SELECT to_char(m.renewal_date, 'YYYY-MM') AS month, v.colour, NULL::text AS state, \
+        "SELECT to_char(m.month, 'YYYY-MM') AS month, v.colour, NULL::text AS state, \
          false AS by_state, sum(m.n)::bigint AS members",
     );
-    push_staged_members(&mut qb, scope, timelines, today);
-    qb.push(" AND m.renewal_date >= ");
-    qb.push_bind(start);
-    qb.push(" AND m.renewal_date < ");
-    qb.push_bind(end);
-    qb.push(" GROUP BY 1, 2");
+    push_staged_members(&mut qb, scope, timelines, today, Some((start, end)));
+    qb.push(" GROUP BY m.month, v.colour");
     qb.build_query_as().fetch_all(pool).await
 }
 

@@ -44,15 +44,24 @@ impl EscalationRow {
     }
 }
 
-const SELECT: &str = "SELECT e.id, e.member_id, m.first_name || ' ' || m.last_name AS member_name, \
+/// The columns of an `EscalationRow`, read from `e` (escalations, or a
+/// page of them) and the joins of `JOINS`.
+const COLUMNS: &str = "SELECT e.id, e.member_id, m.first_name || ' ' || m.last_name AS member_name, \
      m.district_id, d.name AS district_name, ru.display_name AS raised_by_name, e.raised_at, \
      e.level, r.label AS reason_label, e.body, e.due_on, e.status, e.acknowledged_at, \
      au.display_name AS acknowledged_by_name, e.resolution, e.resolved_at, \
-     su.display_name AS resolved_by_name, e.parent_id \
-     FROM escalations e JOIN members m ON m.id = e.member_id \
+     su.display_name AS resolved_by_name, e.parent_id";
+const JOINS: &str = " JOIN members m ON m.id = e.member_id \
      JOIN districts d ON d.id = m.district_id JOIN users ru ON ru.id = e.raised_by \
      LEFT JOIN reasons r ON r.id = e.reason_id LEFT JOIN users au ON au.id = e.acknowledged_by \
      LEFT JOIN users su ON su.id = e.resolved_by";
+
+fn select() -> QueryBuilder<Postgres> {
+    let mut qb = QueryBuilder::new(COLUMNS);
+    qb.push(" FROM escalations e");
+    qb.push(JOINS);
+    qb
+}
 
 pub struct NewEscalation<'a> {
     pub member_id: i64,
@@ -139,7 +148,7 @@ pub async fn find(
     scope: Scope,
     id: i64,
 ) -> Result<Option<EscalationRow>, sqlx::Error> {
-    let mut qb = QueryBuilder::new(SELECT);
+    let mut qb = select();
     qb.push(" WHERE e.id = ");
     qb.push_bind(id);
     push_scope(&mut qb, scope);
@@ -162,14 +171,16 @@ pub async fn chain(pool: &PgPool, id: i64) -> Result<Vec<EscalationRow>, sqlx::E
            UNION ALL SELECT c.id, down.depth + 1 FROM escalations c \
            JOIN down ON c.parent_id = down.id WHERE down.depth < 50) ",
     );
-    qb.push(SELECT);
+    qb.push(COLUMNS);
+    qb.push(" FROM escalations e");
+    qb.push(JOINS);
     qb.push(" WHERE e.id IN (SELECT id FROM down) ORDER BY e.raised_at, e.id");
     qb.build_query_as().fetch_all(pool).await
 }
 
 /// A member's escalations, newest first.
 pub async fn of_member(pool: &PgPool, member_id: i64) -> Result<Vec<EscalationRow>, sqlx::Error> {
-    let mut qb = QueryBuilder::new(SELECT);
+    let mut qb = select();
     qb.push(" WHERE e.member_id = ");
     qb.push_bind(member_id);
     qb.push(" ORDER BY e.raised_at DESC, e.id DESC");
@@ -258,22 +269,76 @@ fn push_queue_where(
     }
 }
 
-/// The whole queue, overdue first, then by due date: a page adds its
-/// limit; the CSV export streams it as is.
+/// `FROM escalations e`, joined to their members only when the view or
+/// the filter reads them (a district, a portfolio): the network's queue
+/// is chosen, counted and sorted on escalations alone.
+fn push_queue_from(qb: &mut QueryBuilder<Postgres>, view: QueueView, filter: &QueueFilter) {
+    qb.push(" FROM escalations e");
+    if view != QueueView::Network || filter.district_id.is_some() {
+        qb.push(" JOIN members m ON m.id = e.member_id");
+    }
+}
+
+/// Overdue first, then by due date.
+fn push_queue_order(qb: &mut QueryBuilder<Postgres>, today: NaiveDate) {
+    qb.push(" ORDER BY (e.status IN ('open', 'acknowledged') AND e.due_on < ");
+    qb.push_bind(today);
+    qb.push(") DESC, e.due_on, e.id");
+}
+
+/// The whole queue, overdue first, then by due date: the CSV export
+/// streams it.
 pub fn queue_query(
     view: QueueView,
     filter: &QueueFilter,
     today: NaiveDate,
 ) -> QueryBuilder<Postgres> {
-    let mut qb = QueryBuilder::new(SELECT);
+    let mut qb = select();
     push_queue_where(&mut qb, view, filter, today);
-    qb.push(" ORDER BY (e.status IN ('open', 'acknowledged') AND e.due_on < ");
-    qb.push_bind(today);
-    qb.push(") DESC, e.due_on, e.id");
+    push_queue_order(&mut qb, today);
     qb
 }
 
-/// A page of the queue, overdue first, then by due date; and the total.
+/// A page of the queue, overdue first, then by due date. The page is
+/// chosen among the escalations first; only its rows are joined to
+/// names.
+pub async fn queue_page(
+    pool: &PgPool,
+    view: QueueView,
+    filter: &QueueFilter,
+    today: NaiveDate,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<EscalationRow>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(COLUMNS);
+    qb.push(" FROM (SELECT e.*");
+    push_queue_from(&mut qb, view, filter);
+    push_queue_where(&mut qb, view, filter, today);
+    push_queue_order(&mut qb, today);
+    qb.push(" LIMIT ");
+    qb.push_bind(limit);
+    qb.push(" OFFSET ");
+    qb.push_bind(offset);
+    qb.push(") e");
+    qb.push(JOINS);
+    push_queue_order(&mut qb, today);
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// How many escalations the queue holds.
+pub async fn queue_count(
+    pool: &PgPool,
+    view: QueueView,
+    filter: &QueueFilter,
+    today: NaiveDate,
+) -> Result<i64, sqlx::Error> {
+    let mut qb = QueryBuilder::new("SELECT count(*)");
+    push_queue_from(&mut qb, view, filter);
+    push_queue_where(&mut qb, view, filter, today);
+    qb.build_query_scalar().fetch_one(pool).await
+}
+
+/// A page of the queue and the total.
 pub async fn queue(
     pool: &PgPool,
     view: QueueView,
@@ -282,17 +347,8 @@ pub async fn queue(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<EscalationRow>, i64), sqlx::Error> {
-    let mut qb = queue_query(view, filter, today);
-    qb.push(" LIMIT ");
-    qb.push_bind(limit);
-    qb.push(" OFFSET ");
-    qb.push_bind(offset);
-    let rows = qb.build_query_as().fetch_all(pool).await?;
-    let mut count = QueryBuilder::new(
-        "SELECT count(*) FROM escalations e JOIN members m ON m.id = e.member_id",
-    );
-    push_queue_where(&mut count, view, filter, today);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let rows = queue_page(pool, view, filter, today, limit, offset).await?;
+    let total = queue_count(pool, view, filter, today).await?;
     Ok((rows, total))
 }
 
@@ -485,19 +541,14 @@ pub async fn pending_counts(
     view: QueueView,
     today: NaiveDate,
 ) -> Result<(i64, i64), sqlx::Error> {
-    let count = |status: StatusFilter| async move {
-        let filter = QueueFilter {
-            status,
-            ..QueueFilter::default()
-        };
-        let mut qb = QueryBuilder::new(
-            "SELECT count(*) FROM escalations e JOIN members m ON m.id = e.member_id",
-        );
-        push_queue_where(&mut qb, view, &filter, today);
-        qb.build_query_scalar::<i64>().fetch_one(pool).await
+    let filter = QueueFilter {
+        status: StatusFilter::Pending,
+        ..QueueFilter::default()
     };
-    Ok((
-        count(StatusFilter::Pending).await?,
-        count(StatusFilter::Overdue).await?,
-    ))
+    let mut qb = QueryBuilder::new("SELECT count(*), count(*) FILTER (WHERE e.due_on < ");
+    qb.push_bind(today);
+    qb.push(")");
+    push_queue_from(&mut qb, view, &filter);
+    push_queue_where(&mut qb, view, &filter, today);
+    qb.build_query_as().fetch_one(pool).await
 }

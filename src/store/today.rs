@@ -34,12 +34,15 @@ pub async fn planned_due(
         " WHERE m.status = 'active'"
     ));
     push_scope(&mut qb, scope);
+    // Each member's open planned follow-up, if any (at most one: a
+    // unique index), looked up member by member: the portfolio is small,
+    // the network's open follow-ups due are many.
     qb.push(
-        ") m JOIN (SELECT member_id, due_date FROM planned_follow_ups \
-         WHERE status = 'open' AND due_date <= ",
+        ") m CROSS JOIN LATERAL (SELECT p.due_date FROM planned_follow_ups p \
+         WHERE p.member_id = m.id AND p.status = 'open' AND p.due_date <= ",
     );
     qb.push_bind(today);
-    qb.push(") p ON p.member_id = m.id ORDER BY p.due_date, m.last_name");
+    qb.push(" LIMIT 1) p ORDER BY p.due_date, m.last_name");
     let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
     Ok(rows.into_iter().map(|r| (r.member, r.due_date)).collect())
 }

@@ -183,7 +183,7 @@ async fn home(
         status: StatusFilter::Pending,
         ..QueueFilter::default()
     };
-    let (open, _) = escalations::queue(pool, view, &pending, today, ESCALATION_COUNT, 0).await?;
+    let open = escalations::queue_page(pool, view, &pending, today, ESCALATION_COUNT, 0).await?;
     let districts = dashboard::districts(pool, scope, today).await?;
     let orphans = districts.iter().map(|d| d.orphans).sum();
     // The next months of renewals, stacked by today's colour.
