@@ -8,11 +8,11 @@ pub fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date de test AAAA-MM-JJ")
 }
 
-/// A group of `kind` (`A` or `B`) in `district`.
+/// A group of `kind` (`A` or `B`) in `district`, meeting on Tuesdays at 7.
 pub async fn insert_group(pool: &PgPool, district: i64, name: &str, kind: &str) -> i64 {
     sqlx::query_scalar(
-        "INSERT INTO groups (district_id, name, kind, meeting_day) VALUES ($1, $2, $3, 2) \
-         RETURNING id",
+        "INSERT INTO groups (district_id, name, kind, meeting_day, meeting_time) \
+         VALUES ($1, $2, $3, 2, '07:00') RETURNING id",
     )
     .bind(district)
     .bind(name)
