@@ -252,11 +252,11 @@ async fn a_departure_that_fails_midway_writes_nothing() {
     // After the member's update, before its planned follow-up is closed.
     fail_on(pool, "UPDATE", "planned_follow_ups").await;
     let before = footprint(pool).await;
-    let resp = actions::depart(&rep, w.m1, "2026-11-20", reason).await;
+    let resp = actions::depart(&rep, w.m1, "2026-11-20", &reason).await;
     assert_nothing_written(pool, &before, resp).await;
 
     stop_failing(pool, "planned_follow_ups").await;
-    let resp = actions::depart(&rep, w.m1, "2026-11-20", reason).await;
+    let resp = actions::depart(&rep, w.m1, "2026-11-20", &reason).await;
     assert_eq!(location(&resp), format!("/membres/{}?perdu=1", w.m1));
     assert_eq!(
         count(pool, "SELECT count(*) FROM members WHERE status = 'lost'").await,
@@ -330,15 +330,15 @@ async fn assert_every_write_is_404(
     let answers = [
         (
             "recue",
-            actions::confirm_received(who, request, member).await,
+            actions::confirm_received(who, request, &actions::billing_of(member)).await,
         ),
         (
             "annulee",
-            actions::cancel_billing(who, request, member).await,
+            actions::cancel_billing(who, request, &actions::billing_of(member)).await,
         ),
         (
             "depart",
-            actions::depart(who, member, "2026-11-20", reason).await,
+            actions::depart(who, member, "2026-11-20", &reason).await,
         ),
         (
             "relance",
@@ -348,7 +348,10 @@ async fn assert_every_write_is_404(
             "correction",
             actions::correct_follow_up(who, member, follow_up, "Réécrit.").await,
         ),
-        ("facturation", actions::request_billing(who, member).await),
+        (
+            "facturation",
+            actions::request_renewal_as_is(who, member).await,
+        ),
         (
             "suivis",
             actions::log_follow_up(who, member, "x", "green").await,
@@ -422,7 +425,7 @@ async fn a_representative_cancels_their_billing_request_and_the_log_says_who() {
     let w = accounts::world().await;
     let pool = &w.app.pool;
     let rep = log_in(&w.app, REP_A1).await;
-    let resp = actions::request_billing(&rep, w.m1).await;
+    let resp = actions::request_renewal_as_is(&rep, w.m1).await;
     assert_eq!(
         location(&resp),
         format!("/membres/{}?facturation=1#facturation", w.m1)
@@ -433,7 +436,7 @@ async fn a_representative_cancels_their_billing_request_and_the_log_says_who() {
         .await
         .expect("demande");
 
-    let resp = actions::cancel_billing(&rep, request, w.m1).await;
+    let resp = actions::cancel_billing(&rep, request, &actions::billing_of(w.m1)).await;
     assert_eq!(
         location(&resp),
         format!("/membres/{}?annulee#facturation", w.m1)
@@ -461,7 +464,7 @@ async fn a_representative_cancels_their_billing_request_and_the_log_says_who() {
     assert!(file.contains("Demande de facturation annulée."), "{file}");
 
     // Cancelled, it may be asked again; billing may not cancel.
-    let resp = actions::request_billing(&rep, w.m1).await;
+    let resp = actions::request_renewal_as_is(&rep, w.m1).await;
     assert_eq!(resp.status(), 303);
     let again: i64 = sqlx::query_scalar(
         "SELECT id FROM billing_requests WHERE member_id = $1 AND status = 'requested'",
@@ -471,7 +474,7 @@ async fn a_representative_cancels_their_billing_request_and_the_log_says_who() {
     .await
     .expect("nouvelle demande");
     let billing = log_in(&w.app, FACT).await;
-    let resp = actions::cancel_billing(&billing, again, w.m1).await;
+    let resp = actions::cancel_billing(&billing, again, &actions::billing_of(w.m1)).await;
     assert_eq!(resp.status(), 403);
 }
 
@@ -481,7 +484,7 @@ async fn an_invoiced_request_can_no_longer_be_cancelled() {
     let pool = &w.app.pool;
     let request = insert_billing_request(pool, w.m1, w.rep_a1, "invoice_sent").await;
     let rep = log_in(&w.app, REP_A1).await;
-    let resp = actions::cancel_billing(&rep, request, w.m1).await;
+    let resp = actions::cancel_billing(&rep, request, &actions::billing_of(w.m1)).await;
     assert_eq!(resp.status(), 409);
     let status: String = sqlx::query_scalar("SELECT status FROM billing_requests WHERE id = $1")
         .bind(request)

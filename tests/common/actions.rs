@@ -86,33 +86,42 @@ pub async fn reschedule(b: &Browser<'_>, member: i64, date: &str) -> reqwest::Re
     .await
 }
 
-/// « Demande de facturation »: renews as is.
-pub async fn request_billing(b: &Browser<'_>, member: i64) -> reqwest::Response {
-    b.post(
-        &format!("/membres/{member}/facturation"),
-        &[("decision", "renew_same"), ("amount", ""), ("note", "")],
-    )
-    .await
+/// « Demande de facturation » with these fields (`decision`,
+/// `new_formula`, `amount`, `note`).
+pub async fn request_billing(
+    b: &Browser<'_>,
+    member: i64,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    b.post(&format!("/membres/{member}/facturation"), fields)
+        .await
 }
 
-/// The member confirms the invoice reached them (the button of the member
-/// file, which comes back to it).
-pub async fn confirm_received(b: &Browser<'_>, request: i64, member: i64) -> reqwest::Response {
-    let back = format!("/membres/{member}#facturation");
+/// « Renouvelle tel quel », nothing else said.
+pub async fn request_renewal_as_is(b: &Browser<'_>, member: i64) -> reqwest::Response {
+    request_billing(b, member, &[("decision", "renew_same")]).await
+}
+
+/// The member file's section that the billing buttons come back to.
+pub fn billing_of(member: i64) -> String {
+    format!("/membres/{member}#facturation")
+}
+
+/// The member confirms the invoice reached them; `back` is the page the
+/// button comes back to (`""`: the billing queue).
+pub async fn confirm_received(b: &Browser<'_>, request: i64, back: &str) -> reqwest::Response {
     b.post(
         &format!("/facturation/{request}/recue"),
-        &[("retour", &back)],
+        &[("retour", back)],
     )
     .await
 }
 
-/// The requester withdraws a request not yet invoiced (the button of the
-/// member file, which comes back to it).
-pub async fn cancel_billing(b: &Browser<'_>, request: i64, member: i64) -> reqwest::Response {
-    let back = format!("/membres/{member}#facturation");
+/// The requester withdraws a request not yet invoiced; `back` as above.
+pub async fn cancel_billing(b: &Browser<'_>, request: i64, back: &str) -> reqwest::Response {
     b.post(
         &format!("/facturation/{request}/annulee"),
-        &[("retour", &back)],
+        &[("retour", back)],
     )
     .await
 }
@@ -134,11 +143,17 @@ pub async fn record_renewal(b: &Browser<'_>, member: i64) -> reqwest::Response {
         .await
 }
 
-/// « Départ du membre » on `lost_on` for the reason `reason`.
-pub async fn depart(b: &Browser<'_>, member: i64, lost_on: &str, reason: i64) -> reqwest::Response {
+/// « Départ du membre » on `lost_on` for the reason of id `reason` (as
+/// typed: it may be empty or wrong).
+pub async fn depart(
+    b: &Browser<'_>,
+    member: i64,
+    lost_on: &str,
+    reason: &str,
+) -> reqwest::Response {
     b.post(
         &format!("/membres/{member}/depart"),
-        &[("lost_on", lost_on), ("reason_id", &reason.to_string())],
+        &[("lost_on", lost_on), ("reason_id", reason)],
     )
     .await
 }
@@ -161,12 +176,30 @@ pub async fn reassign(b: &Browser<'_>, members: &[i64], representative: i64) -> 
     b.post("/district/reassigner", &form).await
 }
 
-/// Any reason of the catalogue (for a departure).
-pub async fn some_reason(pool: &sqlx::PgPool) -> i64 {
-    sqlx::query_scalar("SELECT min(id) FROM reasons WHERE active")
+/// The id of a reason of the catalogue (for a departure), as the form
+/// sends it.
+pub async fn some_reason(pool: &sqlx::PgPool) -> String {
+    reason_named(pool, "Manque de temps").await
+}
+
+/// The id of the reason labelled `label`, as the form sends it.
+pub async fn reason_named(pool: &sqlx::PgPool, label: &str) -> String {
+    let id: i64 = sqlx::query_scalar("SELECT id FROM reasons WHERE label = $1")
+        .bind(label)
         .fetch_one(pool)
         .await
-        .expect("raison")
+        .expect("raison");
+    id.to_string()
+}
+
+impl TestApp {
+    /// This app's own client as a browser (its cookies, its login).
+    pub fn browser(&self) -> Browser<'_> {
+        Browser {
+            app: self,
+            client: self.client.clone(),
+        }
+    }
 }
 
 /// The member form as the browser sends it: a regional « Comptable » of

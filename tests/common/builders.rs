@@ -37,6 +37,7 @@ pub struct MemberBuilder {
     join: NaiveDate,
     renewal: NaiveDate,
     term: i32,
+    credits_cents: i64,
 }
 
 impl MemberBuilder {
@@ -52,6 +53,7 @@ impl MemberBuilder {
             join: date("2020-01-01"),
             renewal: date("2027-05-01"),
             term: 12,
+            credits_cents: 0,
         }
     }
 
@@ -98,12 +100,18 @@ impl MemberBuilder {
         self
     }
 
+    /// GR credits, in cents.
+    pub fn credits(mut self, cents: i64) -> Self {
+        self.credits_cents = cents;
+        self
+    }
+
     pub async fn insert<'e, E: sqlx::PgExecutor<'e>>(self, db: E) -> i64 {
         sqlx::query_scalar(
             "INSERT INTO members (first_name, last_name, profession, profession_key, \
              district_id, group_id, group_kind, formula, representative_id, join_date, \
-             renewal_date, term_months) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7::char(1), $8, $9, $10, $11, $12) RETURNING id",
+             renewal_date, term_months, gr_credits_cents) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7::char(1), $8, $9, $10, $11, $12, $13) RETURNING id",
         )
         .bind(&self.first)
         .bind(&self.last)
@@ -117,6 +125,7 @@ impl MemberBuilder {
         .bind(self.join)
         .bind(self.renewal)
         .bind(self.term)
+        .bind(self.credits_cents)
         .fetch_one(db)
         .await
         .expect("membre")
