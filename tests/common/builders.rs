@@ -38,6 +38,8 @@ pub struct MemberBuilder {
     renewal: NaiveDate,
     term: i32,
     credits_cents: i64,
+    email: String,
+    city: String,
 }
 
 impl MemberBuilder {
@@ -54,6 +56,8 @@ impl MemberBuilder {
             renewal: date("2027-05-01"),
             term: 12,
             credits_cents: 0,
+            email: String::new(),
+            city: String::new(),
         }
     }
 
@@ -106,12 +110,20 @@ impl MemberBuilder {
         self
     }
 
+    /// The member's email and city.
+    pub fn contact(mut self, email: &str, city: &str) -> Self {
+        self.email = email.into();
+        self.city = city.into();
+        self
+    }
+
     pub async fn insert<'e, E: sqlx::PgExecutor<'e>>(self, db: E) -> i64 {
         sqlx::query_scalar(
             "INSERT INTO members (first_name, last_name, profession, profession_key, \
              district_id, group_id, group_kind, formula, representative_id, join_date, \
-             renewal_date, term_months, gr_credits_cents) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7::char(1), $8, $9, $10, $11, $12, $13) RETURNING id",
+             renewal_date, term_months, gr_credits_cents, email, city) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7::char(1), $8, $9, $10, $11, $12, $13, $14, $15) \
+             RETURNING id",
         )
         .bind(&self.first)
         .bind(&self.last)
@@ -126,6 +138,8 @@ impl MemberBuilder {
         .bind(self.renewal)
         .bind(self.term)
         .bind(self.credits_cents)
+        .bind(&self.email)
+        .bind(&self.city)
         .fetch_one(db)
         .await
         .expect("membre")
