@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use renouvo::domain::user::Role;
 use sqlx::PgPool;
 
-use super::builders::MemberBuilder;
 use super::TestApp;
+use super::builders::MemberBuilder;
 
 pub struct World {
     pub app: TestApp,
