@@ -3,6 +3,11 @@
 //! against one table. A route added without a line here fails
 //! `every_route_has_a_line_in_the_access_table`; a line whose guard is
 //! missing in the handler fails `every_role_gets_the_answer_of_the_table`.
+//!
+//! Tried on purpose: a `/essai` route added to the table without a line
+//! here; `require` removed from `renewals::record` (a representative then
+//! recorded a renewal) and from `groups::create` (a representative and
+//! billing got a 422 instead of a 403): each failed here.
 mod common;
 
 use std::collections::BTreeSet;
