@@ -463,7 +463,13 @@ async fn a_reactivation_waits_for_the_exclusive_seat_to_be_free() {
         ],
     );
     let r = actions::create_member(&p.manager, &form).await;
-    assert_eq!(r.status(), 303, "the seat is free");
+    let holder: i64 = sqlx::query_scalar(
+        "SELECT id FROM members WHERE first_name = 'Nouvelle' AND status = 'active'",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("the seat is free");
+    assert_eq!(location(&r), format!("/membres/{holder}?enregistre=1"));
 
     // Reactivating the first one is refused: the seat is taken now.
     let r = actions::reactivate(&p.manager, m, "2027-06-01").await;

@@ -611,7 +611,6 @@ async fn outside_the_scope_an_escalation_does_not_exist() {
     assert!(!queue.contains("Membre Lavoie"));
     assert_eq!(record(&t.app, m, &no_time, "").await.status(), 404);
     assert_eq!(status_of(pool, id).await, "open");
-    let _ = (t.other_manager, t.other_district);
 }
 
 #[tokio::test]
