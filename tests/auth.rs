@@ -141,13 +141,27 @@ async fn an_expired_session_is_refused() {
 async fn an_idle_session_is_refused() {
     let app = TestApp::spawn().await;
     app.login_as(Role::Direction).await;
-    // The test configuration allows one hour of inactivity.
+    // The test configuration allows one hour of inactivity: 59 minutes pass.
+    sqlx::query("UPDATE sessions SET last_seen_at = now() - interval '59 minutes'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(app.get("/direction").await.status(), 200);
+    // Seen just now; then 61 minutes without a request.
     sqlx::query("UPDATE sessions SET last_seen_at = now() - interval '61 minutes'")
         .execute(&app.pool)
         .await
         .unwrap();
     let resp = app.get("/direction").await;
-    assert_eq!(resp.status(), 303);
+    assert_eq!(location(&resp), "/login?next=/direction");
+    // The next login makes a new session; the idle one is not revived.
+    let live: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sessions WHERE last_seen_at > now() - interval '1 hour'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(live, 0);
 }
 
 #[tokio::test]
@@ -170,7 +184,7 @@ async fn throttling_kicks_in_then_releases() {
         .await
         .unwrap();
     let ok = app.login("dir@test.ca", PASSWORD).await;
-    assert_eq!(ok.status(), 303);
+    assert_eq!(location(&ok), "/direction");
 }
 
 #[tokio::test]

@@ -5,8 +5,8 @@
 mod common;
 
 use chrono::NaiveDate;
+use common::builders::{MemberBuilder, count};
 use common::{PASSWORD, TestApp, location};
-use renouvo::domain::member::profession_key;
 use renouvo::domain::user::Role;
 use sqlx::PgPool;
 
@@ -25,21 +25,17 @@ fn esc(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// « Membre {name} », regional, renewing 2027-01-15 (« 2 mois avant »).
 async fn member(pool: &PgPool, name: &str, district: i64, rep: Option<i64>) -> i64 {
-    sqlx::query_scalar(
-        "INSERT INTO members (first_name, last_name, profession, profession_key, district_id, \
-         formula, representative_id, join_date, renewal_date) \
-         VALUES ('Membre', $1, $2, $3, $4, 'regional', $5, '2015-01-01', '2027-01-15') \
-         RETURNING id",
-    )
-    .bind(name)
-    .bind(format!("Profession {name}"))
-    .bind(profession_key(&format!("Profession {name}")))
-    .bind(district)
-    .bind(rep)
-    .fetch_one(pool)
-    .await
-    .unwrap()
+    let mut m = MemberBuilder::new(district)
+        .name("Membre", name)
+        .profession(&format!("Profession {name}"))
+        .joined("2015-01-01")
+        .renewing("2027-01-15");
+    if let Some(rep) = rep {
+        m = m.rep(rep);
+    }
+    m.insert(pool).await
 }
 
 struct Team {
@@ -91,10 +87,6 @@ async fn reason_id(pool: &PgPool, label_start: &str) -> i64 {
         .unwrap()
 }
 
-async fn count(pool: &PgPool, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
-}
-
 async fn record(app: &TestApp, member: i64, reason: &str, tried: &str) -> reqwest::Response {
     app.post_form(
         &format!("/membres/{member}/raisons"),
@@ -109,6 +101,22 @@ async fn raise(app: &TestApp, member: i64, level: &str, body: &str) -> reqwest::
         &[("level", level), ("body", body)],
     )
     .await
+}
+
+/// Raises an escalation (checked: where it goes) and returns its id.
+async fn raised(app: &TestApp, member: i64, level: &str, body: &str) -> i64 {
+    let r = raise(app, member, level, body).await;
+    assert_eq!(
+        location(&r),
+        format!("/membres/{member}?escalade=1#escalades")
+    );
+    let (id, about): (i64, i64) =
+        sqlx::query_as("SELECT id, member_id FROM escalations ORDER BY id DESC LIMIT 1")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(about, member);
+    id
 }
 
 /// The last escalation opened.
@@ -175,7 +183,7 @@ async fn a_reason_opens_the_escalation_its_catalogue_entry_asks_for() {
 
     let negative = reason_id(pool, "Personnes négatives").await;
     let r = record(&t.app, m, &negative.to_string(), "").await;
-    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("/membres/{m}?raison=1#raisons"));
     let level: String =
         sqlx::query_scalar("SELECT level FROM escalations ORDER BY id DESC LIMIT 1")
             .fetch_one(pool)
@@ -185,7 +193,7 @@ async fn a_reason_opens_the_escalation_its_catalogue_entry_asks_for() {
 
     let no_time = reason_id(pool, "Manque de temps").await;
     let r = record(&t.app, m, &no_time.to_string(), "").await;
-    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("/membres/{m}?raison=1#raisons"));
     assert_eq!(count(pool, "SELECT count(*) FROM escalations").await, 2);
     assert_eq!(
         count(
@@ -230,11 +238,12 @@ async fn a_reason_goes_into_the_follow_up_history_with_its_answer() {
         .await
         .unwrap();
     let r = record(&t.app, m, &no_time.to_string(), "Proposé le groupe B.").await;
-    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("/membres/{m}?raison=1#raisons"));
 
-    let (channel, body, state, stage, follow_up): (String, String, String, Option<String>, i64) =
+    let (channel, body, state, stage, about): (String, String, String, Option<String>, Vec<i64>) =
         sqlx::query_as(
-            "SELECT f.channel, f.body, f.state, f.stage_key, f.id FROM follow_ups f \
+            "SELECT f.channel, f.body, f.state, f.stage_key, \
+             ARRAY[f.member_id, mr.member_id, f.author_id, mr.reason_id] FROM follow_ups f \
              JOIN member_reasons mr ON mr.follow_up_id = f.id",
         )
         .fetch_one(pool)
@@ -250,7 +259,11 @@ async fn a_reason_goes_into_the_follow_up_history_with_its_answer() {
         Some("before_2m"),
         "the stage of the moment is kept"
     );
-    assert!(follow_up > 0);
+    assert_eq!(
+        about,
+        vec![m, m, t.rep, no_time],
+        "the follow-up and the reason are the member's, by the rep"
+    );
     assert_eq!(
         count(
             pool,
@@ -288,12 +301,7 @@ async fn an_unanswered_escalation_is_overdue_after_seven_days_and_comes_first() 
     let beta = member(pool, "Beta", t.district, Some(t.rep)).await;
     let gamma = member(pool, "Gamma", t.district, Some(t.rep)).await;
     t.app.login("rep@test.ca", PASSWORD).await;
-    assert_eq!(
-        raise(&t.app, alpha, "district", "Alpha hésite.")
-            .await
-            .status(),
-        303
-    );
+    raised(&t.app, alpha, "district", "Alpha hésite.").await;
     let r = raise(&t.app, beta, "district", "Beta veut partir.").await;
     assert_eq!(r.status(), 303);
     assert_eq!(
@@ -301,13 +309,7 @@ async fn an_unanswered_escalation_is_overdue_after_seven_days_and_comes_first() 
         format!("/membres/{beta}?escalade=1#escalades")
     );
     let beta_esc = last_escalation(pool).await;
-    assert_eq!(
-        raise(&t.app, gamma, "district", "Gamma réglé.")
-            .await
-            .status(),
-        303
-    );
-    let gamma_esc = last_escalation(pool).await;
+    let gamma_esc = raised(&t.app, gamma, "district", "Gamma réglé.").await;
     sqlx::query(
         "UPDATE escalations SET raised_at = raised_at - interval '8 days', due_on = due_on - 8 \
          WHERE id = $1",
@@ -361,15 +363,12 @@ async fn an_unanswered_escalation_is_overdue_after_seven_days_and_comes_first() 
     assert!(show.contains("En retard"));
 }
 
-#[tokio::test]
-async fn escalating_up_keeps_the_chain() {
-    let t = team().await;
-    let pool = &t.app.pool;
-    let m = member(pool, "Roy", t.district, Some(t.rep)).await;
+/// The rep raises a district escalation about Roy; the manager, logged in
+/// on `t.app`, takes it in charge. Returns its id.
+async fn acknowledged_by_the_manager(t: &Team) -> i64 {
+    let m = member(&t.app.pool, "Roy", t.district, Some(t.rep)).await;
     t.app.login("rep@test.ca", PASSWORD).await;
-    raise(&t.app, m, "district", "Malaise avec le CA du groupe.").await;
-    let first = last_escalation(pool).await;
-
+    let first = raised(&t.app, m, "district", "Malaise avec le CA du groupe.").await;
     t.app.login("gest@test.ca", PASSWORD).await;
     let (_, show) = page(&t.app, &format!("/escalades/{first}")).await;
     assert!(show.contains("Prendre en charge") && show.contains("Escalader au niveau supérieur"));
@@ -377,8 +376,33 @@ async fn escalating_up_keeps_the_chain() {
         .app
         .post_form(&format!("/escalades/{first}/prise-en-charge"), &[])
         .await;
-    assert_eq!(r.status(), 303);
-    assert_eq!(status_of(pool, first).await, "acknowledged");
+    assert_eq!(
+        location(&r),
+        format!("/escalades/{first}?fait=prise-en-charge")
+    );
+    assert_eq!(status_of(&t.app.pool, first).await, "acknowledged");
+    first
+}
+
+/// The manager escalates `first` to direction; returns the new one's id.
+async fn escalated_to_direction(t: &Team, first: i64) -> i64 {
+    let r = t
+        .app
+        .post_form(
+            &format!("/escalades/{first}/escalade"),
+            &[("body", "Rencontre faite, le malaise persiste.")],
+        )
+        .await;
+    let second = last_escalation(&t.app.pool).await;
+    assert_eq!(location(&r), format!("/escalades/{second}?fait=escaladee"));
+    second
+}
+
+#[tokio::test]
+async fn escalating_up_needs_a_text_and_opens_a_direction_escalation_in_the_chain() {
+    let t = team().await;
+    let pool = &t.app.pool;
+    let first = acknowledged_by_the_manager(&t).await;
     // Escalating needs a text.
     let r = t
         .app
@@ -391,16 +415,8 @@ async fn escalating_up_keeps_the_chain() {
             .unwrap()
             .contains("Expliquez au niveau supérieur")
     );
-    let r = t
-        .app
-        .post_form(
-            &format!("/escalades/{first}/escalade"),
-            &[("body", "Rencontre faite, le malaise persiste.")],
-        )
-        .await;
-    assert_eq!(r.status(), 303);
-    let second = last_escalation(pool).await;
-    assert_eq!(location(&r), format!("/escalades/{second}?fait=escaladee"));
+    assert_eq!(last_escalation(pool).await, first, "nothing opened");
+    let second = escalated_to_direction(&t, first).await;
     let (level, parent, raised_by, due): (String, Option<i64>, i64, NaiveDate) =
         sqlx::query_as("SELECT level, parent_id, raised_by, due_on FROM escalations WHERE id = $1")
             .bind(second)
@@ -431,6 +447,7 @@ async fn escalating_up_keeps_the_chain() {
         .post_form(&format!("/escalades/{second}/prise-en-charge"), &[])
         .await;
     assert_eq!(r.status(), 403);
+    assert_eq!(status_of(pool, second).await, "open");
 
     // Both are visible on either page, in order.
     for id in [first, second] {
@@ -440,8 +457,14 @@ async fn escalating_up_keeps_the_chain() {
         let b = chain.find("Rencontre faite, le malaise persiste.").unwrap();
         assert!(a < b);
     }
+}
 
-    // Direction answers; there is no level above direction.
+#[tokio::test]
+async fn direction_resolves_the_escalated_one_and_has_no_level_above() {
+    let t = team().await;
+    let pool = &t.app.pool;
+    let first = acknowledged_by_the_manager(&t).await;
+    let second = escalated_to_direction(&t, first).await;
     t.app.login("dir@test.ca", PASSWORD).await;
     let r = t
         .app
@@ -452,6 +475,7 @@ async fn escalating_up_keeps_the_chain() {
         .await;
     assert_eq!(r.status(), 409);
     assert!(r.text().await.unwrap().contains("pas de niveau supérieur"));
+    assert_eq!(last_escalation(pool).await, second, "nothing opened");
     let r = t
         .app
         .post_form(
@@ -459,8 +483,17 @@ async fn escalating_up_keeps_the_chain() {
             &[("resolution", "Appel au membre et au président du CA.")],
         )
         .await;
-    assert_eq!(r.status(), 303);
-    assert_eq!(status_of(pool, second).await, "resolved");
+    assert_eq!(location(&r), format!("/escalades/{second}?fait=resolue"));
+    let (status, resolved_by): (String, Option<i64>) =
+        sqlx::query_as("SELECT status, resolved_by FROM escalations WHERE id = $1")
+            .bind(second)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (status.as_str(), resolved_by),
+        ("resolved", Some(t.direction))
+    );
     assert_eq!(
         count(
             pool,
@@ -478,8 +511,7 @@ async fn resolving_needs_the_actions_taken_and_happens_once() {
     let pool = &t.app.pool;
     let m = member(pool, "Côté", t.district, Some(t.rep)).await;
     t.app.login("rep@test.ca", PASSWORD).await;
-    raise(&t.app, m, "district", "À voir.").await;
-    let id = last_escalation(pool).await;
+    let id = raised(&t.app, m, "district", "À voir.").await;
 
     t.app.login("gest@test.ca", PASSWORD).await;
     let r = t
@@ -554,8 +586,7 @@ async fn outside_the_scope_an_escalation_does_not_exist() {
     let m = member(pool, "Lavoie", t.district, Some(t.rep)).await;
     let elsewhere = member(pool, "Ailleurs", t.other_district, None).await;
     t.app.login("rep@test.ca", PASSWORD).await;
-    raise(&t.app, m, "district", "À voir.").await;
-    let id = last_escalation(pool).await;
+    let id = raised(&t.app, m, "district", "À voir.").await;
     // Nor may one write about a member outside one's scope.
     let no_time = reason_id(pool, "Manque de temps").await.to_string();
     assert_eq!(record(&t.app, elsewhere, &no_time, "").await.status(), 404);
@@ -580,7 +611,6 @@ async fn outside_the_scope_an_escalation_does_not_exist() {
     assert!(!queue.contains("Membre Lavoie"));
     assert_eq!(record(&t.app, m, &no_time, "").await.status(), 404);
     assert_eq!(status_of(pool, id).await, "open");
-    let _ = (t.other_manager, t.other_district);
 }
 
 #[tokio::test]
@@ -590,8 +620,7 @@ async fn a_representative_reads_escalations_but_cannot_act() {
     let m = member(pool, "Morin", t.district, Some(t.rep)).await;
     let not_mine = member(pool, "Pasamoi", t.district, Some(t.other_rep)).await;
     t.app.login("rep@test.ca", PASSWORD).await;
-    raise(&t.app, m, "district", "Le membre demande un rabais.").await;
-    let id = last_escalation(pool).await;
+    let id = raised(&t.app, m, "district", "Le membre demande un rabais.").await;
 
     let (status, queue) = page(&t.app, "/escalades").await;
     assert_eq!(status, 200);

@@ -3,8 +3,8 @@
 mod common;
 
 use chrono::NaiveDate;
+use common::builders::MemberBuilder;
 use common::{PASSWORD, TestApp, location};
-use renouvo::domain::member::profession_key;
 use renouvo::domain::user::Role;
 use sqlx::PgPool;
 
@@ -14,21 +14,17 @@ fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
+/// « Membre {name} », regional, a profession of their own, joined in 2015.
 async fn member(pool: &PgPool, name: &str, district: i64, rep: Option<i64>, renewal: &str) -> i64 {
-    sqlx::query_scalar(
-        "INSERT INTO members (first_name, last_name, profession, profession_key, district_id, \
-         formula, representative_id, join_date, renewal_date) \
-         VALUES ('Membre', $1, $2, $3, $4, 'regional', $5, '2015-01-01', $6) RETURNING id",
-    )
-    .bind(name)
-    .bind(format!("Profession {name}"))
-    .bind(profession_key(&format!("Profession {name}")))
-    .bind(district)
-    .bind(rep)
-    .bind(d(renewal))
-    .fetch_one(pool)
-    .await
-    .unwrap()
+    let mut m = MemberBuilder::new(district)
+        .name("Membre", name)
+        .profession(&format!("Profession {name}"))
+        .joined("2015-01-01")
+        .renewing(renewal);
+    if let Some(rep) = rep {
+        m = m.rep(rep);
+    }
+    m.insert(pool).await
 }
 
 struct Team {
@@ -94,7 +90,7 @@ async fn the_stage_stored_with_a_follow_up_survives_a_renewal_date_edit() {
         ],
     )
     .await;
-    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("/membres/{m}?suivi=1#suivis"));
     sqlx::query("UPDATE members SET renewal_date = '2027-10-01' WHERE id = $1")
         .bind(m)
         .execute(&t.app.pool)
@@ -137,18 +133,20 @@ async fn the_to_do_list_is_ordered_by_colour_then_days_and_a_follow_up_clears_it
     t.app.login("rep@test.ca", PASSWORD).await;
 
     let page = t.app.get("/aujourdhui").await.text().await.unwrap();
-    let todo = &page[page.find("À faire").unwrap()..];
-    let pos = |name: &str| todo.find(&format!("Membre {name}")).unwrap_or(usize::MAX);
+    let todo = &page[page.find("À faire").unwrap()..page.find("État rouge ou jaune").unwrap()];
+    let pos = |id: i64| {
+        todo.find(&format!("/membres/{id}?retour"))
+            .unwrap_or_else(|| panic!("member {id} is in the to-do list"))
+    };
     let order = [
-        pos("RougeRetard"),
-        pos("RougeLoin"),
-        pos("Orange"),
-        pos("Jaune"),
-        pos("Vert"),
+        pos(red_overdue),
+        pos(red_far),
+        pos(orange),
+        pos(yellow),
+        pos(green),
     ];
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
-    assert!(!page.contains("Membre Autrui"));
-    let _ = (green, yellow, orange, red_far, not_mine);
+    assert!(!page.contains(&format!("/membres/{not_mine}")));
 
     // The link carries the way back; logging returns to the day page.
     assert!(page.contains(&format!("/membres/{red_overdue}?retour=/aujourdhui\"")));
@@ -183,9 +181,8 @@ async fn the_to_do_list_is_ordered_by_colour_then_days_and_a_follow_up_clears_it
     assert!(file.contains("Étape faite"));
 }
 
-#[tokio::test]
-async fn planned_follow_ups_are_due_overdue_closed_and_rescheduled() {
-    let t = team().await;
+/// A member of rep with a follow-up planned on 2026-12-07 (checked).
+async fn planned(t: &Team) -> i64 {
     let m = member(
         &t.app.pool,
         "Relance",
@@ -206,10 +203,31 @@ async fn planned_follow_ups_are_due_overdue_closed_and_rescheduled() {
         ],
     )
     .await;
-    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("/membres/{m}?suivi=1#suivis"));
+    let plans: Vec<(String, NaiveDate)> =
+        sqlx::query_as("SELECT status, due_date FROM planned_follow_ups WHERE member_id = $1")
+            .bind(m)
+            .fetch_all(&t.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(plans, vec![("open".to_string(), d("2026-12-07"))]);
+    m
+}
+
+/// The « Relances prévues » section of the day page.
+async fn due_section(t: &Team) -> String {
     let day = t.app.get("/aujourdhui").await.text().await.unwrap();
-    let due = &day[day.find("Relances prévues").unwrap()..day.find("À faire").unwrap()];
-    assert!(!due.contains("Membre Relance"), "not due before its date");
+    day[day.find("Relances prévues").unwrap()..day.find("À faire").unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn a_planned_follow_up_shows_on_the_day_page_from_its_date_and_overdue_after() {
+    let t = team().await;
+    let m = planned(&t).await;
+    assert!(
+        !due_section(&t).await.contains("Membre Relance"),
+        "not due before its date"
+    );
     let file = t
         .app
         .get(&format!("/membres/{m}"))
@@ -224,11 +242,14 @@ async fn planned_follow_ups_are_due_overdue_closed_and_rescheduled() {
         .execute(&t.app.pool)
         .await
         .unwrap();
-    let day = t.app.get("/aujourdhui").await.text().await.unwrap();
-    let due = &day[day.find("Relances prévues").unwrap()..day.find("À faire").unwrap()];
+    let due = due_section(&t).await;
     assert!(due.contains("Membre Relance") && due.contains("en retard"));
+}
 
-    // Rescheduling: a past date is refused, a future one moves it.
+#[tokio::test]
+async fn rescheduling_refuses_a_past_date_and_moves_the_plan_to_a_future_one() {
+    let t = team().await;
+    let m = planned(&t).await;
     let bad = t
         .app
         .post_form(
@@ -250,7 +271,7 @@ async fn planned_follow_ups_are_due_overdue_closed_and_rescheduled() {
             &[("next_date", "2026-12-15")],
         )
         .await;
-    assert_eq!(ok.status(), 303);
+    assert_eq!(location(&ok), format!("/membres/{m}?relance=1#suivis"));
     let (open, rescheduled): (i64, i64) = sqlx::query_as(
         "SELECT count(*) FILTER (WHERE status = 'open' AND due_date = '2026-12-15'), \
          count(*) FILTER (WHERE status = 'rescheduled') FROM planned_follow_ups",
@@ -259,9 +280,13 @@ async fn planned_follow_ups_are_due_overdue_closed_and_rescheduled() {
     .await
     .unwrap();
     assert_eq!((open, rescheduled), (1, 1));
+}
 
-    // The next follow-up closes it.
-    log(
+#[tokio::test]
+async fn the_next_follow_up_closes_the_planned_one() {
+    let t = team().await;
+    let m = planned(&t).await;
+    let r = log(
         &t.app,
         m,
         &[
@@ -271,19 +296,15 @@ async fn planned_follow_ups_are_due_overdue_closed_and_rescheduled() {
         ],
     )
     .await;
-    let open: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM planned_follow_ups WHERE status = 'open'")
-            .fetch_one(&t.app.pool)
-            .await
-            .unwrap();
-    assert_eq!(open, 0);
-    let done: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM planned_follow_ups WHERE status = 'done' AND closed_by_follow_up_id IS NOT NULL",
+    assert_eq!(location(&r), format!("/membres/{m}?suivi=1#suivis"));
+    let plans: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT p.status, p.closed_by_follow_up_id = f.id FROM planned_follow_ups p \
+         JOIN follow_ups f ON f.body = 'Réponse reçue.'",
     )
-    .fetch_one(&t.app.pool)
+    .fetch_all(&t.app.pool)
     .await
     .unwrap();
-    assert_eq!(done, 1);
+    assert_eq!(plans, vec![("done".to_string(), true)]);
 }
 
 #[tokio::test]
@@ -291,26 +312,18 @@ async fn the_state_shown_is_the_latest_and_corrections_keep_the_original() {
     let t = team().await;
     let m = member(&t.app.pool, "Etat", t.district, Some(t.rep), "2027-06-01").await;
     t.app.login("rep@test.ca", PASSWORD).await;
-    log(
-        &t.app,
-        m,
-        &[
-            ("channel", "call"),
-            ("body", "Hésite."),
-            ("state", "yellow"),
-        ],
-    )
-    .await;
-    log(
-        &t.app,
-        m,
-        &[
-            ("channel", "meeting"),
-            ("body", "Convaincu."),
-            ("state", "flame"),
-        ],
-    )
-    .await;
+    for (channel, body, state) in [
+        ("call", "Hésite.", "yellow"),
+        ("meeting", "Convaincu.", "flame"),
+    ] {
+        let r = log(
+            &t.app,
+            m,
+            &[("channel", channel), ("body", body), ("state", state)],
+        )
+        .await;
+        assert_eq!(location(&r), format!("/membres/{m}?suivi=1#suivis"));
+    }
     let list = t.app.get("/membres").await.text().await.unwrap();
     assert!(list.contains("badge state-flame") && !list.contains("badge state-yellow"));
     let state: String = sqlx::query_scalar("SELECT state FROM members WHERE id = $1")
@@ -339,7 +352,7 @@ async fn the_state_shown_is_the_latest_and_corrections_keep_the_original() {
             &[("body", "Il hésitait à cause du prix.")],
         )
         .await;
-    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("/membres/{m}?correction=1#suivis"));
     let page = t
         .app
         .get(&format!("/membres/{m}"))
@@ -440,11 +453,47 @@ async fn follow_ups_are_logged_only_within_scope() {
     assert_eq!(log(&t.app, colleague, &fields).await.status(), 404);
     let manager = t.app.sibling().await;
     manager.login("gest@test.ca", PASSWORD).await;
-    assert_eq!(log(&manager, colleague, &fields).await.status(), 303);
+    let r = log(&manager, colleague, &fields).await;
+    assert_eq!(location(&r), format!("/membres/{colleague}?suivi=1#suivis"));
     assert_eq!(log(&manager, theirs, &fields).await.status(), 404);
+    let written: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT f.member_id, u.email FROM follow_ups f JOIN users u ON u.id = f.author_id",
+    )
+    .fetch_all(&t.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        written,
+        vec![(colleague, "gest@test.ca".to_string())],
+        "only the manager's follow-up, on their district's member"
+    );
     let billing = t.app.sibling().await;
     billing.login("fact@test.ca", PASSWORD).await;
     assert_eq!(log(&billing, colleague, &fields).await.status(), 403);
+}
+
+/// The figures of `name`'s row of the activity table, digits only.
+fn activity_row(page: &str, name: &str) -> Vec<String> {
+    let start = page.find(&format!("Test {name}")).expect("rep row");
+    let end = page[start..].find("</tr>").unwrap() + start;
+    page[start..end]
+        .split("<td class=\"num\"")
+        .skip(1)
+        .map(|c| {
+            // The cell's text, tags removed.
+            let mut text = String::new();
+            let mut in_tag = false;
+            for ch in c.split("</td>").next().unwrap_or("").chars() {
+                match ch {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    ch if !in_tag && ch.is_ascii_digit() => text.push(ch),
+                    _ => {}
+                }
+            }
+            text
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -507,32 +556,11 @@ async fn the_activity_figures_add_up_on_a_hand_built_team() {
         .bind(closed)
         .execute(pool)
         .await
-        .ok();
+        .expect("relance prévue");
     }
     t.app.login("gest@test.ca", PASSWORD).await;
     let page = t.app.get("/district/activite").await.text().await.unwrap();
-    let row = |name: &str| {
-        let start = page.find(&format!("Test {name}")).expect("rep row");
-        let end = page[start..].find("</tr>").unwrap() + start;
-        page[start..end]
-            .split("<td class=\"num\"")
-            .skip(1)
-            .map(|c| {
-                // The cell's text, tags removed.
-                let mut text = String::new();
-                let mut in_tag = false;
-                for ch in c.split("</td>").next().unwrap_or("").chars() {
-                    match ch {
-                        '<' => in_tag = true,
-                        '>' => in_tag = false,
-                        ch if !in_tag && ch.is_ascii_digit() => text.push(ch),
-                        _ => {}
-                    }
-                }
-                text
-            })
-            .collect::<Vec<String>>()
-    };
+    let row = |name: &str| activity_row(&page, name);
     // active members, follow-ups, missed, undone stages, red state
     assert_eq!(row("rep@test.ca"), ["2", "3", "2", "1", "1"]);
     assert_eq!(row("rep2@test.ca"), ["1", "0", "0", "1", "1"]);
@@ -623,7 +651,7 @@ async fn the_stage_summary_counts_follow_ups_per_cycle_and_stage_but_not_correct
             &[("channel", "call"), ("body", body), ("state", "green")],
         )
         .await;
-        assert_eq!(r.status(), 303);
+        assert_eq!(location(&r), format!("/membres/{m}?suivi=1#suivis"));
     }
     let first: i64 = sqlx::query_scalar("SELECT min(id) FROM follow_ups WHERE member_id = $1")
         .bind(m)
@@ -637,7 +665,7 @@ async fn the_stage_summary_counts_follow_ups_per_cycle_and_stage_but_not_correct
             &[("body", "Premier appel, précisé.")],
         )
         .await;
-    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("/membres/{m}?correction=1#suivis"));
     let rows: Vec<(i32, String, i32)> = sqlx::query_as(
         "SELECT cycle, stage_key, follow_ups FROM stage_follow_ups WHERE member_id = $1",
     )

@@ -5,9 +5,11 @@ mod common;
 use std::collections::BTreeSet;
 
 use chrono::{Days, NaiveDate};
+use common::actions::log_in;
+use common::builders::{MemberBuilder, insert_group};
 use common::{PASSWORD, TestApp, location};
 use renouvo::domain::formula::{Colour, Formula};
-use renouvo::domain::member::{TERMS, profession_key};
+use renouvo::domain::member::TERMS;
 use renouvo::domain::scope::Scope;
 use renouvo::domain::user::Role;
 use renouvo::store::dashboard;
@@ -17,53 +19,6 @@ use sqlx::PgPool;
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-async fn group(pool: &PgPool, district: i64, name: &str, kind: &str) -> i64 {
-    sqlx::query_scalar(
-        "INSERT INTO groups (district_id, name, kind, meeting_day) VALUES ($1, $2, $3, 2) RETURNING id",
-    )
-    .bind(district)
-    .bind(name)
-    .bind(kind)
-    .fetch_one(pool)
-    .await
-    .unwrap()
-}
-
-struct NewMember<'a> {
-    first: &'a str,
-    last: &'a str,
-    profession: &'a str,
-    district: i64,
-    group: Option<(i64, &'a str)>,
-    formula: Formula,
-    rep: Option<i64>,
-    renewal: NaiveDate,
-    term: i32,
-}
-
-async fn insert_member(pool: &PgPool, m: NewMember<'_>) -> i64 {
-    sqlx::query_scalar(
-        "INSERT INTO members (first_name, last_name, profession, profession_key, district_id, \
-         group_id, group_kind, formula, representative_id, join_date, renewal_date, term_months) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7::char(1), $8, $9, $10, $11, $12) RETURNING id",
-    )
-    .bind(m.first)
-    .bind(m.last)
-    .bind(m.profession)
-    .bind(profession_key(m.profession))
-    .bind(m.district)
-    .bind(m.group.map(|g| g.0))
-    .bind(m.group.map(|g| g.1))
-    .bind(m.formula.as_str())
-    .bind(m.rep)
-    .bind(m.renewal - Days::new(800))
-    .bind(m.renewal)
-    .bind(m.term)
-    .fetch_one(pool)
-    .await
-    .unwrap()
 }
 
 /// A small PRNG so the generated set is the same on every run.
@@ -81,15 +36,19 @@ impl Rng {
     }
 }
 
-#[tokio::test]
-async fn stage_and_colour_selections_in_sql_agree_with_the_pure_calculation() {
+/// Days the generated network is looked at from (a leap day, a month end).
+const TODAYS: [&str; 3] = ["2026-11-29", "2028-02-29", "2027-03-31"];
+
+/// A member as the pure calculation sees it: id, formula, term, renewal.
+type Row = (i64, String, i32, NaiveDate);
+
+/// A few thousand members around every day of `TODAYS`, every formula and
+/// term, in one district; and the timelines.
+async fn generated_network() -> (TestApp, i64, Vec<Row>, timeline::Timelines) {
     let app = TestApp::spawn().await;
     let pool = &app.pool;
     let district = app.create_district("Montréal").await;
-    let b_group = group(pool, district, "Groupe B", "B").await;
-    let todays = [d("2026-11-29"), d("2028-02-29"), d("2027-03-31")];
-
-    // A few thousand members around every today, every formula and term.
+    let b_group = insert_group(pool, district, "Groupe B", "B").await;
     let mut rng = Rng(42);
     let mut qb = sqlx::QueryBuilder::new(
         "INSERT INTO members (first_name, last_name, profession, profession_key, district_id, \
@@ -99,7 +58,7 @@ async fn stage_and_colour_selections_in_sql_agree_with_the_pure_calculation() {
         .map(|_| {
             let formula = Formula::ALL[rng.below(3) as usize];
             let term = TERMS[rng.below(TERMS.len() as u64) as usize];
-            let base = todays[rng.below(3) as usize];
+            let base = d(TODAYS[rng.below(3) as usize]);
             let offset = rng.below(1300) as i64 - 420;
             let renewal = base + chrono::Duration::days(offset);
             (formula, term, renewal)
@@ -122,92 +81,119 @@ async fn stage_and_colour_selections_in_sql_agree_with_the_pure_calculation() {
             .push_bind(*term);
     });
     qb.build().execute(pool).await.unwrap();
-
     let timelines = timeline::load(pool).await.unwrap();
-    let all: Vec<(i64, String, i32, NaiveDate)> =
+    let all: Vec<Row> =
         sqlx::query_as("SELECT id, formula, term_months, renewal_date FROM members")
             .fetch_all(pool)
             .await
             .unwrap();
-    for today in todays {
-        let expected_stage = |id_row: &(i64, String, i32, NaiveDate)| {
-            let f = Formula::parse(&id_row.1).unwrap();
-            timelines
-                .current(f, id_row.3, id_row.2, today)
-                .map(|c| (c.def.key.clone(), c.def.colour))
-        };
-        let select = |filter: MemberFilter| {
-            let timelines = &timelines;
-            async move {
-                let (rows, total) = members::list(
-                    pool,
-                    Scope::Network,
-                    timelines,
-                    today,
-                    &filter,
-                    Sort::Renewal,
-                    1_000_000,
-                    0,
-                )
-                .await
-                .unwrap();
-                assert_eq!(rows.len() as i64, total.count);
-                assert!(!total.capped);
-                rows.into_iter().map(|r| r.id).collect::<BTreeSet<i64>>()
-            }
-        };
+    (app, district, all, timelines)
+}
+
+/// The stage and colour the pure calculation gives.
+fn expected(
+    timelines: &timeline::Timelines,
+    row: &Row,
+    today: NaiveDate,
+) -> Option<(String, Colour)> {
+    let f = Formula::parse(&row.1).unwrap();
+    timelines
+        .current(f, row.3, row.2, today)
+        .map(|c| (c.def.key.clone(), c.def.colour))
+}
+
+/// The ids the member list selects with `filter`, all pages at once.
+async fn select(
+    pool: &PgPool,
+    timelines: &timeline::Timelines,
+    today: NaiveDate,
+    filter: MemberFilter,
+) -> BTreeSet<i64> {
+    let (rows, total) = members::list(
+        pool,
+        Scope::Network,
+        timelines,
+        today,
+        &filter,
+        Sort::Renewal,
+        1_000_000,
+        0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows.len() as i64, total.count);
+    assert!(!total.capped);
+    rows.into_iter().map(|r| r.id).collect()
+}
+
+#[tokio::test]
+async fn stage_selections_in_sql_agree_with_the_pure_calculation() {
+    let (app, _, all, timelines) = generated_network().await;
+    for today in TODAYS.map(d) {
         for (key, _) in timelines.stage_choices() {
             let want: BTreeSet<i64> = all
                 .iter()
-                .filter(|r| expected_stage(r).is_some_and(|(k, _)| k == key))
+                .filter(|r| expected(&timelines, r, today).is_some_and(|(k, _)| k == key))
                 .map(|r| r.0)
                 .collect();
-            let got = select(MemberFilter {
+            let filter = MemberFilter {
                 stage: Some(key.clone()),
                 ..MemberFilter::default()
-            })
-            .await;
+            };
+            let got = select(&app.pool, &timelines, today, filter).await;
             assert_eq!(got, want, "stage {key} on {today}");
         }
+    }
+}
+
+#[tokio::test]
+async fn colour_selections_in_sql_agree_with_the_pure_calculation() {
+    let (app, _, all, timelines) = generated_network().await;
+    for today in TODAYS.map(d) {
         let mut counted = 0;
         for colour in Colour::ALL {
             let want: BTreeSet<i64> = all
                 .iter()
-                .filter(|r| expected_stage(r).is_some_and(|(_, c)| c == colour))
+                .filter(|r| expected(&timelines, r, today).is_some_and(|(_, c)| c == colour))
                 .map(|r| r.0)
                 .collect();
-            let got = select(MemberFilter {
+            let filter = MemberFilter {
                 colour: Some(colour),
                 ..MemberFilter::default()
-            })
-            .await;
+            };
+            let got = select(&app.pool, &timelines, today, filter).await;
             assert_eq!(got, want, "colour {colour:?} on {today}");
             counted += got.len();
         }
         assert_eq!(counted, all.len(), "every active member has one colour");
-        // The homes' counts (stage ranges joined to the network's tally, or
-        // to the district's members) agree with the pure function too.
+    }
+}
+
+/// The homes' counts (stage ranges joined to the network's tally, or to
+/// the district's members) agree with the pure function too.
+#[tokio::test]
+async fn home_counts_by_colour_and_stage_agree_with_the_pure_calculation() {
+    let (app, district, all, timelines) = generated_network().await;
+    let pool = &app.pool;
+    let count = |today: NaiveDate, keep: &dyn Fn(&Row, (String, Colour)) -> bool| {
+        all.iter()
+            .filter(|r| expected(&timelines, r, today).is_some_and(|e| keep(r, e)))
+            .count()
+    };
+    for today in TODAYS.map(d) {
         for scope in [Scope::Network, Scope::District(district)] {
             let counts = dashboard::colour_counts(pool, scope, &timelines, today)
                 .await
                 .unwrap();
             for (colour, n) in counts {
-                let want = all
-                    .iter()
-                    .filter(|r| expected_stage(r).is_some_and(|(_, c)| c == colour))
-                    .count();
+                let want = count(today, &|_, (_, c)| c == colour);
                 assert_eq!(n as usize, want, "{colour:?} {scope:?} on {today}");
             }
             let stages = dashboard::stage_counts(pool, scope, &timelines, today)
                 .await
                 .unwrap();
             for (formula, key, n) in stages {
-                let want = all
-                    .iter()
-                    .filter(|r| {
-                        r.1 == formula && expected_stage(r).is_some_and(|(k, _)| Some(k) == key)
-                    })
-                    .count();
+                let want = count(today, &|r, (k, _)| r.1 == formula && Some(k) == key);
                 assert_eq!(n as usize, want, "{formula} {key:?} {scope:?} on {today}");
             }
         }
@@ -242,53 +228,30 @@ async fn world() -> World {
         .await;
     app.create_user("dir@test.ca", Role::Direction, None).await;
     app.create_user("fact@test.ca", Role::Billing, None).await;
-    let group_a = group(&pool, district_a, "Montréal Affaires", "A").await;
-    let group_b = group(&pool, district_b, "Longueuil Réseau", "A").await;
-    let member_a = insert_member(
-        &pool,
-        NewMember {
-            first: "Marie",
-            last: "Tremblay",
-            profession: "Notaire",
-            district: district_a,
-            group: Some((group_a, "A")),
-            formula: Formula::Exclusive,
-            rep: Some(rep_a),
-            renewal: d("2026-12-10"),
-            term: 12,
-        },
-    )
-    .await;
-    let orphan_a = insert_member(
-        &pool,
-        NewMember {
-            first: "Luc",
-            last: "Gagnon",
-            profession: "Plombier",
-            district: district_a,
-            group: None,
-            formula: Formula::Regional,
-            rep: None,
-            renewal: d("2027-08-01"),
-            term: 12,
-        },
-    )
-    .await;
-    let member_b = insert_member(
-        &pool,
-        NewMember {
-            first: "Sylvie",
-            last: "Roy",
-            profession: "Dentiste",
-            district: district_b,
-            group: Some((group_b, "A")),
-            formula: Formula::Exclusive,
-            rep: Some(rep_b),
-            renewal: d("2027-02-01"),
-            term: 12,
-        },
-    )
-    .await;
+    let group_a = insert_group(&pool, district_a, "Montréal Affaires", "A").await;
+    let group_b = insert_group(&pool, district_b, "Longueuil Réseau", "A").await;
+    let member_a = MemberBuilder::new(district_a)
+        .name("Marie", "Tremblay")
+        .profession("Notaire")
+        .exclusive_in(group_a, "A")
+        .rep(rep_a)
+        .renewing("2026-12-10")
+        .insert(&pool)
+        .await;
+    let orphan_a = MemberBuilder::new(district_a)
+        .name("Luc", "Gagnon")
+        .profession("Plombier")
+        .renewing("2027-08-01")
+        .insert(&pool)
+        .await;
+    let member_b = MemberBuilder::new(district_b)
+        .name("Sylvie", "Roy")
+        .profession("Dentiste")
+        .exclusive_in(group_b, "A")
+        .rep(rep_b)
+        .renewing("2027-02-01")
+        .insert(&pool)
+        .await;
     World {
         app,
         rep_a,
@@ -301,25 +264,10 @@ async fn world() -> World {
 }
 
 async fn status_as(app: &TestApp, email: &str, paths: &[String]) -> Vec<u16> {
-    let client = app.new_client();
-    let login = client
-        .post(app.url("/login"))
-        .form(&[("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status(), 303, "{email} logs in");
+    let browser = log_in(app, email).await;
     let mut out = Vec::new();
     for p in paths {
-        out.push(
-            client
-                .get(app.url(p))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16(),
-        );
+        out.push(browser.get(p).await.status().as_u16());
     }
     out
 }
@@ -434,21 +382,14 @@ async fn the_list_is_paginated() {
     let app = TestApp::spawn_at(d("2026-11-29")).await;
     let district = app.create_district("Montréal").await;
     for i in 0..55 {
-        insert_member(
-            &app.pool,
-            NewMember {
-                first: "Membre",
-                last: &format!("Numéro{i:02}"),
-                profession: "Conseil",
-                district,
-                group: None,
-                formula: Formula::Partner,
-                rep: None,
-                renewal: d("2027-01-01") + Days::new(i),
-                term: 12,
-            },
-        )
-        .await;
+        let renewal = d("2027-01-01") + Days::new(i);
+        MemberBuilder::new(district)
+            .name("Membre", &format!("Numéro{i:02}"))
+            .profession("Conseil")
+            .formula("partner")
+            .renewing(&renewal.to_string())
+            .insert(&app.pool)
+            .await;
     }
     app.login_as(Role::Direction).await;
     let first = app.get("/membres").await.text().await.unwrap();
@@ -531,7 +472,7 @@ async fn post(app: &TestApp, path: &str, form: &[(&str, String)]) -> reqwest::Re
 }
 
 #[tokio::test]
-async fn a_manager_creates_a_member_and_bad_input_is_explained_field_by_field() {
+async fn bad_member_input_is_explained_field_by_field_and_nothing_is_written() {
     let w = world().await;
     let app = &w.app;
     assert_eq!(app.login("gest.a@test.ca", PASSWORD).await.status(), 303);
@@ -593,16 +534,32 @@ async fn a_manager_creates_a_member_and_bad_input_is_explained_field_by_field() 
         .await
         .unwrap();
     assert_eq!(count, 3, "nothing written by refused forms");
+}
 
+#[tokio::test]
+async fn a_manager_creates_a_member_and_the_creation_is_audited() {
+    let w = world().await;
+    let app = &w.app;
+    assert_eq!(app.login("gest.a@test.ca", PASSWORD).await.status(), 303);
     let ok = member_form(
         &[("representative_id", &w.rep_a.to_string())],
-        &district,
-        &group,
+        &w.district_a.to_string(),
+        &w.group_a.to_string(),
     );
     let resp = post(app, "/membres/nouveau", &ok).await;
-    assert_eq!(resp.status(), 303);
+    let (id, rep, group, credits): (i64, Option<i64>, Option<i64>, i64) = sqlx::query_as(
+        "SELECT id, representative_id, group_id, gr_credits_cents FROM members \
+         WHERE last_name = 'Pelletier'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("the new member");
+    assert_eq!(
+        (rep, group, credits),
+        (Some(w.rep_a), Some(w.group_a), 15_000)
+    );
     let to = location(&resp);
-    assert!(to.starts_with("/membres/"));
+    assert_eq!(to, format!("/membres/{id}?enregistre=1"));
     let page = app.get(&to).await.text().await.unwrap();
     assert!(page.contains("Julie Pelletier"));
     assert!(page.contains("Fiche enregistrée."));
@@ -642,8 +599,12 @@ async fn an_exclusive_seat_is_held_once_per_profession_in_an_a_group() {
     .bind(w.district_a)
     .bind(w.group_a)
     .execute(&app.pool)
-    .await;
-    assert!(direct.is_err());
+    .await
+    .expect_err("a second notary in the A group");
+    assert_eq!(
+        direct.as_database_error().and_then(|e| e.constraint()),
+        Some("members_exclusive_seat")
+    );
     // A lost member frees the seat.
     sqlx::query("UPDATE members SET status = 'lost', lost_on = '2026-11-01', lost_reason_id = (SELECT min(id) FROM reasons) WHERE id = $1")
         .bind(w.member_a)
@@ -651,7 +612,13 @@ async fn an_exclusive_seat_is_held_once_per_profession_in_an_a_group() {
         .await
         .unwrap();
     let resp = post(app, "/membres/nouveau", &dup).await;
-    assert_eq!(resp.status(), 303);
+    let id: i64 = sqlx::query_scalar(
+        "SELECT id FROM members WHERE profession = 'NOTAIRE' AND status = 'active'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("the new notary");
+    assert_eq!(location(&resp), format!("/membres/{id}?enregistre=1"));
 }
 
 #[tokio::test]
@@ -710,7 +677,17 @@ async fn editing_the_renewal_date_changes_the_stage_and_is_audited() {
         &w.group_a.to_string(),
     );
     let resp = post(app, &format!("/membres/{}/modifier", w.member_a), &form).await;
-    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        location(&resp),
+        format!("/membres/{}?enregistre=1", w.member_a)
+    );
+    let (renewal, join): (NaiveDate, NaiveDate) =
+        sqlx::query_as("SELECT renewal_date, join_date FROM members WHERE id = $1")
+            .bind(w.member_a)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((renewal, join), (d("2027-09-15"), d("2019-09-15")));
     let page = app
         .get(&format!("/membres/{}", w.member_a))
         .await
@@ -746,7 +723,11 @@ async fn a_stale_edit_is_refused_and_nothing_is_lost() {
         )
     };
     // First editor saves on version 1.
-    assert_eq!(post(app, &path, &base("Laval")).await.status(), 303);
+    let first = post(app, &path, &base("Laval")).await;
+    assert_eq!(
+        location(&first),
+        format!("/membres/{}?enregistre=1", w.member_a)
+    );
     // Second editor, who opened the form on version 1 too, is refused.
     let resp = post(app, &path, &base("Longueuil")).await;
     assert_eq!(resp.status(), 409);
@@ -759,12 +740,17 @@ async fn a_stale_edit_is_refused_and_nothing_is_lost() {
         body.contains("value=\"Longueuil\""),
         "the second editor's input is kept"
     );
-    let city: String = sqlx::query_scalar("SELECT city FROM members WHERE id = $1")
-        .bind(w.member_a)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(city, "Laval");
+    let (city, version): (String, i32) =
+        sqlx::query_as("SELECT city, version FROM members WHERE id = $1")
+            .bind(w.member_a)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (city.as_str(), version),
+        ("Laval", 2),
+        "the first save only"
+    );
 }
 
 #[tokio::test]
@@ -850,21 +836,8 @@ async fn list_filters_offer_the_groups_of_the_district_chosen() {
     let app = TestApp::spawn_at(d("2026-11-29")).await;
     let montreal = app.create_district("Montréal").await;
     let quebec = app.create_district("Québec").await;
-    let group = |district: i64, name: &'static str| {
-        let pool = app.pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(
-                "INSERT INTO groups (district_id, name, kind) VALUES ($1, $2, 'A') RETURNING id",
-            )
-            .bind(district)
-            .bind(name)
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-        }
-    };
-    group(montreal, "Groupe Mont-Royal").await;
-    let capitale = group(quebec, "Groupe Capitale").await;
+    insert_group(&app.pool, montreal, "Groupe Mont-Royal", "A").await;
+    let capitale = insert_group(&app.pool, quebec, "Groupe Capitale", "A").await;
     app.create_user("rep.quebec@test.ca", Role::Representative, Some(quebec))
         .await;
     app.login_as(Role::Direction).await;

@@ -101,10 +101,16 @@ impl<T: Into<Cell>> From<Option<T>> for Cell {
 }
 
 /// A text cell a spreadsheet would take for a formula gets an apostrophe
-/// in front. A number written as text (`-12`, `-12,5`) is left alone.
+/// in front. A number written as text (`-12`, `-12,5`, `-1e3`) is left
+/// alone; words Rust reads as numbers but a spreadsheet does not (`-inf`,
+/// `+NaN`) are not numbers here.
 pub fn neutralise(s: &str) -> String {
     let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let number = s.parse::<f64>().is_ok() || s.replacen(',', ".", 1).parse::<f64>().is_ok();
+    let digits_only = s.chars().any(|c| c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | ',' | 'e' | 'E'));
+    let number =
+        digits_only && (s.parse::<f64>().is_ok() || s.replacen(',', ".", 1).parse::<f64>().is_ok());
     if risky && !number {
         format!("'{s}")
     } else {
@@ -303,14 +309,25 @@ mod tests {
 
     #[test]
     fn formula_starts_are_neutralised() {
-        for risky in ["=SUM(A1)", "+1+2", "-x", "@cmd", "\tcache", "\rretour"] {
+        for risky in [
+            "=SUM(A1)",
+            "+1+2",
+            "-x",
+            "@cmd",
+            "\tcache",
+            "\rretour",
+            "\t12",
+            "-inf",
+            "+NaN",
+            "-Infinity",
+        ] {
             assert_eq!(neutralise(risky), format!("'{risky}"), "{risky:?}");
         }
     }
 
     #[test]
     fn numbers_and_plain_text_stay_as_they_are() {
-        for plain in ["-12", "-12.5", "-12,5", "+15", "Marie", "", "a=b"] {
+        for plain in ["-12", "-12.5", "-12,5", "+15", "-1e3", "Marie", "", "a=b"] {
             assert_eq!(neutralise(plain), plain, "{plain:?}");
         }
         assert_eq!(render(Dialect::Excel, Cell::Int(-12)), "-12");

@@ -5,7 +5,8 @@ use chrono::NaiveDate;
 use renouvo::domain::user::Role;
 use sqlx::PgPool;
 
-use super::{PASSWORD, TestApp};
+use super::TestApp;
+use super::builders::MemberBuilder;
 
 pub struct World {
     pub app: TestApp,
@@ -94,19 +95,15 @@ pub async fn insert_member(
     district_id: i64,
     rep: Option<i64>,
 ) -> i64 {
-    sqlx::query_scalar(
-        "INSERT INTO members (first_name, last_name, profession, profession_key, district_id, \
-         formula, representative_id, join_date, renewal_date, email, city) \
-         VALUES ($1, $2, 'Comptable', 'comptable', $3, 'regional', $4, '2024-05-01', \
-         '2027-05-01', 'avant@exemple.ca', 'Québec') RETURNING id",
-    )
-    .bind(first)
-    .bind(last)
-    .bind(district_id)
-    .bind(rep)
-    .fetch_one(pool)
-    .await
-    .expect("membre")
+    let mut m = MemberBuilder::new(district_id)
+        .name(first, last)
+        .joined("2024-05-01")
+        .renewing("2027-05-01")
+        .contact("avant@exemple.ca", "Québec");
+    if let Some(rep) = rep {
+        m = m.rep(rep);
+    }
+    m.insert(pool).await
 }
 
 pub async fn plan_follow_up(pool: &PgPool, member: i64, by: i64, due: NaiveDate) {
@@ -177,7 +174,7 @@ pub async fn audit_count(pool: &PgPool, entity: &str, entity_id: i64, field: &st
 
 /// A client (its own cookie jar) logged in as `email`.
 pub async fn client_as(app: &TestApp, email: &str) -> reqwest::Client {
-    client_with(app, email, PASSWORD).await
+    super::actions::log_in(app, email).await.client
 }
 
 pub async fn client_with(app: &TestApp, email: &str, password: &str) -> reqwest::Client {

@@ -21,6 +21,8 @@ use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::oneshot;
 
 pub mod accounts;
+pub mod actions;
+pub mod builders;
 pub mod catalogue;
 
 pub const PASSWORD: &str = "mot-de-passe-de-test";
