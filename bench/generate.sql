@@ -27,7 +27,7 @@
 --
 -- The tables the schema's triggers keep (stage_follow_ups, the tallies of
 -- the homes and reports) are rebuilt once at the end, from what was loaded,
--- by derived_tables_rebuild() (migration 0022).
+-- by derived_tables_rebuild() (migration 0023).
 -- Pseudo-random draws are hashes of a row key: the same N and date give the
 -- same data. The last query prints `key=value` lines read by bench/load.
 

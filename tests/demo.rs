@@ -919,10 +919,11 @@ async fn two_years_of_history_show_seasons_districts_and_the_follow_up_effect() 
 /// are all zero left out: the triggers leave them behind when a member
 /// moves, a rebuild never writes them).
 async fn derived_tables(pool: &PgPool) -> Vec<(&'static str, String)> {
-    const TABLES: [(&str, &str); 7] = [
+    const TABLES: [(&str, &str); 8] = [
         ("stage_follow_ups", "true"),
         ("follow_up_monthly", "true"),
         ("renewal_days", "active <> 0"),
+        ("district_renewal_days", "active <> 0"),
         (
             "due_months",
             "(active, orphans, lost, renewed) <> (0, 0, 0, 0)",
@@ -959,7 +960,7 @@ async fn derived_tables(pool: &PgPool) -> Vec<(&'static str, String)> {
 
 /// What the triggers kept while the demo was written (members, renewals,
 /// departures, follow-ups, moves) is exactly what the bulk loader's
-/// rebuild (migration 0022) computes from scratch.
+/// rebuild (migration 0023) computes from scratch.
 #[tokio::test]
 async fn the_tables_kept_by_triggers_match_a_rebuild_from_scratch() {
     let (pool, _) = common::fresh_database().await;

@@ -838,7 +838,14 @@ async fn list_filters_offer_the_groups_of_the_district_chosen() {
     let quebec = app.create_district("Québec").await;
     insert_group(&app.pool, montreal, "Groupe Mont-Royal", "A").await;
     let capitale = insert_group(&app.pool, quebec, "Groupe Capitale", "A").await;
-    app.create_user("rep.quebec@test.ca", Role::Representative, Some(quebec))
+    let limoilou = insert_group(&app.pool, quebec, "Groupe Limoilou", "A").await;
+    let rep = app
+        .create_user("rep.quebec@test.ca", Role::Representative, Some(quebec))
+        .await;
+    MemberBuilder::new(quebec)
+        .exclusive_in(limoilou, "A")
+        .rep(rep)
+        .insert(&app.pool)
         .await;
     app.login_as(Role::Direction).await;
     let page = app.get("/membres").await.text().await.unwrap();
@@ -875,4 +882,13 @@ async fn list_filters_offer_the_groups_of_the_district_chosen() {
         .await
         .unwrap();
     assert!(page.contains("Groupe Mont-Royal") && !page.contains("Groupe Capitale"));
+    // A representative is offered the groups of their portfolio and
+    // themselves, not the district's other groups and colleagues.
+    app.create_user("rep2.quebec@test.ca", Role::Representative, Some(quebec))
+        .await;
+    let rep_app = app.sibling().await;
+    rep_app.login("rep.quebec@test.ca", PASSWORD).await;
+    let page = rep_app.get("/membres").await.text().await.unwrap();
+    assert!(page.contains("Groupe Limoilou") && !page.contains("Groupe Capitale"));
+    assert!(!page.contains("rep2.quebec@test.ca"));
 }

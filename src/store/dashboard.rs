@@ -19,10 +19,10 @@ use crate::store::timeline::{Timelines, push_stage_ranges};
 /// renewal dates (one per formula, term and stage), `m.n` active members
 /// in scope, per month of their renewal date (`m.month`) when `months`
 /// gives a window [start, end), or in all. Each range is one index range
-/// scan: the network's tally of active members per formula, term and
-/// renewal date (migration 0014), or a district's or portfolio's members
-/// on their stage indexes (migration 0019). Ranges without members give
-/// no row.
+/// scan: the network's or the district's tally of active members per
+/// formula, term and renewal date (migrations 0014 and 0022), or a
+/// portfolio's members on their stage index (migration 0019). Ranges
+/// without members give no row.
 fn push_staged_members(
     qb: &mut QueryBuilder<Postgres>,
     scope: Scope,
@@ -36,11 +36,20 @@ fn push_staged_members(
     if months.is_some() {
         qb.push("date_trunc('month', m.renewal_date)::date AS month, ");
     }
-    if scope == Scope::Network {
-        qb.push("sum(m.active)::bigint AS n FROM renewal_days m WHERE true");
-    } else {
-        qb.push("count(*) AS n FROM members m WHERE m.status = 'active'");
-        push_scope(qb, scope);
+    match scope {
+        Scope::Network => {
+            qb.push("sum(m.active)::bigint AS n FROM renewal_days m WHERE true");
+        }
+        Scope::District(d) => {
+            qb.push(
+                "sum(m.active)::bigint AS n FROM district_renewal_days m WHERE m.district_id = ",
+            );
+            qb.push_bind(d);
+        }
+        _ => {
+            qb.push("count(*) AS n FROM members m WHERE m.status = 'active'");
+            push_scope(qb, scope);
+        }
     }
     qb.push(
         " AND m.formula = v.formula AND m.term_months = v.term_months \

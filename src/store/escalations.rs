@@ -279,11 +279,24 @@ fn push_queue_from(qb: &mut QueryBuilder<Postgres>, view: QueueView, filter: &Qu
     }
 }
 
-/// Overdue first, then by due date.
-fn push_queue_order(qb: &mut QueryBuilder<Postgres>, today: NaiveDate) {
-    qb.push(" ORDER BY (e.status IN ('open', 'acknowledged') AND e.due_on < ");
-    qb.push_bind(today);
-    qb.push(") DESC, e.due_on, e.id");
+/// Overdue first, then by due date. Among escalations waiting for an
+/// answer, the overdue ones are exactly those due before today, so the
+/// due date alone gives that order (and the queue « À traiter » is a walk
+/// of its index, migration 0021).
+fn push_queue_order(qb: &mut QueryBuilder<Postgres>, filter: &QueueFilter, today: NaiveDate) {
+    match filter.status {
+        StatusFilter::Pending
+        | StatusFilter::Open
+        | StatusFilter::Acknowledged
+        | StatusFilter::Overdue => {
+            qb.push(" ORDER BY e.due_on, e.id");
+        }
+        StatusFilter::Resolved | StatusFilter::Escalated | StatusFilter::All => {
+            qb.push(" ORDER BY (e.status IN ('open', 'acknowledged') AND e.due_on < ");
+            qb.push_bind(today);
+            qb.push(") DESC, e.due_on, e.id");
+        }
+    }
 }
 
 /// The whole queue, overdue first, then by due date: the CSV export
@@ -295,7 +308,7 @@ pub fn queue_query(
 ) -> QueryBuilder<Postgres> {
     let mut qb = select();
     push_queue_where(&mut qb, view, filter, today);
-    push_queue_order(&mut qb, today);
+    push_queue_order(&mut qb, filter, today);
     qb
 }
 
@@ -314,14 +327,14 @@ pub async fn queue_page(
     qb.push(" FROM (SELECT e.*");
     push_queue_from(&mut qb, view, filter);
     push_queue_where(&mut qb, view, filter, today);
-    push_queue_order(&mut qb, today);
+    push_queue_order(&mut qb, filter, today);
     qb.push(" LIMIT ");
     qb.push_bind(limit);
     qb.push(" OFFSET ");
     qb.push_bind(offset);
     qb.push(") e");
     qb.push(JOINS);
-    push_queue_order(&mut qb, today);
+    push_queue_order(&mut qb, filter, today);
     qb.build_query_as().fetch_all(pool).await
 }
 

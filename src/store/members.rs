@@ -41,6 +41,13 @@ pub struct MemberFilter {
     pub text: String,
 }
 
+impl MemberFilter {
+    /// Filtered by the current stage or its colour (active members only).
+    pub fn by_stage(&self) -> bool {
+        self.stage.is_some() || self.colour.is_some()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
     /// Fewest days until renewal first (overdue first).
@@ -131,6 +138,18 @@ fn push_where(
     today: NaiveDate,
     f: &MemberFilter,
 ) {
+    push_common_where(qb, scope, f);
+    if f.by_stage() {
+        // Lost members have no stage.
+        qb.push(" AND m.status = 'active' AND ");
+        timeline::push_selection(qb, &stage_selection(timelines, today, f));
+    }
+    push_text(qb, f);
+}
+
+/// ` WHERE …`: the scope and every filter but the stage, the colour and
+/// the text.
+fn push_common_where(qb: &mut QueryBuilder<Postgres>, scope: Scope, f: &MemberFilter) {
     qb.push(" WHERE true");
     push_scope(qb, scope);
     match f.status {
@@ -168,18 +187,81 @@ fn push_where(
         qb.push(" AND m.state = ");
         qb.push_bind(state.as_str());
     }
-    if f.stage.is_some() || f.colour.is_some() {
-        // Lost members have no stage.
-        qb.push(" AND m.status = 'active' AND ");
-        let formulas: Vec<Formula> = match f.formula {
-            Some(x) => vec![x],
-            None => Formula::ALL.to_vec(),
-        };
-        let sets = timelines.selection(today, &formulas, |d| {
-            f.stage.as_deref().is_none_or(|s| d.key == s) && f.colour.is_none_or(|c| d.colour == c)
-        });
-        timeline::push_selection(qb, &sets);
+}
+
+/// The renewal dates, per formula and term, whose current stage the
+/// filter asks for (its stage, its colour, within its formula).
+fn stage_selection(
+    timelines: &Timelines,
+    today: NaiveDate,
+    f: &MemberFilter,
+) -> Vec<timeline::RangeSet> {
+    let formulas: Vec<Formula> = match f.formula {
+        Some(x) => vec![x],
+        None => Formula::ALL.to_vec(),
+    };
+    timelines.selection(today, &formulas, |d| {
+        f.stage.as_deref().is_none_or(|s| d.key == s) && f.colour.is_none_or(|c| d.colour == c)
+    })
+}
+
+/// `FROM (…) m`: the members of a list filtered by stage or colour, in
+/// renewal order, at most `limit` of them (`None`: all). The selection is
+/// a few ranges of renewal dates per formula and term, passed as arrays
+/// (the statement's text, and so its prepared plan, stays the same); each
+/// range is walked on its own index range (migration 0021) up to `limit`
+/// rows, instead of walking every active member in renewal order and
+/// testing each against every range (which read a third of the network
+/// to fill a page of « 1 mois avant »).
+fn push_staged_from(
+    qb: &mut QueryBuilder<Postgres>,
+    scope: Scope,
+    timelines: &Timelines,
+    today: NaiveDate,
+    f: &MemberFilter,
+    limit: Option<i64>,
+) {
+    let (mut formulas, mut terms, mut froms, mut untils) = (vec![], vec![], vec![], vec![]);
+    for set in stage_selection(timelines, today, f) {
+        for &term in &set.terms {
+            for &(from, until) in &set.ranges {
+                formulas.push(set.formula.as_str());
+                terms.push(term);
+                froms.push(from);
+                untils.push(until);
+            }
+        }
     }
+    qb.push(" FROM unnest(");
+    qb.push_bind(formulas);
+    qb.push("::text[], ");
+    qb.push_bind(terms);
+    qb.push("::integer[], ");
+    qb.push_bind(froms);
+    qb.push("::date[], ");
+    qb.push_bind(untils);
+    qb.push(
+        "::date[]) AS r(formula, term_months, date_from, date_until) \
+         CROSS JOIN LATERAL (SELECT m.* FROM members m",
+    );
+    push_common_where(qb, scope, f);
+    qb.push(
+        " AND m.status = 'active' AND m.formula = r.formula \
+         AND m.term_months = r.term_months \
+         AND m.renewal_date >= COALESCE(r.date_from, '-infinity') \
+         AND m.renewal_date < COALESCE(r.date_until, 'infinity')",
+    );
+    push_text(qb, f);
+    qb.push(" ORDER BY m.renewal_date, m.id");
+    if let Some(limit) = limit {
+        qb.push(" LIMIT ");
+        qb.push_bind(limit);
+    }
+    qb.push(") m");
+}
+
+/// The text search of a list.
+fn push_text(qb: &mut QueryBuilder<Postgres>, f: &MemberFilter) {
     let text = f.text.trim();
     if !text.is_empty() {
         // One trigram-indexed expression (migration 0006) covers every
@@ -227,16 +309,24 @@ pub async fn list(
     offset: i64,
 ) -> Result<(Vec<MemberRow>, ListTotal), sqlx::Error> {
     let cap = offset.saturating_add(limit).saturating_add(COUNT_AHEAD);
-    let mut count = QueryBuilder::new("SELECT count(*) FROM (SELECT 1 FROM members m");
-    push_where(&mut count, scope, timelines, today, filter);
+    let mut count = QueryBuilder::new("SELECT count(*) FROM (SELECT 1");
+    if filter.by_stage() {
+        push_staged_from(
+            &mut count,
+            scope,
+            timelines,
+            today,
+            filter,
+            Some(cap.saturating_add(1)),
+        );
+    } else {
+        count.push(" FROM members m");
+        push_where(&mut count, scope, timelines, today, filter);
+    }
     count.push(" LIMIT ");
     count.push_bind(cap.saturating_add(1));
     count.push(") matching");
-    let order = match sort {
-        Sort::Renewal => " ORDER BY m.renewal_date, m.id",
-        Sort::Name => " ORDER BY lower(m.last_name), lower(m.first_name), m.id",
-    };
-    let mut qb = limited_page(scope, timelines, today, filter, order, limit, offset);
+    let mut qb = limited_page(scope, timelines, today, filter, sort, limit, offset);
     let rows = qb.build_query_as().fetch_all(pool).await?;
     let n: i64 = count.build_query_scalar().fetch_one(pool).await?;
     Ok((
@@ -256,11 +346,7 @@ pub fn list_query(
     filter: &MemberFilter,
     sort: Sort,
 ) -> QueryBuilder<Postgres> {
-    let order = match sort {
-        Sort::Renewal => " ORDER BY m.renewal_date, m.id",
-        Sort::Name => " ORDER BY lower(m.last_name), lower(m.first_name), m.id",
-    };
-    limited_page(scope, timelines, today, filter, order, i64::MAX, 0)
+    limited_page(scope, timelines, today, filter, sort, i64::MAX, 0)
 }
 
 /// The most urgent active members: most urgent colour first, then fewest
@@ -296,8 +382,7 @@ async fn first_rows(
     filter: &MemberFilter,
     limit: i64,
 ) -> Result<Vec<MemberRow>, sqlx::Error> {
-    let order = " ORDER BY m.renewal_date, m.id";
-    let mut qb = limited_page(scope, timelines, today, filter, order, limit, 0);
+    let mut qb = limited_page(scope, timelines, today, filter, Sort::Renewal, limit, 0);
     qb.build_query_as().fetch_all(pool).await
 }
 
@@ -308,18 +393,29 @@ fn limited_page(
     timelines: &Timelines,
     today: NaiveDate,
     filter: &MemberFilter,
-    order: &'static str,
+    sort: Sort,
     limit: i64,
     offset: i64,
 ) -> QueryBuilder<Postgres> {
+    let order = match sort {
+        Sort::Renewal => " ORDER BY m.renewal_date, m.id",
+        Sort::Name => " ORDER BY lower(m.last_name), lower(m.first_name), m.id",
+    };
     let mut qb = QueryBuilder::new(
         "SELECT m.id, m.first_name, m.last_name, m.business_name, m.profession, m.email, \
          m.phone, m.city, m.formula, d.name AS district_name, g.name AS group_name, \
          u.display_name AS representative_name, m.join_date, m.renewal_date, m.term_months, \
          m.status, m.state, m.cycle, m.last_contact_at, m.representative_id \
-         FROM (SELECT m.* FROM members m",
+         FROM (SELECT m.*",
     );
-    push_where(&mut qb, scope, timelines, today, filter);
+    if filter.by_stage() && sort == Sort::Renewal {
+        // Each range walked up to the end of the page.
+        let walked = (limit < i64::MAX).then(|| limit.saturating_add(offset));
+        push_staged_from(&mut qb, scope, timelines, today, filter, walked);
+    } else {
+        qb.push(" FROM members m");
+        push_where(&mut qb, scope, timelines, today, filter);
+    }
     qb.push(order);
     qb.push(" LIMIT ");
     qb.push_bind(limit);
@@ -433,9 +529,10 @@ pub async fn representative_choices(
 }
 
 /// Groups and representatives offered by a member list's filters: those
-/// of the district in scope, or else of the district chosen. Across the
-/// whole network (thousands of groups) only the ones already chosen are
-/// listed, so the page does not carry them all.
+/// of the district in scope, or else of the district chosen; for a
+/// representative, the groups of their portfolio and themselves. Across
+/// the whole network (thousands of groups) only the ones already chosen
+/// are listed, so the page does not carry them all.
 pub async fn filter_choices(
     pool: &PgPool,
     scope: Scope,
@@ -444,16 +541,26 @@ pub async fn filter_choices(
     chosen_representative: Option<i64>,
 ) -> Result<(Vec<Choice>, Vec<Choice>), sqlx::Error> {
     let district = scope.district().or(district);
+    // A representative only ever sees their own members: the groups of
+    // their portfolio and themselves, not every group and colleague of the
+    // district (2,000 groups in a district of a network of a million).
+    let own = match scope {
+        Scope::Representative { user_id, .. } => Some(user_id),
+        _ => None,
+    };
     let groups = sqlx::query_as(
         "SELECT g.id, g.name || ' (' || CASE g.kind WHEN 'A' THEN 'A' ELSE 'B' END || ')' AS name, \
          g.district_id, d.name AS district_name FROM groups g JOIN districts d ON d.id = g.district_id \
-         WHERE (g.active AND g.district_id = $1) \
-            OR (g.id = $2 AND ($3::bigint IS NULL OR g.district_id = $3)) \
+         WHERE ((g.active AND g.district_id = $1) \
+            OR (g.id = $2 AND ($3::bigint IS NULL OR g.district_id = $3))) \
+           AND ($4::bigint IS NULL OR g.id IN (SELECT m.group_id FROM members m \
+                WHERE m.representative_id = $4 AND m.group_id IS NOT NULL)) \
          ORDER BY d.name, g.name",
     )
     .bind(district)
     .bind(chosen_group)
     .bind(scope.district())
+    .bind(own)
     .fetch_all(pool)
     .await?;
     let representatives = sqlx::query_as(
@@ -461,11 +568,13 @@ pub async fn filter_choices(
          FROM users u JOIN districts d ON d.id = u.district_id \
          WHERE u.role = 'representative' AND ((u.active AND u.district_id = $1) \
             OR (u.id = $2 AND ($3::bigint IS NULL OR u.district_id = $3))) \
+           AND ($4::bigint IS NULL OR u.id = $4) \
          ORDER BY d.name, u.display_name",
     )
     .bind(district)
     .bind(chosen_representative)
     .bind(scope.district())
+    .bind(own)
     .fetch_all(pool)
     .await?;
     Ok((groups, representatives))

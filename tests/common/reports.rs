@@ -286,8 +286,8 @@ fn check_text(text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The tallies kept by triggers (migration 0014) hold exactly what a
-/// recount of the members and renewals gives.
+/// The tallies kept by triggers (migrations 0014 and 0022) hold exactly
+/// what a recount of the members and renewals gives.
 pub async fn assert_tallies_match(pool: &PgPool) {
     let days: Vec<(String, i32, NaiveDate, i64, i64)> = sqlx::query_as(
         "WITH kept AS (SELECT formula, term_months, renewal_date, active::bigint AS n \
@@ -302,6 +302,22 @@ pub async fn assert_tallies_match(pool: &PgPool) {
     .await
     .expect("jours");
     assert!(days.is_empty(), "renewal_days (kept, counted): {days:?}");
+    let district_days: Vec<(i64, String, i32, NaiveDate, i64, i64)> = sqlx::query_as(
+        "WITH kept AS (SELECT district_id, formula, term_months, renewal_date, active::bigint AS n \
+           FROM district_renewal_days WHERE active <> 0), \
+         counted AS (SELECT district_id, formula, term_months, renewal_date, count(*) AS n \
+           FROM members WHERE status = 'active' GROUP BY 1, 2, 3, 4) \
+         SELECT district_id, formula, term_months, renewal_date, COALESCE(k.n, 0), COALESCE(c.n, 0) \
+         FROM kept k FULL JOIN counted c USING (district_id, formula, term_months, renewal_date) \
+         WHERE k.n IS DISTINCT FROM c.n",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("jours par district");
+    assert!(
+        district_days.is_empty(),
+        "district_renewal_days (kept, counted): {district_days:?}"
+    );
     // (district, month, formula, kept, counted)
     type Month = (i64, NaiveDate, String, Vec<i64>, Vec<i64>);
     let months: Vec<Month> = sqlx::query_as(

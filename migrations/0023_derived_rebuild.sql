@@ -1,6 +1,6 @@
 -- Every table the triggers keep from members, renewals and follow-ups
--- (migrations 0007, 0009, 0014, 0015, and the members' stages_done of
--- 0020), rebuilt from scratch in one pass
+-- (migrations 0007, 0009, 0014, 0015, 0022, and the members'
+-- stages_done of 0020), rebuilt from scratch in one pass
 -- per source table. The app never needs it: the triggers keep these
 -- tables in the same transaction as each write. It serves a bulk load
 -- (bench/generate.sql pauses the triggers, loads a million follow-ups and
@@ -9,8 +9,8 @@
 CREATE FUNCTION derived_tables_rebuild() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    TRUNCATE stage_follow_ups, follow_up_monthly, renewal_days, due_months, due_cycles,
-             portfolio_counts, renewal_day_states;
+    TRUNCATE stage_follow_ups, follow_up_monthly, renewal_days, district_renewal_days,
+             due_months, due_cycles, portfolio_counts, renewal_day_states;
 
     INSERT INTO stage_follow_ups (member_id, cycle, stage_key, first_at, last_at, follow_ups)
     SELECT member_id, cycle, stage_key, min(at), max(at), count(*)
@@ -29,7 +29,11 @@ BEGIN
     SELECT formula, term_months, renewal_date, COALESCE(state, ''), count(*)
     FROM members WHERE status = 'active' GROUP BY 1, 2, 3, 4;
 
-    -- The same counts without the state.
+    INSERT INTO district_renewal_days (district_id, formula, term_months, renewal_date, active)
+    SELECT district_id, formula, term_months, renewal_date, count(*)
+    FROM members WHERE status = 'active' GROUP BY 1, 2, 3, 4;
+
+    -- The same counts without the state, or without the district.
     INSERT INTO renewal_days (formula, term_months, renewal_date, active)
     SELECT formula, term_months, renewal_date, sum(active)
     FROM renewal_day_states GROUP BY 1, 2, 3;
