@@ -1064,6 +1064,22 @@ async fn report_filters_offer_the_groups_of_the_district_chosen() {
         "{page}"
     );
     assert!(!page.contains("Choisissez d'abord un district"));
+    // The whole network's page leaves out the tables by group and by
+    // representative (its CSV has them); a district's page shows them.
+    let withheld = "choisissez un district dans les filtres pour voir ce tableau";
+    let network = text(&w.app, &format!("/rapports/retention?{PERIOD}")).await;
+    assert_eq!(network.matches(withheld).count(), 2, "{network}");
+    assert!(!network.contains("<th scope=\"row\">Groupe G</th>"));
+    let district = text(
+        &w.app,
+        &format!("/rapports/retention?{PERIOD}&district={district_a}"),
+    )
+    .await;
+    assert!(!district.contains(withheld));
+    assert!(
+        district.contains("<th scope=\"row\">Groupe G</th>"),
+        "{district}"
+    );
     let page = text(&w.app, &format!("/rapports/retention?groupe={}", w.group_g)).await;
     assert!(
         page.contains(&format!(

@@ -9,7 +9,8 @@ use axum::response::Response;
 use crate::domain::chart::{Axis, BarChart, BarInput, Series, bar_chart, count_label};
 use crate::domain::formula::Formula;
 use crate::domain::report::{Outcomes, RetentionMonth, rate_fr, retention_by_month, total};
-use crate::store::reports::{self, Dim, RetentionRow};
+use crate::domain::scope::Scope;
+use crate::store::reports::{self, Dim, ReportFilter, RetentionRow};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::csv::{Cell, Dialect};
@@ -35,6 +36,9 @@ pub struct Breakdown {
     pub column: &'static str,
     pub lines: Vec<Line>,
     pub csv: CsvLinks,
+    /// Not shown on the page for the whole network (thousands of groups
+    /// and people): a district must be chosen first; the CSV has it all.
+    pub withheld: bool,
 }
 
 pub struct MonthLine {
@@ -133,6 +137,7 @@ async fn figures(
     state: &AppState,
     user: &CurrentUser,
     sel: &Selection,
+    dims: &[Dim],
 ) -> AppResult<(Vec<RetentionMonth>, Vec<(Dim, Vec<Line>)>)> {
     let today = state.today();
     let rows = reports::retention(
@@ -141,10 +146,24 @@ async fn figures(
         &sel.filter,
         (sel.period.start(), sel.period.end()),
         today,
-        &Dim::ALL,
+        dims,
     )
     .await?;
     Ok(split(sel, &rows, today))
+}
+
+/// The whole network, not narrowed to a district, group or person: the
+/// page then leaves out the tables by group and by representative (2,000
+/// groups at 100,000 members, 20,000 at a million), which its CSV gives.
+fn whole_network(user: &CurrentUser, f: &ReportFilter) -> bool {
+    user.scope() == Scope::Network
+        && f.district_id.is_none()
+        && f.group_id.is_none()
+        && f.representative_id.is_none()
+}
+
+fn withheld(dim: Dim) -> bool {
+    matches!(dim, Dim::Group | Dim::Representative)
 }
 
 /// Renewed, lost and pending per month, stacked, the due count on top.
@@ -208,7 +227,12 @@ pub async fn page(
     user.require(&REPORT_ROLES)?;
     let mut sel = q.select(state.today(), user.scope());
     let refused = !sel.errors.is_empty();
-    let (months, breakdowns) = figures(&state, &user, &sel).await?;
+    let whole = whole_network(&user, &sel.filter);
+    let dims: Vec<Dim> = Dim::ALL
+        .into_iter()
+        .filter(|d| !(whole && withheld(*d)))
+        .collect();
+    let (months, breakdowns) = figures(&state, &user, &sel, &dims).await?;
     let form = FilterForm::load(&state, &user, PATH, &q, &mut sel, true).await?;
     let t = total(&months);
     let page = RetentionPage {
@@ -230,11 +254,12 @@ pub async fn page(
         breakdowns: breakdowns
             .into_iter()
             .zip(BREAKDOWNS)
-            .map(|((_, lines), (_, key, title, column))| Breakdown {
+            .map(|((dim, lines), (_, key, title, column))| Breakdown {
                 title,
                 column,
                 lines,
                 csv: CsvLinks::new(CSV_PATH, key, &sel.query),
+                withheld: whole && withheld(dim),
             })
             .collect(),
         csv: CsvLinks::new(CSV_PATH, "", &sel.query),
@@ -256,7 +281,7 @@ pub async fn csv(
         return Err(refuse_csv(&sel.errors));
     }
     let dialect = Dialect::from_param(q.format.as_deref());
-    let (months, breakdowns) = figures(&state, &user, &sel).await?;
+    let (months, breakdowns) = figures(&state, &user, &sel, &Dim::ALL).await?;
     let span = format!("{}_{}", sel.period.from.key(), sel.period.to.key());
     let wanted = BREAKDOWNS
         .iter()
