@@ -208,10 +208,7 @@ pub async fn connect(options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
         .acquire_timeout(Duration::from_secs(10))
         // JIT compiling a report's aggregate (costed high over 100,000
         // members) took longer than running it: 1.2 s of a 3.4 s plan.
-        // No parallel workers: a report's scan split over two workers
-        // starts two more processes per request, and under load every
-        // core is already busy with other requests (bench/load).
-        .connect_with(options.options([("jit", "off"), ("max_parallel_workers_per_gather", "0")]))
+        .connect_with(options.options([("jit", "off")]))
         .await
 }
 
