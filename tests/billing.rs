@@ -207,7 +207,7 @@ async fn a_member_goes_from_billing_request_to_a_new_cycle() {
             &[("retour", "/aujourdhui")],
         )
         .await;
-    assert_eq!(location(&confirm), "/aujourdhui?recue");
+    assert_eq!(location(&confirm), format!("/aujourdhui?recue&membre={m}"));
     assert_eq!(
         s.billing
             .post_form(&format!("/facturation/{rid}/payee"), &[])

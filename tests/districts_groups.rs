@@ -150,14 +150,17 @@ async fn direction_creates_renames_and_deactivates_a_district() {
         .post_form("/districts/nouveau", &[("name", "  Laurentides ")])
         .await;
     assert_eq!(created.status(), 303);
-    assert_eq!(location(&created), "/districts?fait=cree");
     let id: i64 = sqlx::query_scalar("SELECT id FROM districts WHERE name = 'Laurentides'")
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let list = app.get("/districts?fait=cree").await.text().await.unwrap();
+    assert_eq!(
+        location(&created),
+        format!("/districts?fait=cree&district={id}")
+    );
+    let list = app.get(&location(&created)).await.text().await.unwrap();
     assert!(list.contains("Laurentides"));
-    assert!(list.contains("Le district a été créé."));
+    assert!(list.contains("Le district Laurentides a été créé."));
 
     // Same name, other case: refused by the field, value kept.
     let dup = app
@@ -210,7 +213,10 @@ async fn direction_creates_renames_and_deactivates_a_district() {
         .post_form(&format!("/districts/{id}/activation"), &[("active", "non")])
         .await;
     assert_eq!(off.status(), 303);
-    assert_eq!(location(&off), "/districts?fait=desactive");
+    assert_eq!(
+        location(&off),
+        format!("/districts?fait=desactive&district={id}")
+    );
     let active: bool = sqlx::query_scalar("SELECT active FROM districts WHERE id = $1")
         .bind(id)
         .fetch_one(&app.pool)
@@ -220,7 +226,10 @@ async fn direction_creates_renames_and_deactivates_a_district() {
     let on = app
         .post_form(&format!("/districts/{id}/activation"), &[("active", "oui")])
         .await;
-    assert_eq!(location(&on), "/districts?fait=active");
+    assert_eq!(
+        location(&on),
+        format!("/districts?fait=active&district={id}")
+    );
 
     // Every write is audited with its actor.
     let rows = audit_rows(&app, "district", id).await;

@@ -605,7 +605,7 @@ async fn a_manager_creates_a_member_and_bad_input_is_explained_field_by_field() 
     assert!(to.starts_with("/membres/"));
     let page = app.get(&to).await.text().await.unwrap();
     assert!(page.contains("Julie Pelletier"));
-    assert!(page.contains("Fiche enregistrée."));
+    assert!(page.contains("Fiche de Julie Pelletier enregistrée."));
     assert!(page.contains("150,00"));
     let audited: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_log WHERE entity = 'member' AND field = 'created'",

@@ -470,7 +470,10 @@ async fn deactivation_ends_sessions_and_moves_members_with_their_planned_follow_
     assert_eq!(r.status(), 303);
     assert_eq!(
         location(&r),
-        format!("/utilisateurs?fait=desactive&membres=2&vers={}", w.rep_a2)
+        format!(
+            "/utilisateurs?fait=desactive&membres=2&vers={}&compte={}",
+            w.rep_a2, w.rep_a1
+        )
     );
     let notice = get(&w.app, &dir, &location(&r)).await.text().await.unwrap();
     assert!(

@@ -91,14 +91,15 @@ pub async fn create(
 
 /// Moves a request one step. `scope` limits which members' requests the
 /// actor may touch (billing and direction: the network). Paying records the
-/// renewal (with the formula change) in the same transaction.
+/// renewal (with the formula change) in the same transaction. Gives the
+/// new status and the member's id.
 pub async fn advance(
     conn: &mut PgConnection,
     scope: Scope,
     actor: i64,
     request_id: i64,
     step: Step,
-) -> Result<Status, BillingError> {
+) -> Result<(Status, i64), BillingError> {
     let mut qb = QueryBuilder::new(
         "SELECT b.member_id, b.status, b.decision, b.new_formula FROM billing_requests b \
          JOIN members m ON m.id = b.member_id WHERE b.id = ",
@@ -160,7 +161,7 @@ pub async fn advance(
         )
         .await?;
     }
-    Ok(next)
+    Ok((next, member_id))
 }
 
 /// A request as billing sees it: no follow-up text, only what invoicing needs.

@@ -366,6 +366,20 @@ pub async fn find(pool: &PgPool, scope: Scope, id: i64) -> Result<Option<Member>
     qb.build_query_as().fetch_optional(pool).await
 }
 
+/// A member's full name, if the member is in scope (to name them in a
+/// confirmation message).
+pub async fn name_in_scope(
+    pool: &PgPool,
+    scope: Scope,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let mut qb =
+        QueryBuilder::new("SELECT m.first_name || ' ' || m.last_name FROM members m WHERE m.id = ");
+    qb.push_bind(id);
+    push_scope(&mut qb, scope);
+    qb.build_query_scalar().fetch_optional(pool).await
+}
+
 /// A member's audit trail, newest first.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditEntry {

@@ -89,6 +89,8 @@ pub struct QueueQuery {
     statut: String,
     fait: String,
     page: String,
+    /// The member the last action was about (named in its message).
+    membre: String,
     /// `virgule` for the comma-separated CSV.
     format: Option<String>,
 }
@@ -181,7 +183,7 @@ pub struct QueuePage {
     csv_href: String,
     csv_comma_href: String,
     error: Option<String>,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     links_to_members: bool,
 }
 
@@ -191,7 +193,7 @@ async fn queue_page(
     filter: &str,
     page: i64,
     error: Option<String>,
-    notice: Option<&'static str>,
+    notice: Option<String>,
 ) -> AppResult<QueuePage> {
     user.require(&INVOICERS)?;
     let (statuses, not_renewing) = tab(filter);
@@ -237,11 +239,18 @@ pub async fn queue(
     user: CurrentUser,
     Query(q): Query<QueueQuery>,
 ) -> AppResult<QueuePage> {
-    let notice = match q.fait.as_str() {
-        "envoyee" => Some("Facture marquée comme envoyée."),
-        "payee" => Some("Paiement enregistré : le renouvellement est inscrit au dossier."),
-        _ => None,
+    user.require(&INVOICERS)?;
+    let name = match q.membre.trim().parse::<i64>() {
+        Ok(id) => members::name_in_scope(&state.pool, user.scope(), id).await?,
+        Err(_) => None,
     };
+    let notice = name.and_then(|name| match q.fait.as_str() {
+        "envoyee" => Some(format!("Facture de {name} marquée comme envoyée.")),
+        "payee" => Some(format!(
+            "Paiement de {name} enregistré : son renouvellement est inscrit au dossier."
+        )),
+        _ => None,
+    });
     let page = q.page.trim().parse::<i64>().unwrap_or(1).clamp(1, MAX_PAGE);
     queue_page(&state, &user, q.statut.trim(), page, None, notice).await
 }
@@ -323,7 +332,7 @@ async fn step(
     let mut tx = state.pool.begin().await?;
     let result = billing::advance(&mut tx, scope, user.0.id, request_id, step).await;
     match result {
-        Ok(_) => {
+        Ok((_, member_id)) => {
             tx.commit().await?;
             let notice = match step {
                 Step::SendInvoice => "envoyee",
@@ -332,8 +341,8 @@ async fn step(
                 Step::Cancel => "annulee",
             };
             let target = safe_next(Some(&form.retour))
-                .map(|back| with_param(&back, notice))
-                .unwrap_or_else(|| format!("/facturation?fait={notice}"));
+                .map(|back| with_param(&back, &format!("{notice}&membre={member_id}")))
+                .unwrap_or_else(|| format!("/facturation?fait={notice}&membre={member_id}"));
             Ok(Redirect::to(&target).into_response())
         }
         Err(BillingError::NotFound) => Err(AppError::NotFound),

@@ -91,12 +91,15 @@ pub struct DoneQuery {
     district: String,
 }
 
-fn done_notice(key: &str) -> Option<&'static str> {
+/// The message after an action on the group named `name`.
+fn done_notice(key: &str, name: &str) -> Option<String> {
     match key {
-        "cree" => Some("Le groupe a été créé."),
-        "modifie" => Some("Les modifications du groupe ont été enregistrées."),
-        "active" => Some("Le groupe a été réactivé."),
-        "desactive" => Some("Le groupe a été désactivé."),
+        "cree" => Some(format!("Le groupe {name} a été créé.")),
+        "modifie" => Some(format!(
+            "Les modifications du groupe {name} ont été enregistrées."
+        )),
+        "active" => Some(format!("Le groupe {name} a été réactivé.")),
+        "desactive" => Some(format!("Le groupe {name} a été désactivé.")),
         _ => None,
     }
 }
@@ -228,7 +231,7 @@ pub struct GroupPage {
     /// A representative sees only their own members listed.
     own_members_only: bool,
     can_edit: bool,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     alert: Option<String>,
 }
 
@@ -236,7 +239,7 @@ async fn group_page(
     state: &AppState,
     user: &CurrentUser,
     group: Group,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     alert: Option<String>,
 ) -> AppResult<GroupPage> {
     let own = match user.scope() {
@@ -268,7 +271,8 @@ pub async fn show(
     let group = groups::find(&state.pool, id, within(&user)?)
         .await?
         .ok_or(AppError::NotFound)?;
-    group_page(&state, &user, group, done_notice(&q.fait), None).await
+    let notice = done_notice(&q.fait, &group.name);
+    group_page(&state, &user, group, notice, None).await
 }
 
 // ---------------------------------------------------------------- form

@@ -434,6 +434,8 @@ pub struct ShowPage {
     can_edit: bool,
     stage_done: bool,
     panel: FileForms,
+    /// The panel's notice with the member's name.
+    notice: Option<String>,
     history: Vec<FollowUpLine>,
     plan: Option<PlanLine>,
     channels: [Channel; 6],
@@ -488,7 +490,8 @@ pub struct FileForms {
     pub lost_errors: FieldErrors,
     /// The reactivation form as typed.
     pub reactivate_on: String,
-    /// What was just saved, to confirm it.
+    /// What was just saved, to confirm it (`{nom}` stands for the
+    /// member's name).
     pub notice: Option<&'static str>,
 }
 
@@ -638,29 +641,29 @@ pub async fn show(
             ..FollowUpForm::default()
         },
         notice: if sq.enregistre.is_some() {
-            Some("Fiche enregistrée.")
+            Some("Fiche de {nom} enregistrée.")
         } else if sq.suivi.is_some() {
-            Some("Suivi enregistré.")
+            Some("Suivi de {nom} enregistré.")
         } else if sq.relance.is_some() {
-            Some("Relance déplacée.")
+            Some("Relance de {nom} déplacée.")
         } else if sq.correction.is_some() {
-            Some("Correction ajoutée.")
+            Some("Correction ajoutée au suivi de {nom}.")
         } else if sq.facturation.is_some() {
-            Some("Demande de facturation envoyée.")
+            Some("Demande de facturation de {nom} envoyée.")
         } else if sq.renouvele.is_some() {
-            Some("Renouvellement enregistré : un nouveau cycle commence.")
+            Some("Renouvellement de {nom} enregistré : un nouveau cycle commence.")
         } else if sq.perdu.is_some() {
-            Some("Départ enregistré.")
+            Some("Départ de {nom} enregistré.")
         } else if sq.reactive.is_some() {
-            Some("Membre réactivé.")
+            Some("{nom} est de nouveau membre actif.")
         } else if sq.raison.is_some() {
-            Some("Raison enregistrée : la réponse suggérée est affichée plus bas.")
+            Some("Raison de {nom} enregistrée : la réponse suggérée est affichée plus bas.")
         } else if sq.escalade.is_some() {
-            Some("Escalade enregistrée.")
+            Some("Escalade pour {nom} enregistrée.")
         } else if sq.recue.is_some() {
-            Some("Réception de la facture confirmée.")
+            Some("Réception de la facture par {nom} confirmée.")
         } else if sq.annulee.is_some() {
-            Some("Demande de facturation annulée.")
+            Some("Demande de facturation de {nom} annulée.")
         } else {
             None
         },
@@ -765,6 +768,7 @@ pub async fn member_file(
     .fetch_all(&state.pool)
     .await?;
     Ok(ShowPage {
+        notice: panel.notice.map(|n| n.replace("{nom}", &row.full_name())),
         requests,
         has_live_request,
         renewal_history,

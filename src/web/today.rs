@@ -113,7 +113,7 @@ pub struct TodayPage {
     touch: Vec<TouchLine>,
     to_request: Vec<MemberLine>,
     to_confirm: Vec<RequestLine>,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     this_month: MonthRenewals,
     /// Active members in the portfolio.
     portfolio: usize,
@@ -124,6 +124,8 @@ pub struct TodayPage {
 pub struct TodayQuery {
     suivi: Option<String>,
     recue: Option<String>,
+    /// The member the last action was about (named in its message).
+    membre: String,
 }
 
 pub async fn page(
@@ -133,6 +135,19 @@ pub async fn page(
 ) -> AppResult<TodayPage> {
     user.require(&[Role::Representative])?;
     let scope = user.scope();
+    let name = match q.membre.trim().parse::<i64>() {
+        Ok(id) => crate::store::members::name_in_scope(&state.pool, scope, id).await?,
+        Err(_) => None,
+    };
+    let notice = name.and_then(|name| {
+        if q.suivi.is_some() {
+            Some(format!("Suivi de {name} enregistré."))
+        } else if q.recue.is_some() {
+            Some(format!("Réception de la facture par {name} confirmée."))
+        } else {
+            None
+        }
+    });
     let today = state.today();
     let timelines = timeline_store::load(&state.pool).await?;
     let rows = day::active_members(&state.pool, scope).await?;
@@ -207,12 +222,6 @@ pub async fn page(
         touch,
         to_request,
         to_confirm,
-        notice: if q.suivi.is_some() {
-            Some("Suivi enregistré.")
-        } else if q.recue.is_some() {
-            Some("Réception de la facture confirmée.")
-        } else {
-            None
-        },
+        notice,
     })
 }
