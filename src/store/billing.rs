@@ -1,6 +1,6 @@
 //! Billing requests: created by the representative, moved along by billing;
 //! the payment records the renewal in the same transaction.
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use crate::domain::billing::{BillingDraft, Decision, Status, Step, apply};
@@ -99,6 +99,7 @@ pub async fn advance(
     actor: i64,
     request_id: i64,
     step: Step,
+    today: NaiveDate,
 ) -> Result<(Status, i64), BillingError> {
     let mut qb = QueryBuilder::new(
         "SELECT b.member_id, b.status, b.decision, b.new_formula FROM billing_requests b \
@@ -158,6 +159,7 @@ pub async fn advance(
             member_id,
             decision.new_formula(),
             Some(request_id),
+            today,
         )
         .await?;
     }

@@ -37,6 +37,7 @@ struct Locked {
     profession: String,
     profession_key: String,
     join_date: NaiveDate,
+    welcome_from: Option<NaiveDate>,
 }
 
 async fn lock(
@@ -46,7 +47,8 @@ async fn lock(
 ) -> Result<Locked, RenewalError> {
     let mut qb = QueryBuilder::new(
         "SELECT m.formula, m.renewal_date, m.term_months, m.status, m.cycle, m.group_id, \
-         m.group_kind::text, m.profession, m.profession_key, m.join_date FROM members m WHERE m.id = ",
+         m.group_kind::text, m.profession, m.profession_key, m.join_date, m.welcome_from \
+         FROM members m WHERE m.id = ",
     );
     qb.push_bind(member_id);
     push_scope(&mut qb, scope);
@@ -63,6 +65,7 @@ async fn lock(
         String,
         String,
         NaiveDate,
+        Option<NaiveDate>,
     )> = qb.build_query_as().fetch_optional(&mut *conn).await?;
     let r = row.ok_or(RenewalError::NotFound)?;
     Ok(Locked {
@@ -76,6 +79,7 @@ async fn lock(
         profession: r.7,
         profession_key: r.8,
         join_date: r.9,
+        welcome_from: r.10,
     })
 }
 
@@ -103,7 +107,9 @@ async fn note(
 
 /// Records a renewal: the renewal date moves one term forward (the previous
 /// one is kept in `renewals`), an optional formula change applies (seniority
-/// and credits stay), and a new cycle starts (`welcome`).
+/// and credits stay), and a new cycle starts (`welcome`). Recorded after
+/// its date (`today` later than the date it replaces), the new cycle's first
+/// stage counts from today (see `LateStart`).
 pub async fn record(
     conn: &mut PgConnection,
     scope: Scope,
@@ -111,6 +117,7 @@ pub async fn record(
     member_id: i64,
     new_formula: Option<Formula>,
     billing_request_id: Option<i64>,
+    today: NaiveDate,
 ) -> Result<NaiveDate, RenewalError> {
     let m = lock(conn, scope, member_id).await?;
     if m.status != "active" {
@@ -129,23 +136,26 @@ pub async fn record(
     let next = add_months(m.renewal_date, m.term_months);
     let cycle = m.cycle + 1;
     let leaves_group = formula != "exclusive";
+    let welcome_from = (today > m.renewal_date).then_some(today);
     sqlx::query(
         "UPDATE members SET renewal_date = $2, formula = $3, cycle = $4, \
          group_id = CASE WHEN $5 THEN NULL ELSE group_id END, \
          group_kind = CASE WHEN $5 THEN NULL ELSE group_kind END, \
-         version = version + 1, updated_at = now() WHERE id = $1",
+         welcome_from = $6, version = version + 1, updated_at = now() WHERE id = $1",
     )
     .bind(member_id)
     .bind(next)
     .bind(&formula)
     .bind(cycle)
     .bind(leaves_group)
+    .bind(welcome_from)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
         "INSERT INTO renewals (member_id, recorded_by, previous_renewal, new_renewal, \
-         previous_formula, new_formula, billing_request_id, cycle) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         previous_formula, new_formula, billing_request_id, cycle, previous_group_id, \
+         previous_group_kind, previous_welcome_from) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(member_id)
     .bind(actor)
@@ -155,6 +165,9 @@ pub async fn record(
     .bind(&formula)
     .bind(billing_request_id)
     .bind(cycle)
+    .bind(m.group_id)
+    .bind(&m.group_kind)
+    .bind(m.welcome_from)
     .execute(&mut *conn)
     .await?;
     let label = |f: &str| Formula::parse(f).map_or(f.to_string(), |x| x.label().to_string());
@@ -272,7 +285,7 @@ pub async fn reactivate(
         ));
     }
     sqlx::query(
-        "UPDATE members SET status = 'active', lost_on = NULL, lost_reason_id = NULL, \
+        "UPDATE members SET status = 'active', lost_on = NULL, lost_reason_id = NULL, welcome_from = NULL, \
          renewal_date = $2, cycle = cycle + 1, version = version + 1, updated_at = now() \
          WHERE id = $1",
     )

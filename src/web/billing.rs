@@ -330,7 +330,7 @@ async fn step(
         user.scope()
     };
     let mut tx = state.pool.begin().await?;
-    let result = billing::advance(&mut tx, scope, user.0.id, request_id, step).await;
+    let result = billing::advance(&mut tx, scope, user.0.id, request_id, step, state.today()).await;
     match result {
         Ok((_, member_id)) => {
             tx.commit().await?;

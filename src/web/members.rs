@@ -14,7 +14,7 @@ use crate::domain::format::{date_fr, days_until};
 use crate::domain::formula::{Colour, Formula, State as MemberState};
 use crate::domain::member::{MemberForm, TERMS, seniority};
 use crate::domain::scope::Scope;
-use crate::domain::timeline::{self, Position};
+use crate::domain::timeline::{self, LateStart, Position};
 use crate::domain::user::Role;
 use crate::domain::validation::{FieldErrors, format_money};
 use crate::store::follow_ups::{self, FollowUpRow};
@@ -164,10 +164,20 @@ pub struct MemberLine {
 }
 
 pub fn line(row: &MemberRow, timelines: &Timelines, today: NaiveDate) -> MemberLine {
+    line_late(row, timelines, today, None)
+}
+
+/// [`line`], with the late start of a renewal recorded after its date.
+pub fn line_late(
+    row: &MemberRow,
+    timelines: &Timelines,
+    today: NaiveDate,
+    late: Option<LateStart>,
+) -> MemberLine {
     let formula = row.formula();
     let current = row
         .is_active()
-        .then(|| timelines.current(formula, row.renewal_date, row.term_months, today))
+        .then(|| timelines.current_late(formula, row.renewal_date, row.term_months, today, late))
         .flatten();
     let days = (row.renewal_date - today).num_days();
     MemberLine {
@@ -707,12 +717,15 @@ pub async fn member_file(
     }
     let formula = row.formula();
     let table = timelines.table(formula);
+    let late = row.late_start(|key| done.contains(key));
     let current = row
         .is_active()
-        .then(|| timeline::current_stage(table, row.renewal_date, row.term_months, today))
+        .then(|| {
+            timeline::current_stage_late(table, row.renewal_date, row.term_months, today, late)
+        })
         .flatten();
     let cycle = if row.is_active() {
-        timeline::cycle(table, row.renewal_date, row.term_months, today)
+        timeline::cycle_late(table, row.renewal_date, row.term_months, today, late)
             .into_iter()
             .map(|c| CycleLine {
                 label: c.def.label.clone(),
@@ -786,7 +799,7 @@ pub async fn member_file(
         today_iso: today.to_string(),
         side,
         layout: Layout::new(row.full_name(), &user.0, "/membres"),
-        line: line(row, &timelines, today),
+        line: line_late(row, &timelines, today, late),
         member_id: row.id,
         group_kind: member.group_kind.clone(),
         seniority: seniority(row.join_date, today),

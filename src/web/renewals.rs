@@ -59,9 +59,17 @@ pub async fn record(
 ) -> AppResult<Response> {
     user.require(&[Role::Direction])?;
     let mut tx = state.pool.begin().await?;
-    let result = renewals::record(&mut tx, user.scope(), user.0.id, id, None, None)
-        .await
-        .map(|_| ());
+    let result = renewals::record(
+        &mut tx,
+        user.scope(),
+        user.0.id,
+        id,
+        None,
+        None,
+        state.today(),
+    )
+    .await
+    .map(|_| ());
     finish(
         &state,
         &user,

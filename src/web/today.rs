@@ -19,7 +19,7 @@ use crate::web::billing::{RequestLine, request_line};
 use crate::web::error::AppResult;
 use crate::web::home::{ColourCount, colour_counts};
 use crate::web::layout::Layout;
-use crate::web::members::{MemberLine, line};
+use crate::web::members::{MemberLine, line, line_late};
 
 /// How many members the touch list shows.
 pub const TOUCH_COUNT: i64 = 10;
@@ -35,7 +35,9 @@ pub fn undone<'a>(
     let mut todos: Vec<Todo> = rows
         .iter()
         .filter_map(|r| {
-            let stage = timelines.current(r.formula(), r.renewal_date, r.term_months, today)?;
+            let late = r.late_start(|key| done.contains(&(r.id, key.to_string())));
+            let stage =
+                timelines.current_late(r.formula(), r.renewal_date, r.term_months, today, late)?;
             (!done.contains(&(r.id, stage.def.key.clone()))).then(|| Todo {
                 member_id: r.id,
                 colour: stage.def.colour,
@@ -154,7 +156,10 @@ pub async fn page(
     let done = follow_ups::done_stages(&state.pool, scope).await?;
     let todo = undone(&rows, &done, &timelines, today)
         .into_iter()
-        .map(|r| line(r, &timelines, today))
+        .map(|r| {
+            let late = r.late_start(|key| done.contains(&(r.id, key.to_string())));
+            line_late(r, &timelines, today, late)
+        })
         .collect();
     let due = day::planned_due(&state.pool, scope, today)
         .await?
