@@ -169,7 +169,8 @@ async fn the_to_do_list_is_ordered_by_colour_then_days_and_a_follow_up_clears_it
         format!("/aujourdhui?suivi=1&membre={red_overdue}")
     );
     let page = t.app.get("/aujourdhui").await.text().await.unwrap();
-    let todo = &page[page.find("À faire").unwrap()..page.find("État rouge ou jaune").unwrap()];
+    let todo =
+        &page[page.find("À faire").unwrap()..page.find("État du membre : rouge ou jaune").unwrap()];
     assert!(
         !todo.contains("Membre RougeRetard"),
         "done stage leaves the list"
