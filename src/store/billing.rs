@@ -7,7 +7,7 @@ use crate::domain::billing::{BillingDraft, Decision, Status, Step, apply};
 use crate::domain::formula::Formula;
 use crate::domain::scope::Scope;
 use crate::store::audit::{self, Change};
-use crate::store::members::{COUNT_AHEAD, ListTotal, push_scope};
+use crate::store::members::push_scope;
 use crate::store::renewals::{self, RenewalError};
 
 #[derive(Debug, thiserror::Error)]
@@ -209,60 +209,120 @@ macro_rules! request_select {
     };
 }
 
-/// A page of the billing queue: requests in the given statuses, oldest
-/// first; `not_renewing` keeps only (true) or leaves out (false) the
-/// members who do not renew — there is nothing to invoice for them. The
-/// requests are counted only `COUNT_AHEAD` rows past the page.
-pub async fn queue(
-    pool: &PgPool,
-    statuses: &[Status],
-    not_renewing: Option<bool>,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<RequestRow>, ListTotal), sqlx::Error> {
-    let keys: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
-    let rows = sqlx::query_as(concat!(
-        request_select!(),
-        "WHERE b.status = ANY($1) \
-         AND ($2::bool IS NULL OR (b.decision = 'not_renewing') = $2) \
-         ORDER BY b.requested_at, b.id LIMIT $3 OFFSET $4"
-    ))
-    .bind(&keys)
-    .bind(not_renewing)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await?;
-    let cap = offset.saturating_add(limit).saturating_add(COUNT_AHEAD);
-    let n: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM (SELECT 1 FROM billing_requests b WHERE b.status = ANY($1) \
-         AND ($2::bool IS NULL OR (b.decision = 'not_renewing') = $2) LIMIT $3) matching",
-    )
-    .bind(&keys)
-    .bind(not_renewing)
-    .bind(cap.saturating_add(1))
-    .fetch_one(pool)
-    .await?;
-    Ok((
-        rows,
-        ListTotal {
-            count: n.min(cap),
-            capped: n > cap,
-        },
-    ))
+/// Which requests a tab of the billing queue shows.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub statuses: Vec<Status>,
+    /// Keep only (true) or leave out (false) the members who do not renew.
+    pub not_renewing: Option<bool>,
+    pub district_id: Option<i64>,
+    /// A decision key (`renew_same`, `change_formula`, `not_renewing`).
+    pub decision: Option<&'static str>,
+    /// Searched in the member's name, business, profession and email.
+    pub text: String,
+    /// « À traiter »: the invoices still to send first, then those waiting
+    /// for payment, each oldest first.
+    pub to_send_first: bool,
 }
 
-/// The whole queue of [`queue`] without pages, for the CSV
-/// export that streams it.
-pub fn queue_query(statuses: &[Status], not_renewing: Option<bool>) -> QueryBuilder<Postgres> {
-    let keys: Vec<String> = statuses.iter().map(|s| s.as_str().to_string()).collect();
-    let mut qb = QueryBuilder::new(concat!(request_select!(), "WHERE b.status = ANY("));
-    qb.push_bind(keys);
-    qb.push(") AND (");
-    qb.push_bind(not_renewing);
-    qb.push("::bool IS NULL OR (b.decision = 'not_renewing') = ");
-    qb.push_bind(not_renewing);
-    qb.push(") ORDER BY b.requested_at, b.id");
+/// The tab's figures: how many requests, the sum of the known amounts and
+/// how many were asked without an amount.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct QueueTotals {
+    pub count: i64,
+    pub amount_cents: i64,
+    pub without_amount: i64,
+}
+
+/// ` WHERE …` of the queue. Statuses go in as literals (they come from the
+/// enum, never from the request) so that the planner can use the partial
+/// index of open requests (migration 0017).
+fn push_queue_where(qb: &mut QueryBuilder<Postgres>, f: &QueueFilter) {
+    qb.push(" WHERE b.status IN (");
+    if f.statuses.is_empty() {
+        qb.push("NULL");
+    }
+    for (i, s) in f.statuses.iter().enumerate() {
+        if i > 0 {
+            qb.push(", ");
+        }
+        qb.push("'").push(s.as_str()).push("'");
+    }
+    qb.push(")");
+    match f.not_renewing {
+        Some(true) => {
+            qb.push(" AND b.decision = 'not_renewing'");
+        }
+        Some(false) => {
+            qb.push(" AND b.decision <> 'not_renewing'");
+        }
+        None => {}
+    }
+    if let Some(decision) = f.decision {
+        qb.push(" AND b.decision = ");
+        qb.push_bind(decision);
+    }
+    if let Some(d) = f.district_id {
+        qb.push(" AND m.district_id = ");
+        qb.push_bind(d);
+    }
+    let text = f.text.trim();
+    if !text.is_empty() {
+        // The member list's trigram-indexed expression (migration 0006).
+        qb.push(
+            " AND lower(m.first_name || ' ' || m.last_name || ' ' || m.business_name || ' ' || \
+             m.profession || ' ' || m.email) LIKE ",
+        );
+        qb.push_bind(format!("%{}%", escape_like(&text.to_lowercase())));
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+fn push_queue_order(qb: &mut QueryBuilder<Postgres>, f: &QueueFilter) {
+    if f.to_send_first {
+        qb.push(" ORDER BY (b.status <> 'requested'), b.requested_at, b.id");
+    } else {
+        qb.push(" ORDER BY b.requested_at, b.id");
+    }
+}
+
+/// A page of the billing queue (one query for the page, one aggregate for
+/// the tab's figures; no query per row).
+pub async fn queue(
+    pool: &PgPool,
+    f: &QueueFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<RequestRow>, QueueTotals), sqlx::Error> {
+    let mut qb = QueryBuilder::new(request_select!());
+    push_queue_where(&mut qb, f);
+    push_queue_order(&mut qb, f);
+    qb.push(" LIMIT ");
+    qb.push_bind(limit);
+    qb.push(" OFFSET ");
+    qb.push_bind(offset);
+    let rows = qb.build_query_as().fetch_all(pool).await?;
+    let mut qb = QueryBuilder::new(
+        "SELECT count(*) AS count, COALESCE(sum(b.amount_cents), 0)::bigint AS amount_cents, \
+         count(*) FILTER (WHERE b.amount_cents IS NULL) AS without_amount \
+         FROM billing_requests b JOIN members m ON m.id = b.member_id",
+    );
+    push_queue_where(&mut qb, f);
+    let totals = qb.build_query_as().fetch_one(pool).await?;
+    Ok((rows, totals))
+}
+
+/// The whole tab of [`queue`] without pages, for the CSV export that
+/// streams it.
+pub fn queue_query(f: &QueueFilter) -> QueryBuilder<Postgres> {
+    let mut qb = QueryBuilder::new(request_select!());
+    push_queue_where(&mut qb, f);
+    push_queue_order(&mut qb, f);
     qb
 }
 

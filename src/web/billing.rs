@@ -15,8 +15,8 @@ use crate::domain::formula::Formula;
 use crate::domain::scope::Scope;
 use crate::domain::user::Role;
 use crate::domain::validation::format_money;
-use crate::store::billing::{self, BillingError, RequestRow};
-use crate::store::members;
+use crate::store::billing::{self, BillingError, QueueFilter, QueueTotals, RequestRow};
+use crate::store::members::{self, Choice, ListTotal};
 use crate::web::AppState;
 use crate::web::auth::{CurrentUser, encode_component, safe_next, with_param};
 use crate::web::csv::{self, Cell, CsvEncoder, Dialect};
@@ -39,7 +39,9 @@ pub struct RequestLine {
     pub formula: &'static str,
     pub district: String,
     pub decision: String,
+    /// The amount, or « sans montant » when asked without one.
     pub amount: String,
+    pub has_amount: bool,
     pub note: String,
     pub status: Status,
     pub requested: String,
@@ -69,7 +71,10 @@ pub fn request_line(r: &RequestRow, tz: chrono_tz::Tz) -> RequestLine {
         formula: Formula::parse(&r.formula).map_or("—", Formula::label),
         district: r.district_name.clone(),
         decision: decision.map(|d| d.label()).unwrap_or_default(),
-        amount: r.amount_cents.map(format_money).unwrap_or_default(),
+        amount: r
+            .amount_cents
+            .map_or_else(|| "sans montant".to_string(), format_money),
+        has_amount: r.amount_cents.is_some(),
         note: r.note.clone(),
         status,
         requested: date_fr(r.requested_at.with_timezone(&tz).date_naive()),
@@ -89,34 +94,73 @@ pub struct QueueQuery {
     statut: String,
     fait: String,
     page: String,
+    /// Searched in the member's name, business, profession, email.
+    q: String,
+    district: String,
+    decision: String,
     /// The member the last action was about (named in its message).
     membre: String,
     /// `virgule` for the comma-separated CSV.
     format: Option<String>,
 }
 
-/// The statuses of a tab of the queue, and whether it keeps (`true`) or
-/// leaves out (`false`) the members who do not renew.
-fn tab(filter: &str) -> (&'static [Status], Option<bool>) {
-    const OPEN: [Status; 3] = [Status::Requested, Status::InvoiceSent, Status::Received];
-    match filter {
-        "payees" => (&[Status::Paid], None),
-        "annulees" => (&[Status::Cancelled], None),
-        "toutes" => (&Status::ALL, None),
-        "sans-facture" => (&OPEN, Some(true)),
-        _ => (&OPEN, Some(false)),
-    }
-}
+/// The decisions one can filter on, with their labels.
+const DECISIONS: [(&str, &str); 3] = [
+    ("renew_same", "Renouvelle tel quel"),
+    ("change_formula", "Change de formule"),
+    ("not_renewing", "Ne renouvelle pas"),
+];
 
-/// The CSV of a tab (`statut` as on the page, or none).
-fn export_href(filter: &str) -> String {
-    if filter.is_empty() {
-        "/facturation/export.csv".to_string()
-    } else {
-        format!(
-            "/facturation/export.csv?statut={}",
-            encode_component(filter)
-        )
+impl QueueQuery {
+    /// The requests the tab and its filters show.
+    fn filter(&self) -> QueueFilter {
+        const OPEN: [Status; 3] = [Status::Requested, Status::InvoiceSent, Status::Received];
+        let (statuses, not_renewing): (&[Status], Option<bool>) = match self.statut.trim() {
+            "payees" => (&[Status::Paid], None),
+            "annulees" => (&[Status::Cancelled], None),
+            "toutes" => (&Status::ALL, None),
+            "sans-facture" => (&OPEN, Some(true)),
+            _ => (&OPEN, Some(false)),
+        };
+        QueueFilter {
+            statuses: statuses.to_vec(),
+            not_renewing,
+            district_id: self.district.trim().parse().ok(),
+            decision: DECISIONS
+                .iter()
+                .find(|(k, _)| *k == self.decision.trim())
+                .map(|(k, _)| *k),
+            text: self.q.trim().chars().take(100).collect(),
+            to_send_first: not_renewing == Some(false),
+        }
+    }
+
+    /// `base` with the tab, its filters and `page`.
+    fn href(&self, base: &str, page: Option<i64>) -> String {
+        let mut parts: Vec<String> = [
+            ("statut", &self.statut),
+            ("q", &self.q),
+            ("district", &self.district),
+            ("decision", &self.decision),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", encode_component(v.trim())))
+        .collect();
+        if let Some(p) = page.filter(|p| *p > 1) {
+            parts.push(format!("page={p}"));
+        }
+        if parts.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", parts.join("&"))
+        }
+    }
+
+    fn filtered(&self) -> bool {
+        !(self.q.trim().is_empty()
+            && self.district.trim().is_empty()
+            && self.decision.trim().is_empty())
     }
 }
 
@@ -127,7 +171,7 @@ pub async fn export_csv(
     Query(q): Query<QueueQuery>,
 ) -> AppResult<Response> {
     user.require(&INVOICERS)?;
-    let (statuses, not_renewing) = tab(q.statut.trim());
+    let filter = q.filter();
     let tz = state.config.time_zone;
     let header = [
         "Numéro",
@@ -148,7 +192,7 @@ pub async fn export_csv(
     let dollars = |cents: i64| Cell::Decimal(cents as f64 / 100.0, 2);
     Ok(csv::stream_query(
         state.pool.clone(),
-        billing::queue_query(statuses, not_renewing),
+        billing::queue_query(&filter),
         encoder,
         "facturation",
         move |r: RequestRow| {
@@ -176,10 +220,18 @@ pub async fn export_csv(
 pub struct QueuePage {
     layout: Layout,
     lines: Vec<RequestLine>,
-    /// « 1 234 demandes » (or « plus de … »).
+    /// « 1 234 demandes ».
     total: String,
+    /// « 12 345,00 $ au total, 3 sans montant ».
+    amounts: String,
     pager: Pager,
     filter: String,
+    q: QueueQuery,
+    filtered: bool,
+    districts: Vec<Choice>,
+    decisions: [(&'static str, &'static str); 3],
+    /// « À traiter »: the invoices to send come first.
+    to_send_first: bool,
     csv_href: String,
     csv_comma_href: String,
     error: Option<String>,
@@ -187,47 +239,61 @@ pub struct QueuePage {
     links_to_members: bool,
 }
 
+impl QueuePage {
+    fn selected(&self, value: &str, current: &str) -> bool {
+        value == current.trim()
+    }
+}
+
+/// « 12 345,00 $ au total » and how many requests have no amount.
+fn amounts_fr(t: &QueueTotals) -> String {
+    if t.count == 0 {
+        return String::new();
+    }
+    let known = t.count - t.without_amount;
+    let sum = format!("{} au total", format_money(t.amount_cents));
+    match (known, t.without_amount) {
+        (_, 0) => sum,
+        (0, 1) => "Demande sans montant".to_string(),
+        (0, _) => "Aucune de ces demandes n'a de montant".to_string(),
+        (_, 1) => format!("{sum}, plus 1 demande sans montant"),
+        (_, n) => format!("{sum}, plus {n} demandes sans montant"),
+    }
+}
+
 async fn queue_page(
     state: &AppState,
     user: &CurrentUser,
-    filter: &str,
+    q: QueueQuery,
     page: i64,
     error: Option<String>,
     notice: Option<String>,
 ) -> AppResult<QueuePage> {
     user.require(&INVOICERS)?;
-    let (statuses, not_renewing) = tab(filter);
+    let filter = q.filter();
     let tz = state.config.time_zone;
-    let (rows, total) = billing::queue(
-        &state.pool,
-        statuses,
-        not_renewing,
-        PAGE_SIZE,
-        (page - 1) * PAGE_SIZE,
-    )
-    .await?;
-    let href = |p: i64| {
-        let mut parts = Vec::new();
-        if !filter.is_empty() {
-            parts.push(format!("statut={}", encode_component(filter)));
-        }
-        if p > 1 {
-            parts.push(format!("page={p}"));
-        }
-        if parts.is_empty() {
-            "/facturation".to_string()
-        } else {
-            format!("/facturation?{}", parts.join("&"))
-        }
+    let (rows, totals) =
+        billing::queue(&state.pool, &filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let total = ListTotal {
+        count: totals.count,
+        capped: false,
     };
+    let pager = Pager::counted(page, total, |p| q.href("/facturation", Some(p)));
+    let csv_href = q.href("/facturation/export.csv", None);
     Ok(QueuePage {
         layout: Layout::new("Facturation", &user.0, "/facturation"),
         lines: rows.iter().map(|r| request_line(r, tz)).collect(),
         total: count_fr(total, "aucune demande", "demande", "demandes"),
-        pager: Pager::counted(page, total, href),
-        filter: filter.to_string(),
-        csv_href: export_href(filter),
-        csv_comma_href: csv::comma_href(&export_href(filter)),
+        amounts: amounts_fr(&totals),
+        pager,
+        filter: q.statut.trim().to_string(),
+        filtered: q.filtered(),
+        districts: members::district_choices(&state.pool, Scope::Network).await?,
+        decisions: DECISIONS,
+        to_send_first: filter.to_send_first,
+        csv_comma_href: csv::comma_href(&csv_href),
+        csv_href,
+        q,
         error,
         notice,
         links_to_members: user.0.role == Role::Direction,
@@ -252,7 +318,7 @@ pub async fn queue(
         _ => None,
     });
     let page = q.page.trim().parse::<i64>().unwrap_or(1).clamp(1, MAX_PAGE);
-    queue_page(&state, &user, q.statut.trim(), page, None, notice).await
+    queue_page(&state, &user, q, page, None, notice).await
 }
 
 /// Creates the billing request from the member file.
@@ -350,7 +416,8 @@ async fn step(
         Err(BillingError::Refused(message)) => {
             drop(tx);
             if invoicing {
-                let page = queue_page(&state, &user, "", 1, Some(message), None).await?;
+                let page = queue_page(&state, &user, QueueQuery::default(), 1, Some(message), None)
+                    .await?;
                 Ok((StatusCode::CONFLICT, page).into_response())
             } else {
                 let member_id: Option<i64> =
