@@ -149,7 +149,7 @@ async fn a_member_goes_from_billing_request_to_a_new_cycle() {
     // Refused steps answer a message, never a 500.
     let early = s
         .billing
-        .post_form(&format!("/facturation/{rid}/payee"), &[])
+        .post_form(&format!("/facturation/{rid}/payee"), &[("confirme", "oui")])
         .await;
     assert_eq!(early.status(), 409);
     assert!(
@@ -187,7 +187,7 @@ async fn a_member_goes_from_billing_request_to_a_new_cycle() {
     // Representatives do not invoice; billing does not confirm receipt.
     assert_eq!(
         s.rep
-            .post_form(&format!("/facturation/{rid}/payee"), &[])
+            .post_form(&format!("/facturation/{rid}/payee"), &[("confirme", "oui")])
             .await
             .status(),
         403
@@ -210,7 +210,7 @@ async fn a_member_goes_from_billing_request_to_a_new_cycle() {
     assert_eq!(location(&confirm), format!("/aujourdhui?recue&membre={m}"));
     assert_eq!(
         s.billing
-            .post_form(&format!("/facturation/{rid}/payee"), &[])
+            .post_form(&format!("/facturation/{rid}/payee"), &[("confirme", "oui")])
             .await
             .status(),
         303
@@ -244,7 +244,7 @@ async fn a_member_goes_from_billing_request_to_a_new_cycle() {
     // A new cycle can have its own request later; this one is paid.
     let again = s
         .billing
-        .post_form(&format!("/facturation/{rid}/payee"), &[])
+        .post_form(&format!("/facturation/{rid}/payee"), &[("confirme", "oui")])
         .await;
     assert_eq!(again.status(), 409);
     let audited: i64 = sqlx::query_scalar(
@@ -321,6 +321,7 @@ async fn bad_requests_are_refused_with_a_message() {
         .post_form(
             &format!("/membres/{lost}/depart"),
             &[
+                ("confirme", "oui"),
                 ("lost_on", "2026-11-28"),
                 ("reason_id", &reason.to_string()),
             ],
@@ -351,7 +352,10 @@ async fn a_renewal_moves_the_date_by_the_term_across_month_ends() {
         let m = exclusive_member(&s, name, profession, renewal, term).await;
         let r = s
             .direction
-            .post_form(&format!("/membres/{m}/renouvellement"), &[])
+            .post_form(
+                &format!("/membres/{m}/renouvellement"),
+                &[("confirme", "oui")],
+            )
             .await;
         assert_eq!(r.status(), 303, "{name}");
         let (date, _, cycle, _) = member_dates(&s.rep.pool, m).await;
@@ -369,7 +373,10 @@ async fn a_renewal_moves_the_date_by_the_term_across_month_ends() {
     let m = exclusive_member(&s, "Autre", "Plombier", "2027-05-01", 12).await;
     assert_eq!(
         s.manager
-            .post_form(&format!("/membres/{m}/renouvellement"), &[])
+            .post_form(
+                &format!("/membres/{m}/renouvellement"),
+                &[("confirme", "oui")]
+            )
             .await
             .status(),
         403
@@ -392,7 +399,7 @@ async fn a_formula_change_applies_at_payment_and_keeps_seniority_and_credits() {
         .await;
     assert_eq!(
         s.billing
-            .post_form(&format!("/facturation/{rid}/payee"), &[])
+            .post_form(&format!("/facturation/{rid}/payee"), &[("confirme", "oui")])
             .await
             .status(),
         303
@@ -424,7 +431,11 @@ async fn a_departure_frees_the_seat_and_a_reactivation_checks_it() {
         .rep
         .post_form(
             &format!("/membres/{m}/depart"),
-            &[("lost_on", "2026-12-25"), ("reason_id", "")],
+            &[
+                ("confirme", "oui"),
+                ("lost_on", "2026-12-25"),
+                ("reason_id", ""),
+            ],
         )
         .await;
     assert_eq!(r.status(), 422);
@@ -440,6 +451,7 @@ async fn a_departure_frees_the_seat_and_a_reactivation_checks_it() {
         .post_form(
             &format!("/membres/{m}/depart"),
             &[
+                ("confirme", "oui"),
                 ("lost_on", "2026-11-28"),
                 ("reason_id", &reason.to_string()),
             ],
@@ -481,7 +493,7 @@ async fn a_departure_frees_the_seat_and_a_reactivation_checks_it() {
         .manager
         .post_form(
             &format!("/membres/{m}/reactivation"),
-            &[("renewal_date", "2027-06-01")],
+            &[("confirme", "oui"), ("renewal_date", "2027-06-01")],
         )
         .await;
     assert_eq!(r.status(), 422);
@@ -496,7 +508,7 @@ async fn a_departure_frees_the_seat_and_a_reactivation_checks_it() {
         s.rep
             .post_form(
                 &format!("/membres/{m}/reactivation"),
-                &[("renewal_date", "2027-06-01")]
+                &[("confirme", "oui"), ("renewal_date", "2027-06-01")]
             )
             .await
             .status(),
@@ -512,7 +524,7 @@ async fn a_departure_frees_the_seat_and_a_reactivation_checks_it() {
         .manager
         .post_form(
             &format!("/membres/{m}/reactivation"),
-            &[("renewal_date", "2027-06-01")],
+            &[("confirme", "oui"), ("renewal_date", "2027-06-01")],
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -591,7 +603,7 @@ async fn a_failure_midway_leaves_nothing_written() {
     .unwrap();
     let r = s
         .billing
-        .post_form(&format!("/facturation/{rid}/payee"), &[])
+        .post_form(&format!("/facturation/{rid}/payee"), &[("confirme", "oui")])
         .await;
     assert_eq!(r.status(), 500);
     let body = r.text().await.unwrap();
@@ -677,6 +689,7 @@ async fn a_departure_before_the_member_joined_is_refused_by_the_date() {
         .post_form(
             &format!("/membres/{m}/depart"),
             &[
+                ("confirme", "oui"),
                 ("lost_on", "1990-01-01"),
                 ("reason_id", &reason.to_string()),
             ],
@@ -707,6 +720,7 @@ async fn a_departure_before_the_member_joined_is_refused_by_the_date() {
         .post_form(
             &format!("/membres/{m}/depart"),
             &[
+                ("confirme", "oui"),
                 ("lost_on", "2018-04-01"),
                 ("reason_id", &reason.to_string()),
             ],

@@ -210,7 +210,10 @@ async fn direction_creates_renames_and_deactivates_a_district() {
 
     // Deactivate, then reactivate.
     let off = app
-        .post_form(&format!("/districts/{id}/activation"), &[("active", "non")])
+        .post_form(
+            &format!("/districts/{id}/activation"),
+            &[("confirme", "oui"), ("active", "non")],
+        )
         .await;
     assert_eq!(off.status(), 303);
     assert_eq!(
@@ -224,7 +227,10 @@ async fn direction_creates_renames_and_deactivates_a_district() {
         .unwrap();
     assert!(!active);
     let on = app
-        .post_form(&format!("/districts/{id}/activation"), &[("active", "oui")])
+        .post_form(
+            &format!("/districts/{id}/activation"),
+            &[("confirme", "oui"), ("active", "oui")],
+        )
         .await;
     assert_eq!(
         location(&on),
@@ -261,7 +267,10 @@ async fn a_district_with_active_groups_cannot_be_deactivated() {
     insert_group(&app, d, "Shawinigan", "B").await;
 
     let resp = app
-        .post_form(&format!("/districts/{d}/activation"), &[("active", "non")])
+        .post_form(
+            &format!("/districts/{d}/activation"),
+            &[("confirme", "oui"), ("active", "non")],
+        )
         .await;
     assert_eq!(resp.status(), 409);
     let body = resp.text().await.unwrap();
@@ -456,7 +465,7 @@ async fn a_manager_creates_groups_in_their_district_only() {
     let forged = app
         .post_form(
             &format!("/groupes/{foreign}/activation"),
-            &[("active", "non")],
+            &[("confirme", "oui"), ("active", "non")],
         )
         .await;
     assert_eq!(forged.status(), 404);
@@ -494,7 +503,10 @@ async fn a_representative_reads_the_groups_of_their_district() {
         403
     );
     let post = app
-        .post_form(&format!("/groupes/{mine}/activation"), &[("active", "non")])
+        .post_form(
+            &format!("/groupes/{mine}/activation"),
+            &[("confirme", "oui"), ("active", "non")],
+        )
         .await;
     assert_eq!(post.status(), 403);
 }
@@ -559,8 +571,8 @@ async fn a_stale_edit_is_refused_and_keeps_the_typed_values() {
     assert_eq!(second.status(), 409);
     let body = second.text().await.unwrap();
     assert!(
-        body.contains("Ce groupe a été modifié par quelqu&#39;un d&#39;autre pendant que vous l&#39;éditiez. Rechargez la page.")
-            || body.contains("Ce groupe a été modifié par quelqu'un d'autre pendant que vous l'éditiez. Rechargez la page."),
+        body.contains("il s&#39;appelle maintenant « Longueuil Centre »")
+            || body.contains("il s'appelle maintenant « Longueuil Centre »"),
         "{body}"
     );
     assert!(body.contains("value=\"Longueuil Sud\""));
@@ -693,7 +705,10 @@ async fn a_group_with_active_members_cannot_be_deactivated() {
     let empty = insert_group(&app, d, "Bromont", "B").await;
 
     let resp = app
-        .post_form(&format!("/groupes/{busy}/activation"), &[("active", "non")])
+        .post_form(
+            &format!("/groupes/{busy}/activation"),
+            &[("confirme", "oui"), ("active", "non")],
+        )
         .await;
     assert_eq!(resp.status(), 409);
     let body = resp.text().await.unwrap();
@@ -722,7 +737,7 @@ async fn a_group_with_active_members_cannot_be_deactivated() {
     let off = app
         .post_form(
             &format!("/groupes/{empty}/activation"),
-            &[("active", "non")],
+            &[("confirme", "oui"), ("active", "non")],
         )
         .await;
     assert_eq!(off.status(), 303);
@@ -734,7 +749,7 @@ async fn a_group_with_active_members_cannot_be_deactivated() {
     let on = app
         .post_form(
             &format!("/groupes/{empty}/activation"),
-            &[("active", "oui")],
+            &[("confirme", "oui"), ("active", "oui")],
         )
         .await;
     assert_eq!(on.status(), 303);
@@ -775,12 +790,21 @@ async fn creating_a_group_is_audited_in_its_transaction() {
     assert!(new_value.unwrap().contains("name=Baie-Comeau"));
 
     // A group of an inactive district cannot be reactivated.
-    app.post_form(&format!("/groupes/{id}/activation"), &[("active", "non")])
-        .await;
-    app.post_form(&format!("/districts/{d}/activation"), &[("active", "non")])
-        .await;
+    app.post_form(
+        &format!("/groupes/{id}/activation"),
+        &[("confirme", "oui"), ("active", "non")],
+    )
+    .await;
+    app.post_form(
+        &format!("/districts/{d}/activation"),
+        &[("confirme", "oui"), ("active", "non")],
+    )
+    .await;
     let refused = app
-        .post_form(&format!("/groupes/{id}/activation"), &[("active", "oui")])
+        .post_form(
+            &format!("/groupes/{id}/activation"),
+            &[("confirme", "oui"), ("active", "oui")],
+        )
         .await;
     assert_eq!(refused.status(), 409);
     assert!(

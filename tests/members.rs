@@ -751,10 +751,7 @@ async fn a_stale_edit_is_refused_and_nothing_is_lost() {
     let resp = post(app, &path, &base("Longueuil")).await;
     assert_eq!(resp.status(), 409);
     let body = resp.text().await.unwrap();
-    assert!(
-        body.contains("modifié par quelqu&#39;un d&#39;autre")
-            || body.contains("modifié par quelqu'un d'autre")
-    );
+    assert!(body.contains("a enregistré cette fiche pendant que vous la modifiiez"));
     assert!(
         body.contains("value=\"Longueuil\""),
         "the second editor's input is kept"

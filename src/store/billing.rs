@@ -166,6 +166,116 @@ pub async fn advance(
     Ok((next, member_id))
 }
 
+/// What paying a request will do: the member, the dates and formulas.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PaymentPreview {
+    pub member_name: String,
+    pub renewal_date: NaiveDate,
+    pub term_months: i32,
+    pub formula: String,
+    pub status: String,
+    pub decision: String,
+    pub new_formula: Option<String>,
+}
+
+pub async fn payment_preview(
+    pool: &PgPool,
+    request_id: i64,
+) -> Result<Option<PaymentPreview>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT m.first_name || ' ' || m.last_name AS member_name, m.renewal_date, \
+         m.term_months, m.formula, b.status, b.decision, b.new_formula \
+         FROM billing_requests b JOIN members m ON m.id = b.member_id WHERE b.id = $1",
+    )
+    .bind(request_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The reason each member gave last (member → reason), for the members of
+/// a page: one query.
+pub async fn last_reasons(
+    pool: &PgPool,
+    member_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT DISTINCT ON (member_id) member_id, reason_id FROM member_reasons \
+         WHERE member_id = ANY($1) ORDER BY member_id, at DESC, id DESC",
+    )
+    .bind(member_ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The member of an open « ne renouvelle pas » request (locked), to close
+/// it with the member's departure.
+pub async fn not_renewing_member(
+    conn: &mut PgConnection,
+    scope: Scope,
+    request_id: i64,
+) -> Result<i64, BillingError> {
+    let mut qb = QueryBuilder::new(
+        "SELECT b.member_id, b.status, b.decision FROM billing_requests b \
+         JOIN members m ON m.id = b.member_id WHERE b.id = ",
+    );
+    qb.push_bind(request_id);
+    push_scope(&mut qb, scope);
+    qb.push(" FOR UPDATE OF b");
+    let (member_id, status, decision): (i64, String, String) = qb
+        .build_query_as()
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(BillingError::NotFound)?;
+    if decision != Decision::NotRenewing.key() || status != Status::Requested.as_str() {
+        return Err(BillingError::Refused(
+            "Cette demande n'est plus une demande « ne renouvelle pas » en attente : \
+             rien à clore."
+                .into(),
+        ));
+    }
+    Ok(member_id)
+}
+
+/// The representative changes an open « ne renouvelle pas » request's
+/// decision (the member renews after all): the request becomes an invoice
+/// to send. Gives the member's id.
+pub async fn change_decision(
+    conn: &mut PgConnection,
+    scope: Scope,
+    actor: i64,
+    request_id: i64,
+    decision: Decision,
+) -> Result<i64, BillingError> {
+    let member_id = not_renewing_member(conn, scope, request_id).await?;
+    if decision == Decision::NotRenewing {
+        return Err(BillingError::Refused(
+            "Choisissez la nouvelle décision : le membre renouvelle, tel quel ou avec une \
+             autre formule."
+                .into(),
+        ));
+    }
+    sqlx::query("UPDATE billing_requests SET decision = $2, new_formula = $3 WHERE id = $1")
+        .bind(request_id)
+        .bind(decision.key())
+        .bind(decision.new_formula().map(Formula::as_str))
+        .execute(&mut *conn)
+        .await?;
+    audit::record(
+        conn,
+        Some(actor),
+        Change {
+            entity: "member",
+            entity_id: member_id,
+            field: "Décision de renouvellement",
+            old_value: Some(Decision::NotRenewing.label()),
+            new_value: Some(decision.label()),
+        },
+    )
+    .await?;
+    Ok(member_id)
+}
+
 /// A request as billing sees it: no follow-up text, only what invoicing needs.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RequestRow {

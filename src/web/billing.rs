@@ -9,21 +9,28 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::domain::billing::{BillingForm, Status, Step};
+use crate::domain::billing::{BillingForm, Decision, Status, Step};
 use crate::domain::format::date_fr;
 use crate::domain::formula::Formula;
 use crate::domain::scope::Scope;
 use crate::domain::user::Role;
-use crate::domain::validation::format_money;
-use crate::store::billing::{self, BillingError, QueueFilter, QueueTotals, RequestRow};
+use crate::domain::validation::{self as v, FieldErrors, format_money};
+use crate::store::billing::{
+    self, BillingError, PaymentPreview, QueueFilter, QueueTotals, RequestRow,
+};
 use crate::store::members::{self, Choice, ListTotal};
+use crate::store::renewals::{self, RenewalError};
 use crate::web::AppState;
 use crate::web::auth::{CurrentUser, encode_component, safe_next, with_param};
+use crate::web::confirm::{ConfirmPage, confirmed};
 use crate::web::csv::{self, Cell, CsvEncoder, Dialect};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::layout::Layout;
-use crate::web::members::{FileForms, MAX_PAGE, PAGE_SIZE, Pager, count_fr, member_file, refused};
+use crate::web::members::{
+    FileForms, MAX_PAGE, PAGE_SIZE, Pager, category_label, count_fr, member_file, refused,
+};
+use crate::web::renewals::{departure_date, departure_page, renewal_sentences};
 
 /// Who invoices: billing, and direction (who sees everything).
 const INVOICERS: [Role; 2] = [Role::Billing, Role::Direction];
@@ -51,6 +58,11 @@ pub struct RequestLine {
     pub can_pay: bool,
     pub can_confirm: bool,
     pub can_cancel: bool,
+    /// A « ne renouvelle pas » request waiting for its end: the departure,
+    /// or another decision.
+    pub can_close: bool,
+    /// The reason the member gave last, to suggest for the departure.
+    pub suggested_reason: Option<i64>,
 }
 
 pub fn request_line(r: &RequestRow, tz: chrono_tz::Tz) -> RequestLine {
@@ -85,6 +97,9 @@ pub fn request_line(r: &RequestRow, tz: chrono_tz::Tz) -> RequestLine {
         can_pay: matches!(status, Status::InvoiceSent | Status::Received),
         can_confirm: status == Status::InvoiceSent,
         can_cancel: status == Status::Requested,
+        can_close: status == Status::Requested
+            && decision == Some(crate::domain::billing::Decision::NotRenewing),
+        suggested_reason: None,
     }
 }
 
@@ -237,6 +252,11 @@ pub struct QueuePage {
     error: Option<String>,
     notice: Option<String>,
     links_to_members: bool,
+    /// The reasons a departure can give (when a line can be closed).
+    reasons: Vec<(i64, String, &'static str)>,
+    today_iso: String,
+    /// This page's address, to come back to after closing a request.
+    here: String,
 }
 
 impl QueuePage {
@@ -280,9 +300,34 @@ async fn queue_page(
     };
     let pager = Pager::counted(page, total, |p| q.href("/facturation", Some(p)));
     let csv_href = q.href("/facturation/export.csv", None);
+    let mut lines: Vec<RequestLine> = rows.iter().map(|r| request_line(r, tz)).collect();
+    let closable: Vec<i64> = lines
+        .iter()
+        .filter(|l| l.can_close)
+        .map(|l| l.member_id)
+        .collect();
+    let reasons = if closable.is_empty() {
+        Vec::new()
+    } else {
+        let last = billing::last_reasons(&state.pool, &closable).await?;
+        for l in lines.iter_mut().filter(|l| l.can_close) {
+            l.suggested_reason = last.get(&l.member_id).copied();
+        }
+        let all: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT id, label, category FROM reasons WHERE active ORDER BY category, position",
+        )
+        .fetch_all(&state.pool)
+        .await?;
+        all.into_iter()
+            .map(|(i, l, c)| (i, l, category_label(&c)))
+            .collect()
+    };
     Ok(QueuePage {
         layout: Layout::new("Facturation", &user.0, "/facturation"),
-        lines: rows.iter().map(|r| request_line(r, tz)).collect(),
+        lines,
+        reasons,
+        today_iso: state.today().to_string(),
+        here: q.href("/facturation", Some(page)),
         total: count_fr(total, "aucune demande", "demande", "demandes"),
         amounts: amounts_fr(&totals),
         pager,
@@ -307,10 +352,14 @@ pub async fn queue(
 ) -> AppResult<QueuePage> {
     user.require(&INVOICERS)?;
     let name = match q.membre.trim().parse::<i64>() {
-        Ok(id) => members::name_in_scope(&state.pool, user.scope(), id).await?,
+        // Billing and direction see every request: the network is their scope.
+        Ok(id) => members::name_in_scope(&state.pool, Scope::Network, id).await?,
         Err(_) => None,
     };
     let notice = name.and_then(|name| match q.fait.as_str() {
+        "depart" => Some(format!(
+            "Départ de {name} enregistré : sa demande « ne renouvelle pas » est close."
+        )),
         "envoyee" => Some(format!("Facture de {name} marquée comme envoyée.")),
         "payee" => Some(format!(
             "Paiement de {name} enregistré : son renouvellement est inscrit au dossier."
@@ -378,6 +427,8 @@ pub async fn create(
 pub struct StepForm {
     /// Where to go back to (a page of this site).
     retour: String,
+    /// `oui` once the payment's consequences were shown.
+    confirme: String,
 }
 
 async fn step(
@@ -395,6 +446,18 @@ async fn step(
         user.require(&REQUESTERS)?;
         user.scope()
     };
+    if step == Step::MarkPaid && !confirmed(&form.confirme) {
+        let p = billing::payment_preview(&state.pool, request_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        // A request that cannot be paid gets the store's refusal below.
+        if matches!(
+            Status::parse(&p.status),
+            Some(Status::InvoiceSent | Status::Received)
+        ) {
+            return Ok(payment_page(&user, request_id, &p, &form, state.today()).into_response());
+        }
+    }
     let mut tx = state.pool.begin().await?;
     let result = billing::advance(&mut tx, scope, user.0.id, request_id, step, state.today()).await;
     match result {
@@ -433,6 +496,250 @@ async fn step(
                 let page = member_file(&state, &user, member_id, panel).await?;
                 Ok((StatusCode::CONFLICT, page).into_response())
             }
+        }
+    }
+}
+
+/// « Paiement reçu » asks first: the member, the renewal it records.
+fn payment_page(
+    user: &CurrentUser,
+    request_id: i64,
+    p: &PaymentPreview,
+    form: &StepForm,
+    today: chrono::NaiveDate,
+) -> ConfirmPage {
+    let name = &p.member_name;
+    let back = safe_next(Some(&form.retour)).unwrap_or_else(|| "/facturation".to_string());
+    let mut page = ConfirmPage::new(
+        Layout::new(format!("Paiement de {name}"), &user.0, "/facturation"),
+        format!("Enregistrer le paiement de {name} ?"),
+        format!("/facturation/{request_id}/payee"),
+        "Oui, le paiement est reçu",
+        back,
+    )
+    .says(format!(
+        "Le paiement de {name} sera inscrit et son renouvellement enregistré du même coup."
+    ));
+    for line in renewal_sentences(name, p.renewal_date, p.term_months, today) {
+        page = page.says(line);
+    }
+    if let Some(new) = p.new_formula.as_deref().and_then(Formula::parse) {
+        let old = Formula::parse(&p.formula).map_or("—", Formula::label);
+        page = page.says(format!(
+            "Sa formule passera de « {old} » à « {} ».",
+            new.label()
+        ));
+    }
+    if !form.retour.is_empty() {
+        page = page.keeps("retour", form.retour.clone());
+    }
+    page
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CloseForm {
+    lost_on: String,
+    reason_id: String,
+    confirme: String,
+    /// Where to go back to (a page of this site).
+    retour: String,
+}
+
+/// Who may close a « ne renouvelle pas » request with the departure:
+/// billing and direction (network-wide), the member's representative and
+/// district manager (in scope).
+fn closing_scope(user: &CurrentUser) -> AppResult<Scope> {
+    match user.0.role {
+        Role::Billing | Role::Direction => Ok(Scope::Network),
+        Role::Representative | Role::DistrictManager => Ok(user.scope()),
+    }
+}
+
+/// `POST /facturation/{id}/depart`: a « ne renouvelle pas » request ends
+/// with the member's departure (the request is then closed).
+pub async fn close_with_departure(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<CloseForm>,
+) -> AppResult<Response> {
+    let scope = closing_scope(&user)?;
+    let from_queue = INVOICERS.contains(&user.0.role);
+    let today = state.today();
+    let mut errors = FieldErrors::new();
+    let lost_on = errors.take("lost_on", departure_date(&form.lost_on, today));
+    let reason = errors.take(
+        "reason_id",
+        v::optional_id(&form.reason_id)
+            .and_then(|r| r.ok_or_else(|| "La raison principale est obligatoire.".to_string())),
+    );
+    let mut tx = state.pool.begin().await?;
+    let member_id = match billing::not_renewing_member(&mut tx, scope, id).await {
+        Ok(m) => m,
+        Err(BillingError::NotFound) => return Err(AppError::NotFound),
+        Err(BillingError::Db(e)) => return Err(e.into()),
+        Err(BillingError::Refused(message)) => {
+            drop(tx);
+            return close_refused(&state, &user, from_queue, None, message).await;
+        }
+    };
+    let (Some(lost_on), Some(reason)) = (lost_on, reason) else {
+        drop(tx);
+        let message = errors
+            .iter()
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if from_queue {
+            return close_refused(&state, &user, true, None, message).await;
+        }
+        return refused(
+            &state,
+            &user,
+            member_id,
+            FileForms {
+                lost_on: form.lost_on.clone(),
+                lost_reason: form.reason_id.clone(),
+                lost_errors: errors,
+                ..FileForms::default()
+            },
+        )
+        .await;
+    };
+    let back = safe_next(Some(&form.retour)).unwrap_or_else(|| {
+        if from_queue {
+            "/facturation?statut=sans-facture".to_string()
+        } else {
+            format!("/membres/{member_id}#facturation")
+        }
+    });
+    if !confirmed(&form.confirme) {
+        drop(tx);
+        let page = departure_page(
+            &state,
+            &user,
+            scope,
+            member_id,
+            lost_on,
+            reason,
+            format!("/facturation/{id}/depart"),
+            back,
+        )
+        .await?;
+        return Ok(page);
+    }
+    match renewals::depart(&mut tx, scope, user.0.id, member_id, lost_on, reason).await {
+        Ok(()) => {
+            tx.commit().await?;
+            let target = if from_queue {
+                format!("/facturation?statut=sans-facture&fait=depart&membre={member_id}")
+            } else {
+                format!("/membres/{member_id}?perdu=1#facturation")
+            };
+            Ok(Redirect::to(&target).into_response())
+        }
+        Err(RenewalError::NotFound) => Err(AppError::NotFound),
+        Err(RenewalError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            drop(tx);
+            close_refused(&state, &user, from_queue, Some(member_id), e.to_string()).await
+        }
+    }
+}
+
+/// A refused end of request: the queue (billing) or the member file.
+async fn close_refused(
+    state: &AppState,
+    user: &CurrentUser,
+    from_queue: bool,
+    member_id: Option<i64>,
+    message: String,
+) -> AppResult<Response> {
+    match member_id {
+        Some(id) if !from_queue => {
+            refused(
+                state,
+                user,
+                id,
+                FileForms {
+                    cycle_error: Some(message),
+                    ..FileForms::default()
+                },
+            )
+            .await
+        }
+        _ => {
+            let q = QueueQuery {
+                statut: "sans-facture".into(),
+                ..QueueQuery::default()
+            };
+            let page = queue_page(state, user, q, 1, Some(message), None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DecisionForm {
+    decision: String,
+    new_formula: String,
+}
+
+/// `POST /facturation/{id}/decision`: the member renews after all; the
+/// « ne renouvelle pas » request becomes an invoice to send.
+pub async fn change_decision(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<DecisionForm>,
+) -> AppResult<Response> {
+    user.require(&REQUESTERS)?;
+    let decision = Decision::from_parts(
+        form.decision.trim(),
+        Some(form.new_formula.trim()).filter(|f| !f.is_empty()),
+    );
+    let mut tx = state.pool.begin().await?;
+    let result = match decision {
+        Some(d) => billing::change_decision(&mut tx, user.scope(), user.0.id, id, d).await,
+        None => Err(BillingError::Refused(
+            "Choisissez la nouvelle décision (et la nouvelle formule si elle change).".into(),
+        )),
+    };
+    match result {
+        Ok(member_id) => {
+            tx.commit().await?;
+            Ok(
+                Redirect::to(&format!("/membres/{member_id}?decision=1#facturation"))
+                    .into_response(),
+            )
+        }
+        Err(BillingError::NotFound) => Err(AppError::NotFound),
+        Err(BillingError::Db(e)) => Err(e.into()),
+        Err(BillingError::Refused(message)) => {
+            drop(tx);
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT b.member_id FROM billing_requests b JOIN members m ON m.id = b.member_id \
+                 WHERE b.id = ",
+            );
+            qb.push_bind(id);
+            crate::store::members::push_scope(&mut qb, user.scope());
+            let member_id: i64 = qb
+                .build_query_scalar()
+                .fetch_optional(&state.pool)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            refused(
+                &state,
+                &user,
+                member_id,
+                FileForms {
+                    cycle_error: Some(message),
+                    ..FileForms::default()
+                },
+            )
+            .await
         }
     }
 }

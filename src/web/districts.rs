@@ -304,6 +304,23 @@ pub async fn set_active(
     user.require(MANAGERS)?;
     let district = find(&state, &raw).await?;
     let active = form.target(district.active);
+    if !active && district.active && !form.confirmed() {
+        let name = &district.name;
+        let page = crate::web::confirm::ConfirmPage::new(
+            Layout::new(format!("Désactiver {name}"), &user.0, NAV),
+            format!("Désactiver le district {name} ?"),
+            format!("/districts/{}/activation", district.id),
+            "Oui, désactiver le district",
+            "/districts",
+        )
+        .says(format!(
+            "Le district {name} ne sera plus proposé pour les membres, les groupes ni les \
+             comptes. Il faut d'abord que ses groupes soient désactivés ; il pourra être \
+             réactivé plus tard."
+        ))
+        .keeps("active", "non");
+        return Ok(page.into_response());
+    }
     let mut tx = state.pool.begin().await?;
     match districts::set_active(&mut tx, Some(user.0.id), district.id, active).await {
         Ok(changed) => {

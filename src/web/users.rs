@@ -632,6 +632,8 @@ pub async fn deactivate_form(
 pub struct DeactivateForm {
     /// A representative's id, or empty for orphans.
     representative_id: String,
+    /// `oui` from the deactivation page, which says what will happen.
+    confirme: String,
 }
 
 pub async fn deactivate(
@@ -642,6 +644,11 @@ pub async fn deactivate(
 ) -> AppResult<Response> {
     user.require(&ADMINS)?;
     let u = find(&state, &id).await?;
+    if !crate::web::confirm::confirmed(&f.confirme) {
+        // Not from the page that says what happens: show it first.
+        let page = deactivate_page(&state, &user, u, f.representative_id.clone(), None);
+        return Ok(page.await?.into_response());
+    }
     let target = match f.representative_id.trim() {
         "" => None,
         raw => match raw.parse::<i64>() {
