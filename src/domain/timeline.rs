@@ -244,6 +244,10 @@ pub struct LateStart {
     pub first_done: bool,
 }
 
+/// The stages in cycle order (with their starts), the index of the current
+/// one, and whether a late first stage holds it.
+type LateStages<'a> = (Vec<(&'a StageDef, NaiveDate)>, usize, bool);
+
 /// The stages in cycle order, the first one moved to a late start, and the
 /// index of the current one (`None` for an empty table).
 fn late_stages(
@@ -252,7 +256,7 @@ fn late_stages(
     term_months: i32,
     today: NaiveDate,
     late: Option<LateStart>,
-) -> Option<(Vec<(&StageDef, NaiveDate)>, usize, bool)> {
+) -> Option<LateStages<'_>> {
     let mut stages = ordered_starts(table, renewal, term_months);
     let by_date = current_index(&stages, today)?;
     let Some(late) = late.filter(|l| l.from > stages[0].1) else {
