@@ -219,8 +219,8 @@ pub async fn departure_page(
     ))
     .says(
         "Sa relance prévue sera fermée et une demande de facturation dont la facture \
-         n'est pas encore partie sera annulée. Pour revenir en arrière, il faudra le \
-         réactiver avec une nouvelle date de renouvellement.",
+         n'est pas encore partie sera annulée. Pour revenir en arrière, il faudra réactiver ce \
+         membre avec une nouvelle date de renouvellement.",
     )
     .keeps("lost_on", lost_on.to_string())
     .keeps("reason_id", reason_id.to_string());
