@@ -158,11 +158,17 @@ async fn a_billing_request_goes_from_requested_to_paid_and_opens_a_new_cycle() {
     assert!(queue.contains("1\u{a0}200,00"));
 
     let sent = actions::send_invoice(&p.billing, rid).await;
-    assert_eq!(location(&sent), "/facturation?fait=envoyee");
+    assert_eq!(
+        location(&sent),
+        format!("/facturation?fait=envoyee&membre={m}")
+    );
     let confirm = actions::confirm_received(&p.rep, rid, "/aujourdhui").await;
-    assert_eq!(location(&confirm), "/aujourdhui?recue");
+    assert_eq!(location(&confirm), format!("/aujourdhui?recue&membre={m}"));
     let paid = actions::mark_paid(&p.billing, rid).await;
-    assert_eq!(location(&paid), "/facturation?fait=payee");
+    assert_eq!(
+        location(&paid),
+        format!("/facturation?fait=payee&membre={m}")
+    );
 
     let (renewal, formula, cycle, _) = member_dates(pool, m).await;
     assert_eq!(renewal, d("2027-12-15"));
@@ -225,7 +231,10 @@ async fn billing_steps_out_of_order_or_by_the_wrong_role_are_refused() {
     assert_eq!(request_status(pool, rid).await, "requested");
 
     let sent = actions::send_invoice(&p.billing, rid).await;
-    assert_eq!(location(&sent), "/facturation?fait=envoyee");
+    assert_eq!(
+        location(&sent),
+        format!("/facturation?fait=envoyee&membre={m}")
+    );
     let twice = actions::send_invoice(&p.billing, rid).await;
     assert_eq!(twice.status(), 409);
     assert!(
@@ -247,7 +256,10 @@ async fn billing_steps_out_of_order_or_by_the_wrong_role_are_refused() {
 
     // Once paid, it cannot be paid again (a new cycle has its own request).
     let paid = actions::mark_paid(&p.billing, rid).await;
-    assert_eq!(location(&paid), "/facturation?fait=payee");
+    assert_eq!(
+        location(&paid),
+        format!("/facturation?fait=payee&membre={m}")
+    );
     let again = actions::mark_paid(&p.billing, rid).await;
     assert_eq!(again.status(), 409);
     let (_, _, cycle, _) = member_dates(pool, m).await;
@@ -369,9 +381,15 @@ async fn a_formula_change_applies_at_payment_and_keeps_seniority_and_credits() {
     );
     let rid = request_id(pool).await;
     let sent = actions::send_invoice(&p.billing, rid).await;
-    assert_eq!(location(&sent), "/facturation?fait=envoyee");
+    assert_eq!(
+        location(&sent),
+        format!("/facturation?fait=envoyee&membre={m}")
+    );
     let paid = actions::mark_paid(&p.billing, rid).await;
-    assert_eq!(location(&paid), "/facturation?fait=payee");
+    assert_eq!(
+        location(&paid),
+        format!("/facturation?fait=payee&membre={m}")
+    );
     let (renewal, formula, _, group): (NaiveDate, String, i32, Option<i64>) =
         member_dates(pool, m).await;
     assert_eq!(
@@ -551,7 +569,10 @@ async fn a_payment_that_fails_midway_leaves_nothing_written() {
     let m = exclusive_member(&s, "Panne", "Notaire", "2026-12-15", 12).await;
     let rid = request_1200(&s, &p, m).await;
     let sent = actions::send_invoice(&p.billing, rid).await;
-    assert_eq!(location(&sent), "/facturation?fait=envoyee");
+    assert_eq!(
+        location(&sent),
+        format!("/facturation?fait=envoyee&membre={m}")
+    );
     // The renewal insert fails after the request was marked paid and the
     // member's date moved: the whole action must roll back.
     sqlx::raw_sql(

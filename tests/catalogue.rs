@@ -434,7 +434,11 @@ async fn a_retired_reason_stays_in_the_members_history_and_leaves_the_forms() {
     let departure = app
         .post_form(
             &format!("/membres/{member}/depart"),
-            &[("lost_on", "2026-11-28"), ("reason_id", &id.to_string())],
+            &[
+                ("confirme", "oui"),
+                ("lost_on", "2026-11-28"),
+                ("reason_id", &id.to_string()),
+            ],
         )
         .await;
     assert_eq!(departure.status(), 422);

@@ -71,14 +71,17 @@ async fn direction_creates_renames_and_deactivates_a_district_and_each_step_is_a
     let created = app
         .post_form("/districts/nouveau", &[("name", "  Laurentides ")])
         .await;
-    assert_eq!(location(&created), "/districts?fait=cree");
     let id: i64 = sqlx::query_scalar("SELECT id FROM districts WHERE name = 'Laurentides'")
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let list = app.get("/districts?fait=cree").await.text().await.unwrap();
+    assert_eq!(
+        location(&created),
+        format!("/districts?fait=cree&district={id}")
+    );
+    let list = app.get(&location(&created)).await.text().await.unwrap();
     assert!(list.contains("Laurentides"));
-    assert!(list.contains("Le district a été créé."));
+    assert!(list.contains("Le district Laurentides a été créé."));
 
     assert_eq!(
         app.get(&format!("/districts/{id}/modifier")).await.status(),
@@ -90,13 +93,22 @@ async fn direction_creates_renames_and_deactivates_a_district_and_each_step_is_a
             &[("name", "Laurentides-Nord"), ("version", "1")],
         )
         .await;
-    assert_eq!(location(&renamed), "/districts?fait=modifie");
+    assert_eq!(
+        location(&renamed),
+        format!("/districts?fait=modifie&district={id}")
+    );
 
     // Deactivate, then reactivate.
     let off = app
-        .post_form(&format!("/districts/{id}/activation"), &[("active", "non")])
+        .post_form(
+            &format!("/districts/{id}/activation"),
+            &[("confirme", "oui"), ("active", "non")],
+        )
         .await;
-    assert_eq!(location(&off), "/districts?fait=desactive");
+    assert_eq!(
+        location(&off),
+        format!("/districts?fait=desactive&district={id}")
+    );
     let active: bool = sqlx::query_scalar("SELECT active FROM districts WHERE id = $1")
         .bind(id)
         .fetch_one(&app.pool)
@@ -104,9 +116,15 @@ async fn direction_creates_renames_and_deactivates_a_district_and_each_step_is_a
         .unwrap();
     assert!(!active);
     let on = app
-        .post_form(&format!("/districts/{id}/activation"), &[("active", "oui")])
+        .post_form(
+            &format!("/districts/{id}/activation"),
+            &[("confirme", "oui"), ("active", "oui")],
+        )
         .await;
-    assert_eq!(location(&on), "/districts?fait=active");
+    assert_eq!(
+        location(&on),
+        format!("/districts?fait=active&district={id}")
+    );
 
     // Every write is audited with its actor.
     let rows = audit_rows(&app, "district", id).await;
@@ -186,7 +204,10 @@ async fn a_district_with_active_groups_cannot_be_deactivated() {
     insert_group(&app.pool, d, "Shawinigan", "B").await;
 
     let resp = app
-        .post_form(&format!("/districts/{d}/activation"), &[("active", "non")])
+        .post_form(
+            &format!("/districts/{d}/activation"),
+            &[("confirme", "oui"), ("active", "non")],
+        )
         .await;
     assert_eq!(resp.status(), 409);
     let body = resp.text().await.unwrap();
@@ -402,7 +423,7 @@ async fn a_manager_creates_groups_in_their_district_only() {
     let forged = app
         .post_form(
             &format!("/groupes/{foreign}/activation"),
-            &[("active", "non")],
+            &[("confirme", "oui"), ("active", "non")],
         )
         .await;
     assert_eq!(forged.status(), 404);
@@ -440,7 +461,10 @@ async fn a_representative_reads_the_groups_of_their_district() {
         403
     );
     let post = app
-        .post_form(&format!("/groupes/{mine}/activation"), &[("active", "non")])
+        .post_form(
+            &format!("/groupes/{mine}/activation"),
+            &[("confirme", "oui"), ("active", "non")],
+        )
         .await;
     assert_eq!(post.status(), 403);
 }
@@ -505,8 +529,8 @@ async fn a_stale_edit_is_refused_and_keeps_the_typed_values() {
     assert_eq!(second.status(), 409);
     let body = second.text().await.unwrap();
     assert!(
-        body.contains("Ce groupe a été modifié par quelqu&#39;un d&#39;autre pendant que vous l&#39;éditiez. Rechargez la page.")
-            || body.contains("Ce groupe a été modifié par quelqu'un d'autre pendant que vous l'éditiez. Rechargez la page."),
+        body.contains("il s&#39;appelle maintenant « Longueuil Centre »")
+            || body.contains("il s'appelle maintenant « Longueuil Centre »"),
         "{body}"
     );
     assert!(body.contains("value=\"Longueuil Sud\""));
@@ -689,7 +713,10 @@ async fn a_group_with_active_members_cannot_be_deactivated() {
     let empty = insert_group(&app.pool, d, "Bromont", "B").await;
 
     let resp = app
-        .post_form(&format!("/groupes/{busy}/activation"), &[("active", "non")])
+        .post_form(
+            &format!("/groupes/{busy}/activation"),
+            &[("confirme", "oui"), ("active", "non")],
+        )
         .await;
     assert_eq!(resp.status(), 409);
     let body = resp.text().await.unwrap();
@@ -718,7 +745,7 @@ async fn a_group_with_active_members_cannot_be_deactivated() {
     let off = app
         .post_form(
             &format!("/groupes/{empty}/activation"),
-            &[("active", "non")],
+            &[("confirme", "oui"), ("active", "non")],
         )
         .await;
     assert_eq!(off.status(), 303);
@@ -730,7 +757,7 @@ async fn a_group_with_active_members_cannot_be_deactivated() {
     let on = app
         .post_form(
             &format!("/groupes/{empty}/activation"),
-            &[("active", "oui")],
+            &[("confirme", "oui"), ("active", "oui")],
         )
         .await;
     assert_eq!(location(&on), format!("/groupes/{empty}?fait=active"));
@@ -775,12 +802,21 @@ async fn creating_a_group_is_audited_in_its_transaction() {
     assert!(new_value.unwrap().contains("name=Baie-Comeau"));
 
     // A group of an inactive district cannot be reactivated.
-    app.post_form(&format!("/groupes/{id}/activation"), &[("active", "non")])
-        .await;
-    app.post_form(&format!("/districts/{d}/activation"), &[("active", "non")])
-        .await;
+    app.post_form(
+        &format!("/groupes/{id}/activation"),
+        &[("confirme", "oui"), ("active", "non")],
+    )
+    .await;
+    app.post_form(
+        &format!("/districts/{d}/activation"),
+        &[("confirme", "oui"), ("active", "non")],
+    )
+    .await;
     let refused = app
-        .post_form(&format!("/groupes/{id}/activation"), &[("active", "oui")])
+        .post_form(
+            &format!("/groupes/{id}/activation"),
+            &[("confirme", "oui"), ("active", "oui")],
+        )
         .await;
     assert_eq!(refused.status(), 409);
     assert!(
@@ -887,7 +923,10 @@ async fn a_district_renamed_meanwhile_refuses_the_second_save_and_keeps_its_text
             &[("name", "Laurentides-Nord"), ("version", "1")],
         )
         .await;
-    assert_eq!(location(&first), "/districts?fait=modifie");
+    assert_eq!(
+        location(&first),
+        format!("/districts?fait=modifie&district={id}")
+    );
     // The second is refused with the other person's name and their own kept.
     let second = other
         .post_form(
@@ -913,7 +952,10 @@ async fn a_district_renamed_meanwhile_refuses_the_second_save_and_keeps_its_text
             &[("name", "Hautes-Laurentides"), ("version", "2")],
         )
         .await;
-    assert_eq!(location(&again), "/districts?fait=modifie");
+    assert_eq!(
+        location(&again),
+        format!("/districts?fait=modifie&district={id}")
+    );
     let name: String = sqlx::query_scalar("SELECT name FROM districts WHERE id = $1")
         .bind(id)
         .fetch_one(&app.pool)

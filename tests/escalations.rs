@@ -552,7 +552,10 @@ async fn resolving_needs_the_actions_taken_and_happens_once() {
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), format!("/escalades/{id}?fait=resolue"));
     let (_, show) = page(&t.app, &location(&r)).await;
-    assert!(show.contains("Escalade résolue.") && show.contains("Transfert gratuit offert"));
+    assert!(
+        show.contains("Escalade de Membre Côté résolue.")
+            && show.contains("Transfert gratuit offert")
+    );
     let r = t
         .app
         .post_form(

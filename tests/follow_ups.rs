@@ -133,7 +133,8 @@ async fn the_to_do_list_is_ordered_by_colour_then_days_and_a_follow_up_clears_it
     t.app.login("rep@test.ca", PASSWORD).await;
 
     let page = t.app.get("/aujourdhui").await.text().await.unwrap();
-    let todo = &page[page.find("À faire").unwrap()..page.find("État rouge ou jaune").unwrap()];
+    let todo =
+        &page[page.find("À faire").unwrap()..page.find("État du membre : rouge ou jaune").unwrap()];
     let pos = |id: i64| {
         todo.find(&format!("/membres/{id}?retour"))
             .unwrap_or_else(|| panic!("member {id} is in the to-do list"))
@@ -162,9 +163,13 @@ async fn the_to_do_list_is_ordered_by_colour_then_days_and_a_follow_up_clears_it
     )
     .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/aujourdhui?suivi=1");
+    assert_eq!(
+        location(&r),
+        format!("/aujourdhui?suivi=1&membre={red_overdue}")
+    );
     let page = t.app.get("/aujourdhui").await.text().await.unwrap();
-    let todo = &page[page.find("À faire").unwrap()..page.find("État rouge ou jaune").unwrap()];
+    let todo =
+        &page[page.find("À faire").unwrap()..page.find("État du membre : rouge ou jaune").unwrap()];
     assert!(
         !todo.contains("Membre RougeRetard"),
         "done stage leaves the list"

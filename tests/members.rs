@@ -562,7 +562,7 @@ async fn a_manager_creates_a_member_and_the_creation_is_audited() {
     assert_eq!(to, format!("/membres/{id}?enregistre=1"));
     let page = app.get(&to).await.text().await.unwrap();
     assert!(page.contains("Julie Pelletier"));
-    assert!(page.contains("Fiche enregistrée."));
+    assert!(page.contains("Fiche de Julie Pelletier enregistrée."));
     assert!(page.contains("150,00"));
     let audited: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_log WHERE entity = 'member' AND field = 'created'",
@@ -732,10 +732,7 @@ async fn a_stale_edit_is_refused_and_nothing_is_lost() {
     let resp = post(app, &path, &base("Longueuil")).await;
     assert_eq!(resp.status(), 409);
     let body = resp.text().await.unwrap();
-    assert!(
-        body.contains("modifié par quelqu&#39;un d&#39;autre")
-            || body.contains("modifié par quelqu'un d'autre")
-    );
+    assert!(body.contains("a enregistré cette fiche pendant que vous la modifiiez"));
     assert!(
         body.contains("value=\"Longueuil\""),
         "the second editor's input is kept"

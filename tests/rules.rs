@@ -109,7 +109,9 @@ async fn the_to_do_list_puts_a_red_welcome_stage_before_an_orange_one_renewing_s
     let (status, page) = rep.page("/aujourdhui").await;
     assert_eq!(status, 200);
     let start = page.find("À faire").expect("section « À faire »");
-    let end = page.find("État rouge ou jaune").expect("section suivante");
+    let end = page
+        .find("État du membre : rouge ou jaune")
+        .expect("section suivante");
     let todo = &page[start..end];
     let red = todo
         .find("Rougeaccueil")
@@ -445,7 +447,7 @@ async fn a_representative_cancels_their_billing_request_and_the_log_says_who() {
     let resp = actions::cancel_billing(&rep, request, &actions::billing_of(w.m1)).await;
     assert_eq!(
         location(&resp),
-        format!("/membres/{}?annulee#facturation", w.m1)
+        format!("/membres/{0}?annulee&membre={0}#facturation", w.m1)
     );
     let status: String = sqlx::query_scalar("SELECT status FROM billing_requests WHERE id = $1")
         .bind(request)
@@ -467,7 +469,10 @@ async fn a_representative_cancels_their_billing_request_and_the_log_says_who() {
         (Some("Demandée"), Some("Annulée"))
     );
     let (_, file) = rep.page(&location(&resp)).await;
-    assert!(file.contains("Demande de facturation annulée."), "{file}");
+    assert!(
+        file.contains("Demande de facturation de Alice Audet annulée."),
+        "{file}"
+    );
 
     // Cancelled, it may be asked again; billing may not cancel.
     let resp = actions::request_renewal_as_is(&rep, w.m1).await;

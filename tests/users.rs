@@ -464,13 +464,16 @@ async fn deactivation_ends_sessions_and_moves_members_with_their_planned_follow_
         &w.app,
         &dir,
         &format!("/utilisateurs/{}/desactivation", w.rep_a1),
-        &[("representative_id", &target)],
+        &[("confirme", "oui"), ("representative_id", &target)],
     )
     .await;
     assert_eq!(r.status(), 303);
     assert_eq!(
         location(&r),
-        format!("/utilisateurs?fait=desactive&membres=2&vers={}", w.rep_a2)
+        format!(
+            "/utilisateurs?fait=desactive&membres=2&vers={}&compte={}",
+            w.rep_a2, w.rep_a1
+        )
     );
     let notice = get(&w.app, &dir, &location(&r)).await.text().await.unwrap();
     assert!(
@@ -532,7 +535,13 @@ async fn deactivation_without_a_choice_leaves_orphans_and_refuses_another_distri
     let dir = client_as(&w.app, DIR).await;
     let path = format!("/utilisateurs/{}/desactivation", w.rep_a1);
     let foreign = w.rep_b.to_string();
-    let r = post(&w.app, &dir, &path, &[("representative_id", &foreign)]).await;
+    let r = post(
+        &w.app,
+        &dir,
+        &path,
+        &[("confirme", "oui"), ("representative_id", &foreign)],
+    )
+    .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("représentant·e actif"));
     let active: bool = sqlx::query_scalar("SELECT active FROM users WHERE id = $1")
@@ -541,7 +550,13 @@ async fn deactivation_without_a_choice_leaves_orphans_and_refuses_another_distri
         .await
         .unwrap();
     assert!(active, "refused: nothing done");
-    let r = post(&w.app, &dir, &path, &[("representative_id", "")]).await;
+    let r = post(
+        &w.app,
+        &dir,
+        &path,
+        &[("confirme", "oui"), ("representative_id", "")],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     let notice = get(&w.app, &dir, &location(&r)).await.text().await.unwrap();
     assert!(notice.contains("sont désormais orphelins"), "{notice}");
@@ -570,7 +585,7 @@ async fn deactivating_the_last_manager_sends_the_district_escalations_up_to_dire
         &w.app,
         &dir,
         &format!("/utilisateurs/{}/desactivation", w.manager_a),
-        &[],
+        &[("confirme", "oui")],
     )
     .await;
     assert_eq!(r.status(), 303);
@@ -620,7 +635,7 @@ async fn a_manager_who_leaves_a_colleague_releases_what_they_took_in_charge() {
         &w.app,
         &dir,
         &format!("/utilisateurs/{}/desactivation", w.manager_a),
-        &[],
+        &[("confirme", "oui")],
     )
     .await;
     assert_eq!(r.status(), 303);
@@ -662,7 +677,7 @@ async fn a_failure_midway_through_a_deactivation_leaves_nothing_moved() {
         &w.app,
         &dir,
         &format!("/utilisateurs/{}/desactivation", w.rep_a1),
-        &[("representative_id", &target)],
+        &[("confirme", "oui"), ("representative_id", &target)],
     )
     .await;
     assert_eq!(r.status(), 500);
@@ -670,7 +685,7 @@ async fn a_failure_midway_through_a_deactivation_leaves_nothing_moved() {
         &w.app,
         &dir,
         &format!("/utilisateurs/{}/desactivation", w.manager_a),
-        &[],
+        &[("confirme", "oui")],
     )
     .await;
     assert_eq!(r.status(), 500);
@@ -715,7 +730,7 @@ async fn nobody_deactivates_their_own_account() {
     let path = format!("/utilisateurs/{}/desactivation", w.direction);
     let page = get(&w.app, &dir, &path).await.text().await.unwrap();
     assert!(page.contains("propre compte"));
-    let r = post(&w.app, &dir, &path, &[]).await;
+    let r = post(&w.app, &dir, &path, &[("confirme", "oui")]).await;
     assert_eq!(r.status(), 422);
     assert_eq!(get(&w.app, &dir, "/direction").await.status(), 200);
 }

@@ -122,16 +122,6 @@ impl State {
         }
     }
 
-    /// A symbol shown before the word (never the colour alone).
-    pub fn icon(self) -> &'static str {
-        match self {
-            State::Flame => "🔥",
-            State::Green => "●",
-            State::Yellow => "◐",
-            State::Red => "▲",
-        }
-    }
-
     /// What the state means and what the representative should do about it.
     pub fn meaning(self) -> &'static str {
         match self {

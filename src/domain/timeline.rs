@@ -232,6 +232,99 @@ pub fn current_stage<'a>(
     })
 }
 
+/// A renewal recorded after its date: the new cycle's first stage
+/// (« Inscription (vérification) ») starts on the day it was recorded,
+/// `from`, instead of P, and stays the current stage (a task) until a
+/// follow-up is logged in it — as long as the cycle is still in its stages
+/// counted from P (the checks after registration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LateStart {
+    pub from: NaiveDate,
+    /// A follow-up was logged in the first stage of this cycle.
+    pub first_done: bool,
+}
+
+/// The stages in cycle order (with their starts), the index of the current
+/// one, and whether a late first stage holds it.
+type LateStages<'a> = (Vec<(&'a StageDef, NaiveDate)>, usize, bool);
+
+/// The stages in cycle order, the first one moved to a late start, and the
+/// index of the current one (`None` for an empty table).
+fn late_stages(
+    table: &[StageDef],
+    renewal: NaiveDate,
+    term_months: i32,
+    today: NaiveDate,
+    late: Option<LateStart>,
+) -> Option<LateStages<'_>> {
+    let mut stages = ordered_starts(table, renewal, term_months);
+    let by_date = current_index(&stages, today)?;
+    let Some(late) = late.filter(|l| l.from > stages[0].1) else {
+        return Some((stages, by_date, false));
+    };
+    let from = late.from.min(renewal);
+    stages[0].1 = from;
+    let held = !late.first_done && today >= from && stages[by_date].0.anchor == Anchor::Previous;
+    Some(if held {
+        (stages, 0, true)
+    } else {
+        (stages, by_date, false)
+    })
+}
+
+/// [`current_stage`], with a late renewal's first stage (see [`LateStart`]).
+/// While that stage waits for its follow-up it has no end.
+pub fn current_stage_late<'a>(
+    table: &'a [StageDef],
+    renewal: NaiveDate,
+    term_months: i32,
+    today: NaiveDate,
+    late: Option<LateStart>,
+) -> Option<CurrentStage<'a>> {
+    let (stages, i, held) = late_stages(table, renewal, term_months, today, late)?;
+    let (def, start) = stages[i];
+    let days_until_renewal = (renewal - today).num_days();
+    Some(CurrentStage {
+        def,
+        start,
+        end: if held {
+            None
+        } else {
+            stages.get(i + 1).map(|&(_, next)| next.max(start))
+        },
+        days_until_renewal,
+        days_overdue: (-days_until_renewal).max(0),
+    })
+}
+
+/// [`cycle`], with a late renewal's first stage (see [`LateStart`]): while
+/// it waits for its follow-up, the stages after it are still to come.
+pub fn cycle_late<'a>(
+    table: &'a [StageDef],
+    renewal: NaiveDate,
+    term_months: i32,
+    today: NaiveDate,
+    late: Option<LateStart>,
+) -> Vec<CycleStage<'a>> {
+    let Some((stages, current, _)) = late_stages(table, renewal, term_months, today, late) else {
+        return Vec::new();
+    };
+    stages
+        .iter()
+        .enumerate()
+        .map(|(i, &(def, start))| CycleStage {
+            def,
+            start,
+            end: stages.get(i + 1).map(|&(_, next)| next.max(start)),
+            position: match i.cmp(&current) {
+                Ordering::Less => Position::Past,
+                Ordering::Equal => Position::Current,
+                Ordering::Greater => Position::Upcoming,
+            },
+        })
+        .collect()
+}
+
 /// The renewal dates R whose current stage (for a fixed today and term) is
 /// `def`: `from <= R < until`, `None` meaning unbounded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -687,6 +780,59 @@ mod tests {
             assert_eq!(s.end, Some(d("2027-07-15")));
             assert_eq!(s.days_until_renewal, 522);
             assert_eq!(s.days_overdue, 0);
+        }
+    }
+
+    #[test]
+    fn a_late_renewal_starts_its_first_stage_on_the_day_it_is_recorded() {
+        let table = table(Formula::Exclusive);
+        // Due 2026-10-28, recorded 2026-11-29: the new cycle runs to 2027-10-28.
+        let late = Some(LateStart {
+            from: d("2026-11-29"),
+            first_done: false,
+        });
+        let r = d("2027-10-28");
+        let today = d("2026-11-29");
+        // By date alone the first stage is already over, hence missed.
+        let by_date = current_stage(&table, r, 12, today).unwrap();
+        assert_eq!(by_date.def.key, "after_1m");
+        // Recorded late, it starts that day and is the task.
+        let c = current_stage_late(&table, r, 12, today, late).unwrap();
+        assert_eq!(c.def.key, "welcome");
+        assert_eq!(c.start, d("2026-11-29"));
+        assert_eq!(c.end, None);
+        let cycle = cycle_late(&table, r, 12, today, late);
+        assert_eq!(cycle[0].position, Position::Current);
+        assert_eq!(cycle[0].start, d("2026-11-29"));
+        assert!(cycle[1..].iter().all(|c| c.position == Position::Upcoming));
+        // Weeks later, still not followed up: still the task.
+        let later = d("2027-01-20");
+        let c = current_stage_late(&table, r, 12, later, late).unwrap();
+        assert_eq!(c.def.key, "welcome");
+        // Followed up: the dated stages take over.
+        let done = Some(LateStart {
+            from: d("2026-11-29"),
+            first_done: true,
+        });
+        let c = current_stage_late(&table, r, 12, later, done).unwrap();
+        assert_eq!(c.def.key, "after_1m");
+        // Once the stages counted from R begin, the late start no longer holds.
+        let c = current_stage_late(&table, r, 12, d("2027-05-01"), late).unwrap();
+        assert_eq!(c.def.key, "before_6m");
+        // Recorded on time (or early): nothing changes.
+        let on_time = Some(LateStart {
+            from: d("2026-10-20"),
+            first_done: false,
+        });
+        for day in ["2026-10-20", "2026-11-29", "2027-03-01", "2027-10-30"] {
+            assert_eq!(
+                current_stage_late(&table, r, 12, d(day), on_time),
+                current_stage(&table, r, 12, d(day))
+            );
+            assert_eq!(
+                cycle_late(&table, r, 12, d(day), on_time),
+                super::cycle(&table, r, 12, d(day))
+            );
         }
     }
 

@@ -1,13 +1,13 @@
 //! Billing requests: created by the representative, moved along by billing;
 //! the payment records the renewal in the same transaction.
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use crate::domain::billing::{BillingDraft, Decision, Status, Step, apply};
 use crate::domain::formula::Formula;
 use crate::domain::scope::Scope;
 use crate::store::audit::{self, Change};
-use crate::store::members::{COUNT_AHEAD, ListTotal, push_scope};
+use crate::store::members::push_scope;
 use crate::store::renewals::{self, RenewalError};
 
 #[derive(Debug, thiserror::Error)]
@@ -91,14 +91,16 @@ pub async fn create(
 
 /// Moves a request one step. `scope` limits which members' requests the
 /// actor may touch (billing and direction: the network). Paying records the
-/// renewal (with the formula change) in the same transaction.
+/// renewal (with the formula change) in the same transaction. Gives the
+/// new status and the member's id.
 pub async fn advance(
     conn: &mut PgConnection,
     scope: Scope,
     actor: i64,
     request_id: i64,
     step: Step,
-) -> Result<Status, BillingError> {
+    today: NaiveDate,
+) -> Result<(Status, i64), BillingError> {
     let mut qb = QueryBuilder::new(
         "SELECT b.member_id, b.status, b.decision, b.new_formula FROM billing_requests b \
          JOIN members m ON m.id = b.member_id WHERE b.id = ",
@@ -157,10 +159,136 @@ pub async fn advance(
             member_id,
             decision.new_formula(),
             Some(request_id),
+            today,
         )
         .await?;
     }
-    Ok(next)
+    Ok((next, member_id))
+}
+
+/// What paying a request will do: the member, the dates and formulas.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PaymentPreview {
+    pub member_name: String,
+    pub renewal_date: NaiveDate,
+    pub term_months: i32,
+    pub formula: String,
+    pub status: String,
+    pub decision: String,
+    pub new_formula: Option<String>,
+}
+
+pub async fn payment_preview(
+    pool: &PgPool,
+    request_id: i64,
+) -> Result<Option<PaymentPreview>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT m.first_name || ' ' || m.last_name AS member_name, m.renewal_date, \
+         m.term_months, m.formula, b.status, b.decision, b.new_formula \
+         FROM billing_requests b JOIN members m ON m.id = b.member_id WHERE b.id = $1",
+    )
+    .bind(request_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The reason each member gave last (member → reason), for the members of
+/// a page: one query.
+pub async fn last_reasons(
+    pool: &PgPool,
+    member_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT DISTINCT ON (member_id) member_id, reason_id FROM member_reasons \
+         WHERE member_id = ANY($1) ORDER BY member_id, at DESC, id DESC",
+    )
+    .bind(member_ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The member of an open « ne renouvelle pas » request (locked), to close
+/// it with the member's departure.
+pub async fn not_renewing_member(
+    conn: &mut PgConnection,
+    scope: Scope,
+    request_id: i64,
+) -> Result<i64, BillingError> {
+    let mut qb = QueryBuilder::new(
+        "SELECT b.member_id, b.status, b.decision FROM billing_requests b \
+         JOIN members m ON m.id = b.member_id WHERE b.id = ",
+    );
+    qb.push_bind(request_id);
+    push_scope(&mut qb, scope);
+    qb.push(" FOR UPDATE OF b");
+    let (member_id, status, decision): (i64, String, String) = qb
+        .build_query_as()
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(BillingError::NotFound)?;
+    if decision != Decision::NotRenewing.key() || status != Status::Requested.as_str() {
+        return Err(BillingError::Refused(
+            "Cette demande n'est plus une demande « ne renouvelle pas » en attente : \
+             rien à clore."
+                .into(),
+        ));
+    }
+    Ok(member_id)
+}
+
+/// The member a request is about, if the request is in scope.
+pub async fn member_of_request(
+    pool: &PgPool,
+    scope: Scope,
+    request_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(
+        "SELECT b.member_id FROM billing_requests b JOIN members m ON m.id = b.member_id \
+         WHERE b.id = ",
+    );
+    qb.push_bind(request_id);
+    push_scope(&mut qb, scope);
+    qb.build_query_scalar().fetch_optional(pool).await
+}
+
+/// The representative changes an open « ne renouvelle pas » request's
+/// decision (the member renews after all): the request becomes an invoice
+/// to send. Gives the member's id.
+pub async fn change_decision(
+    conn: &mut PgConnection,
+    scope: Scope,
+    actor: i64,
+    request_id: i64,
+    decision: Decision,
+) -> Result<i64, BillingError> {
+    let member_id = not_renewing_member(conn, scope, request_id).await?;
+    if decision == Decision::NotRenewing {
+        return Err(BillingError::Refused(
+            "Choisissez la nouvelle décision : le membre renouvelle, tel quel ou avec une \
+             autre formule."
+                .into(),
+        ));
+    }
+    sqlx::query("UPDATE billing_requests SET decision = $2, new_formula = $3 WHERE id = $1")
+        .bind(request_id)
+        .bind(decision.key())
+        .bind(decision.new_formula().map(Formula::as_str))
+        .execute(&mut *conn)
+        .await?;
+    audit::record(
+        conn,
+        Some(actor),
+        Change {
+            entity: "member",
+            entity_id: member_id,
+            field: "Décision de renouvellement",
+            old_value: Some(Decision::NotRenewing.label()),
+            new_value: Some(decision.label()),
+        },
+    )
+    .await?;
+    Ok(member_id)
 }
 
 /// A request as billing sees it: no follow-up text, only what invoicing needs.
@@ -206,60 +334,120 @@ macro_rules! request_select {
     };
 }
 
-/// A page of the billing queue: requests in the given statuses, oldest
-/// first; `not_renewing` keeps only (true) or leaves out (false) the
-/// members who do not renew — there is nothing to invoice for them. The
-/// requests are counted only `COUNT_AHEAD` rows past the page.
-pub async fn queue(
-    pool: &PgPool,
-    statuses: &[Status],
-    not_renewing: Option<bool>,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<RequestRow>, ListTotal), sqlx::Error> {
-    let keys: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
-    let rows = sqlx::query_as(concat!(
-        request_select!(),
-        "WHERE b.status = ANY($1) \
-         AND ($2::bool IS NULL OR (b.decision = 'not_renewing') = $2) \
-         ORDER BY b.requested_at, b.id LIMIT $3 OFFSET $4"
-    ))
-    .bind(&keys)
-    .bind(not_renewing)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await?;
-    let cap = offset.saturating_add(limit).saturating_add(COUNT_AHEAD);
-    let n: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM (SELECT 1 FROM billing_requests b WHERE b.status = ANY($1) \
-         AND ($2::bool IS NULL OR (b.decision = 'not_renewing') = $2) LIMIT $3) matching",
-    )
-    .bind(&keys)
-    .bind(not_renewing)
-    .bind(cap.saturating_add(1))
-    .fetch_one(pool)
-    .await?;
-    Ok((
-        rows,
-        ListTotal {
-            count: n.min(cap),
-            capped: n > cap,
-        },
-    ))
+/// Which requests a tab of the billing queue shows.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub statuses: Vec<Status>,
+    /// Keep only (true) or leave out (false) the members who do not renew.
+    pub not_renewing: Option<bool>,
+    pub district_id: Option<i64>,
+    /// A decision key (`renew_same`, `change_formula`, `not_renewing`).
+    pub decision: Option<&'static str>,
+    /// Searched in the member's name, business, profession and email.
+    pub text: String,
+    /// « À traiter »: the invoices still to send first, then those waiting
+    /// for payment, each oldest first.
+    pub to_send_first: bool,
 }
 
-/// The whole queue of [`queue`] without pages, for the CSV
-/// export that streams it.
-pub fn queue_query(statuses: &[Status], not_renewing: Option<bool>) -> QueryBuilder<Postgres> {
-    let keys: Vec<String> = statuses.iter().map(|s| s.as_str().to_string()).collect();
-    let mut qb = QueryBuilder::new(concat!(request_select!(), "WHERE b.status = ANY("));
-    qb.push_bind(keys);
-    qb.push(") AND (");
-    qb.push_bind(not_renewing);
-    qb.push("::bool IS NULL OR (b.decision = 'not_renewing') = ");
-    qb.push_bind(not_renewing);
-    qb.push(") ORDER BY b.requested_at, b.id");
+/// The tab's figures: how many requests, the sum of the known amounts and
+/// how many were asked without an amount.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct QueueTotals {
+    pub count: i64,
+    pub amount_cents: i64,
+    pub without_amount: i64,
+}
+
+/// ` WHERE …` of the queue. Statuses go in as literals (they come from the
+/// enum, never from the request) so that the planner can use the partial
+/// index of open requests (migration 0017).
+fn push_queue_where(qb: &mut QueryBuilder<Postgres>, f: &QueueFilter) {
+    qb.push(" WHERE b.status IN (");
+    if f.statuses.is_empty() {
+        qb.push("NULL");
+    }
+    for (i, s) in f.statuses.iter().enumerate() {
+        if i > 0 {
+            qb.push(", ");
+        }
+        qb.push("'").push(s.as_str()).push("'");
+    }
+    qb.push(")");
+    match f.not_renewing {
+        Some(true) => {
+            qb.push(" AND b.decision = 'not_renewing'");
+        }
+        Some(false) => {
+            qb.push(" AND b.decision <> 'not_renewing'");
+        }
+        None => {}
+    }
+    if let Some(decision) = f.decision {
+        qb.push(" AND b.decision = ");
+        qb.push_bind(decision);
+    }
+    if let Some(d) = f.district_id {
+        qb.push(" AND m.district_id = ");
+        qb.push_bind(d);
+    }
+    let text = f.text.trim();
+    if !text.is_empty() {
+        // The member list's trigram-indexed expression (migration 0006).
+        qb.push(
+            " AND lower(m.first_name || ' ' || m.last_name || ' ' || m.business_name || ' ' || \
+             m.profession || ' ' || m.email) LIKE ",
+        );
+        qb.push_bind(format!("%{}%", escape_like(&text.to_lowercase())));
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+fn push_queue_order(qb: &mut QueryBuilder<Postgres>, f: &QueueFilter) {
+    if f.to_send_first {
+        qb.push(" ORDER BY (b.status <> 'requested'), b.requested_at, b.id");
+    } else {
+        qb.push(" ORDER BY b.requested_at, b.id");
+    }
+}
+
+/// A page of the billing queue (one query for the page, one aggregate for
+/// the tab's figures; no query per row).
+pub async fn queue(
+    pool: &PgPool,
+    f: &QueueFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<RequestRow>, QueueTotals), sqlx::Error> {
+    let mut qb = QueryBuilder::new(request_select!());
+    push_queue_where(&mut qb, f);
+    push_queue_order(&mut qb, f);
+    qb.push(" LIMIT ");
+    qb.push_bind(limit);
+    qb.push(" OFFSET ");
+    qb.push_bind(offset);
+    let rows = qb.build_query_as().fetch_all(pool).await?;
+    let mut qb = QueryBuilder::new(
+        "SELECT count(*) AS count, COALESCE(sum(b.amount_cents), 0)::bigint AS amount_cents, \
+         count(*) FILTER (WHERE b.amount_cents IS NULL) AS without_amount \
+         FROM billing_requests b JOIN members m ON m.id = b.member_id",
+    );
+    push_queue_where(&mut qb, f);
+    let totals = qb.build_query_as().fetch_one(pool).await?;
+    Ok((rows, totals))
+}
+
+/// The whole tab of [`queue`] without pages, for the CSV export that
+/// streams it.
+pub fn queue_query(f: &QueueFilter) -> QueryBuilder<Postgres> {
+    let mut qb = QueryBuilder::new(request_select!());
+    push_queue_where(&mut qb, f);
+    push_queue_order(&mut qb, f);
     qb
 }
 

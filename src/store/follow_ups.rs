@@ -8,6 +8,8 @@ use sqlx::{PgConnection, PgPool, QueryBuilder};
 use crate::domain::follow_up::FollowUpDraft;
 use crate::domain::formula::{Formula, State};
 use crate::domain::scope::Scope;
+use crate::domain::timeline::LateStart;
+use crate::domain::timeline_edit::FIRST_KEY;
 use crate::store::audit::{self, Change};
 use crate::store::members::push_scope;
 use crate::store::timeline::Timelines;
@@ -39,6 +41,24 @@ async fn lock_member(
         .ok_or(FollowUpError::NotFound)
 }
 
+/// The late start of the member's current cycle (a renewal recorded after
+/// its date), with whether its first stage was followed up.
+pub async fn late_start(
+    conn: &mut PgConnection,
+    member_id: i64,
+) -> Result<Option<LateStart>, sqlx::Error> {
+    let row: Option<(Option<NaiveDate>, bool)> = sqlx::query_as(
+        "SELECT m.welcome_from, EXISTS (SELECT 1 FROM stage_follow_ups s \
+         WHERE s.member_id = m.id AND s.cycle = m.cycle AND s.stage_key = $2) \
+         FROM members m WHERE m.id = $1",
+    )
+    .bind(member_id)
+    .bind(FIRST_KEY)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.and_then(|(from, first_done)| from.map(|from| LateStart { from, first_done })))
+}
+
 /// Logs a follow-up: stores the stage of the moment, sets the member's
 /// state, closes the open planned follow-up and plans the next one.
 pub async fn log(
@@ -52,8 +72,12 @@ pub async fn log(
 ) -> Result<i64, FollowUpError> {
     let (formula, renewal, term, status, cycle, old_state) =
         lock_member(conn, scope, member_id).await?;
+    let late = late_start(conn, member_id).await?;
     let stage = (status == "active")
-        .then(|| Formula::parse(&formula).and_then(|f| timelines.current(f, renewal, term, today)))
+        .then(|| {
+            Formula::parse(&formula)
+                .and_then(|f| timelines.current_late(f, renewal, term, today, late))
+        })
         .flatten();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO follow_ups (member_id, author_id, channel, body, cycle, stage_key, \

@@ -6,6 +6,8 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 use crate::domain::formula::{Colour, Formula, State};
 use crate::domain::member::MemberDraft;
 use crate::domain::scope::Scope;
+use crate::domain::timeline::LateStart;
+use crate::domain::timeline_edit::FIRST_KEY;
 use crate::domain::validation::FieldErrors;
 use crate::store::audit::{self, Change};
 use crate::store::timeline::{self, Timelines};
@@ -79,9 +81,21 @@ pub struct MemberRow {
     pub cycle: i32,
     pub last_contact_at: Option<DateTime<Utc>>,
     pub representative_id: Option<i64>,
+    /// The day a late renewal was recorded (see [`LateStart`]).
+    #[sqlx(default)]
+    pub welcome_from: Option<NaiveDate>,
 }
 
 impl MemberRow {
+    /// The current cycle's late start, if its renewal was recorded late;
+    /// `done` says whether a stage (by key) of this cycle was followed up.
+    pub fn late_start(&self, done: impl Fn(&str) -> bool) -> Option<LateStart> {
+        self.welcome_from.map(|from| LateStart {
+            from,
+            first_done: done(FIRST_KEY),
+        })
+    }
+
     pub fn formula(&self) -> Formula {
         Formula::parse(&self.formula).unwrap_or(Formula::Exclusive)
     }
@@ -106,7 +120,7 @@ macro_rules! member_row_select {
         "SELECT m.id, m.first_name, m.last_name, m.business_name, m.profession, m.email, \
          m.phone, m.city, m.formula, d.name AS district_name, g.name AS group_name, \
          u.display_name AS representative_name, m.join_date, m.renewal_date, m.term_months, \
-         m.status, m.state, m.cycle, m.last_contact_at, m.representative_id \
+         m.status, m.state, m.cycle, m.last_contact_at, m.representative_id, m.welcome_from \
          FROM members m JOIN districts d ON d.id = m.district_id \
          LEFT JOIN groups g ON g.id = m.group_id \
          LEFT JOIN users u ON u.id = m.representative_id "
@@ -405,7 +419,7 @@ fn limited_page(
         "SELECT m.id, m.first_name, m.last_name, m.business_name, m.profession, m.email, \
          m.phone, m.city, m.formula, d.name AS district_name, g.name AS group_name, \
          u.display_name AS representative_name, m.join_date, m.renewal_date, m.term_months, \
-         m.status, m.state, m.cycle, m.last_contact_at, m.representative_id \
+         m.status, m.state, m.cycle, m.last_contact_at, m.representative_id, m.welcome_from \
          FROM (SELECT m.*",
     );
     if filter.by_stage() && sort == Sort::Renewal {
@@ -450,7 +464,8 @@ pub async fn find(pool: &PgPool, scope: Scope, id: i64) -> Result<Option<Member>
         "SELECT m.id, m.first_name, m.last_name, m.business_name, m.profession, m.email, \
          m.phone, m.city, m.formula, d.name AS district_name, g.name AS group_name, \
          u.display_name AS representative_name, m.join_date, m.renewal_date, m.term_months, \
-         m.status, m.state, m.cycle, m.last_contact_at, m.representative_id, m.district_id, \
+         m.status, m.state, m.cycle, m.last_contact_at, m.representative_id, m.welcome_from, \
+         m.district_id, \
          m.group_id, m.group_kind::text AS group_kind, m.board_member, m.gr_credits_cents, m.notes, m.version, \
          m.updated_at \
          FROM members m JOIN districts d ON d.id = m.district_id \
@@ -460,6 +475,20 @@ pub async fn find(pool: &PgPool, scope: Scope, id: i64) -> Result<Option<Member>
     qb.push_bind(id);
     push_scope(&mut qb, scope);
     qb.build_query_as().fetch_optional(pool).await
+}
+
+/// A member's full name, if the member is in scope (to name them in a
+/// confirmation message).
+pub async fn name_in_scope(
+    pool: &PgPool,
+    scope: Scope,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let mut qb =
+        QueryBuilder::new("SELECT m.first_name || ' ' || m.last_name FROM members m WHERE m.id = ");
+    qb.push_bind(id);
+    push_scope(&mut qb, scope);
+    qb.build_query_scalar().fetch_optional(pool).await
 }
 
 /// A member's audit trail, newest first.

@@ -122,8 +122,12 @@ pub async fn record(
     .await?
     .ok_or(RecordError::UnknownReason)?;
 
+    let late = crate::store::follow_ups::late_start(conn, member_id).await?;
     let stage = (status == "active")
-        .then(|| Formula::parse(&formula).and_then(|f| timelines.current(f, renewal, term, today)))
+        .then(|| {
+            Formula::parse(&formula)
+                .and_then(|f| timelines.current_late(f, renewal, term, today, late))
+        })
         .flatten();
     // The follow-up keeps the member's state as it is (the reason does not
     // change it); a member without one is hesitant by definition.

@@ -7,7 +7,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use crate::domain::formula::{Colour, Formula};
 use crate::domain::member::TERMS;
-use crate::domain::timeline::{self, Anchor, CurrentStage, StageDef};
+use crate::domain::timeline::{self, Anchor, CurrentStage, LateStart, StageDef};
 
 /// Every formula's stage table, plus the standing actions.
 #[derive(Debug, Clone, Default)]
@@ -66,6 +66,18 @@ impl Timelines {
         today: NaiveDate,
     ) -> Option<CurrentStage<'_>> {
         timeline::current_stage(self.table(formula), renewal, term_months, today)
+    }
+
+    /// [`Timelines::current`] with a late renewal's first stage.
+    pub fn current_late(
+        &self,
+        formula: Formula,
+        renewal: NaiveDate,
+        term_months: i32,
+        today: NaiveDate,
+        late: Option<LateStart>,
+    ) -> Option<CurrentStage<'_>> {
+        timeline::current_stage_late(self.table(formula), renewal, term_months, today, late)
     }
 
     /// Whether `def` is the stage that asks for the billing request or a

@@ -110,7 +110,7 @@ pub async fn export_csv(
         "Suivis consignés",
         "Relances manquées",
         "Étapes sans suivi",
-        "Membres en état rouge",
+        "État du membre : rouge",
         "Du",
         "Au",
     ];

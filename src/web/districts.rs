@@ -36,14 +36,17 @@ impl From<DistrictError> for AppError {
 #[serde(default)]
 pub struct DoneQuery {
     fait: String,
+    /// The district the action was about (named in its message).
+    district: String,
 }
 
-fn done_notice(key: &str) -> Option<&'static str> {
+/// The message after an action on the district named `name`.
+fn done_notice(key: &str, name: &str) -> Option<String> {
     match key {
-        "cree" => Some("Le district a été créé."),
-        "modifie" => Some("Le district a été renommé."),
-        "active" => Some("Le district a été réactivé."),
-        "desactive" => Some("Le district a été désactivé."),
+        "cree" => Some(format!("Le district {name} a été créé.")),
+        "modifie" => Some(format!("Le district a été renommé : {name}.")),
+        "active" => Some(format!("Le district {name} a été réactivé.")),
+        "desactive" => Some(format!("Le district {name} a été désactivé.")),
         _ => None,
     }
 }
@@ -55,19 +58,25 @@ pub struct DistrictListPage {
     districts: Vec<DistrictSummary>,
     csv_href: String,
     csv_comma_href: String,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     alert: Option<String>,
 }
 
 async fn list_page(
     state: &AppState,
     user: &CurrentUser,
-    notice: Option<&'static str>,
+    done: Option<&DoneQuery>,
     alert: Option<String>,
 ) -> AppResult<DistrictListPage> {
+    let districts = districts::list(&state.pool).await?;
+    let notice = done.and_then(|q| {
+        let id = q.district.trim().parse::<i64>().ok()?;
+        let d = districts.iter().find(|d| d.id == id)?;
+        done_notice(&q.fait, &d.name)
+    });
     Ok(DistrictListPage {
         layout: Layout::new("Districts", &user.0, NAV),
-        districts: districts::list(&state.pool).await?,
+        districts,
         csv_href: EXPORT_PATH.to_string(),
         csv_comma_href: csv::comma_href(EXPORT_PATH),
         notice,
@@ -121,7 +130,7 @@ pub async fn list(
     Query(q): Query<DoneQuery>,
 ) -> AppResult<DistrictListPage> {
     user.require(MANAGERS)?;
-    list_page(&state, &user, done_notice(&q.fait), None).await
+    list_page(&state, &user, Some(&q), None).await
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -200,7 +209,9 @@ pub async fn create(
             Ok(id) => {
                 tx.commit().await?;
                 tracing::info!(district_id = id, "district créé");
-                return Ok(Redirect::to("/districts?fait=cree").into_response());
+                return Ok(
+                    Redirect::to(&format!("/districts?fait=cree&district={id}")).into_response()
+                );
             }
             Err(DistrictError::DuplicateName) => errors.add("name", DUPLICATE_NAME),
             Err(e) => return Err(e.into()),
@@ -249,7 +260,11 @@ pub async fn update(
         match districts::rename(&mut tx, Some(user.0.id), district.id, version, &name).await {
             Ok(()) => {
                 tx.commit().await?;
-                return Ok(Redirect::to("/districts?fait=modifie").into_response());
+                return Ok(Redirect::to(&format!(
+                    "/districts?fait=modifie&district={}",
+                    district.id
+                ))
+                .into_response());
             }
             Err(DistrictError::DuplicateName) => errors.add("name", DUPLICATE_NAME),
             Err(DistrictError::Stale) => {
@@ -289,16 +304,34 @@ pub async fn set_active(
     user.require(MANAGERS)?;
     let district = find(&state, &raw).await?;
     let active = form.target(district.active);
+    if !active && district.active && !form.confirmed() {
+        let name = &district.name;
+        let page = crate::web::confirm::ConfirmPage::new(
+            Layout::new(format!("Désactiver {name}"), &user.0, NAV),
+            format!("Désactiver le district {name} ?"),
+            format!("/districts/{}/activation", district.id),
+            "Oui, désactiver le district",
+            "/districts",
+        )
+        .says(format!(
+            "Le district {name} ne sera plus proposé pour les membres, les groupes ni les \
+             comptes. Il faut d'abord que ses groupes soient désactivés ; il pourra être \
+             réactivé plus tard."
+        ))
+        .keeps("active", "non");
+        return Ok(page.into_response());
+    }
     let mut tx = state.pool.begin().await?;
     match districts::set_active(&mut tx, Some(user.0.id), district.id, active).await {
         Ok(changed) => {
             tx.commit().await?;
+            let id = district.id;
             let to = match (changed, active) {
-                (false, _) => "/districts",
-                (true, true) => "/districts?fait=active",
-                (true, false) => "/districts?fait=desactive",
+                (false, _) => "/districts".to_string(),
+                (true, true) => format!("/districts?fait=active&district={id}"),
+                (true, false) => format!("/districts?fait=desactive&district={id}"),
             };
-            Ok(Redirect::to(to).into_response())
+            Ok(Redirect::to(&to).into_response())
         }
         Err(DistrictError::HasActiveGroups(n)) => {
             drop(tx);

@@ -442,7 +442,7 @@ pub struct ActionPanel {
     pub resolution_error: Option<String>,
     pub escalate_body: String,
     pub escalate_error: Option<String>,
-    pub notice: Option<&'static str>,
+    pub notice: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -524,12 +524,13 @@ pub async fn show(
         .ok_or(AppError::NotFound)?;
     let panel = ActionPanel {
         notice: match sq.fait.as_str() {
-            "prise-en-charge" => Some("Escalade prise en charge."),
-            "resolue" => Some("Escalade résolue."),
-            "escaladee" => Some(
-                "Escalade transmise au niveau supérieur : voici la nouvelle escalade, \
+            "prise-en-charge" => Some(format!("Escalade de {} prise en charge.", row.member_name)),
+            "resolue" => Some(format!("Escalade de {} résolue.", row.member_name)),
+            "escaladee" => Some(format!(
+                "Escalade de {} transmise au niveau supérieur : voici la nouvelle escalade, \
                  liée à la précédente.",
-            ),
+                row.member_name
+            )),
             _ => None,
         },
         ..ActionPanel::default()

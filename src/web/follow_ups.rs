@@ -61,7 +61,7 @@ pub async fn log(
     .map_err(not_found)?;
     tx.commit().await?;
     let target = safe_next(Some(&form.retour))
-        .map(|back| with_param(&back, "suivi=1"))
+        .map(|back| with_param(&back, &format!("suivi=1&membre={id}")))
         .unwrap_or_else(|| format!("/membres/{id}?suivi=1#suivis"));
     Ok(Redirect::to(&target).into_response())
 }

@@ -72,9 +72,15 @@ pub(crate) fn count_of(n: i64, one: &str, many: &str) -> String {
 #[serde(default)]
 pub struct ActivationForm {
     active: String,
+    /// `oui` once the deactivation's consequences were shown.
+    confirme: String,
 }
 
 impl ActivationForm {
+    pub(crate) fn confirmed(&self) -> bool {
+        crate::web::confirm::confirmed(&self.confirme)
+    }
+
     pub(crate) fn target(&self, current: bool) -> bool {
         match self.active.trim() {
             "oui" => true,
@@ -91,12 +97,15 @@ pub struct DoneQuery {
     district: String,
 }
 
-fn done_notice(key: &str) -> Option<&'static str> {
+/// The message after an action on the group named `name`.
+fn done_notice(key: &str, name: &str) -> Option<String> {
     match key {
-        "cree" => Some("Le groupe a été créé."),
-        "modifie" => Some("Les modifications du groupe ont été enregistrées."),
-        "active" => Some("Le groupe a été réactivé."),
-        "desactive" => Some("Le groupe a été désactivé."),
+        "cree" => Some(format!("Le groupe {name} a été créé.")),
+        "modifie" => Some(format!(
+            "Les modifications du groupe {name} ont été enregistrées."
+        )),
+        "active" => Some(format!("Le groupe {name} a été réactivé.")),
+        "desactive" => Some(format!("Le groupe {name} a été désactivé.")),
         _ => None,
     }
 }
@@ -228,7 +237,7 @@ pub struct GroupPage {
     /// A representative sees only their own members listed.
     own_members_only: bool,
     can_edit: bool,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     alert: Option<String>,
 }
 
@@ -236,7 +245,7 @@ async fn group_page(
     state: &AppState,
     user: &CurrentUser,
     group: Group,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     alert: Option<String>,
 ) -> AppResult<GroupPage> {
     let own = match user.scope() {
@@ -268,7 +277,8 @@ pub async fn show(
     let group = groups::find(&state.pool, id, within(&user)?)
         .await?
         .ok_or(AppError::NotFound)?;
-    group_page(&state, &user, group, done_notice(&q.fait), None).await
+    let notice = done_notice(&q.fait, &group.name);
+    group_page(&state, &user, group, notice, None).await
 }
 
 // ---------------------------------------------------------------- form
@@ -744,6 +754,35 @@ pub async fn update(
             tracing::info!(group_id = id, "groupe modifié");
             Ok(Redirect::to(&format!("/groupes/{id}?fait=modifie")).into_response())
         }
+        Err(r) if r.stale => {
+            drop(tx);
+            // Their version was read (locked) above: show it, keep what
+            // was typed, and let a second save go on top of it.
+            let alert = format!(
+                "Quelqu'un d'autre a enregistré ce groupe pendant que vous le modifiiez : \
+                 il s'appelle maintenant « {} » ({}, réunion : {}). Rien de votre saisie n'a \
+                 été enregistré ; elle est conservée ci-dessous. Enregistrez de nouveau pour \
+                 l'appliquer par-dessus cette version.",
+                before.name,
+                before.kind.label(),
+                before.meeting()
+            );
+            let form = GroupForm {
+                version: before.version.to_string(),
+                ..form
+            };
+            let status = r.status();
+            let page = form_page(
+                &state,
+                &user,
+                Target::Existing(&before),
+                form,
+                r.errors,
+                Some(alert),
+            )
+            .await?;
+            Ok((status, page).into_response())
+        }
         Err(r) => {
             drop(tx);
             refused(&state, &user, Target::Existing(&before), form, r).await
@@ -788,6 +827,24 @@ pub async fn set_active(
         drop(tx);
         let page = group_page(&state, &user, before, None, Some(message)).await?;
         return Ok((StatusCode::CONFLICT, page).into_response());
+    }
+    if !active && !form.confirmed() {
+        drop(tx);
+        let name = &before.name;
+        let page = crate::web::confirm::ConfirmPage::new(
+            Layout::new(format!("Désactiver {name}"), &user.0, NAV),
+            format!("Désactiver le groupe {name} ?"),
+            format!("/groupes/{id}/activation"),
+            "Oui, désactiver le groupe",
+            format!("/groupes/{id}"),
+        )
+        .says(format!(
+            "Le groupe {name} ne sera plus proposé pour les membres ni pour les \
+             nouveaux sièges. Son historique reste consultable, et il peut être réactivé \
+             plus tard."
+        ))
+        .keeps("active", "non");
+        return Ok(page.into_response());
     }
     groups::set_active(&mut tx, Some(user.0.id), &before, active)
         .await
@@ -866,7 +923,10 @@ mod tests {
 
     #[test]
     fn activation_follows_the_button_or_toggles() {
-        let f = |s: &str| ActivationForm { active: s.into() };
+        let f = |s: &str| ActivationForm {
+            active: s.into(),
+            confirme: String::new(),
+        };
         assert!(f("oui").target(true));
         assert!(!f("non").target(true));
         assert!(f("").target(false));

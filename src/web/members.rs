@@ -14,13 +14,13 @@ use crate::domain::format::{date_fr, days_until};
 use crate::domain::formula::{Colour, Formula, State as MemberState};
 use crate::domain::member::{MemberForm, TERMS, seniority};
 use crate::domain::scope::Scope;
-use crate::domain::timeline::{self, Position};
+use crate::domain::timeline::{self, LateStart, Position};
 use crate::domain::user::Role;
 use crate::domain::validation::{FieldErrors, format_money};
 use crate::store::follow_ups::{self, FollowUpRow};
 use crate::store::members::{
-    self, AuditEntry, Choice, ListTotal, MemberFilter, MemberRow, RepresentativeFilter, SaveError,
-    Sort, StatusFilter,
+    self, AuditEntry, Choice, ListTotal, Member, MemberFilter, MemberRow, RepresentativeFilter,
+    SaveError, Sort, StatusFilter,
 };
 use crate::store::renewals;
 use crate::store::timeline::{self as timeline_store, Timelines};
@@ -164,10 +164,20 @@ pub struct MemberLine {
 }
 
 pub fn line(row: &MemberRow, timelines: &Timelines, today: NaiveDate) -> MemberLine {
+    line_late(row, timelines, today, None)
+}
+
+/// [`line`], with the late start of a renewal recorded after its date.
+pub fn line_late(
+    row: &MemberRow,
+    timelines: &Timelines,
+    today: NaiveDate,
+    late: Option<LateStart>,
+) -> MemberLine {
     let formula = row.formula();
     let current = row
         .is_active()
-        .then(|| timelines.current(formula, row.renewal_date, row.term_months, today))
+        .then(|| timelines.current_late(formula, row.renewal_date, row.term_months, today, late))
         .flatten();
     let days = (row.renewal_date - today).num_days();
     MemberLine {
@@ -434,16 +444,21 @@ pub struct ShowPage {
     can_edit: bool,
     stage_done: bool,
     panel: FileForms,
+    /// The panel's notice with the member's name.
+    notice: Option<String>,
     history: Vec<FollowUpLine>,
     plan: Option<PlanLine>,
     channels: [Channel; 6],
     states: [MemberState; 4],
     requests: Vec<RequestLine>,
+    closing_request: bool,
     has_live_request: bool,
     renewal_history: Vec<RenewalLine>,
     departure: Option<(String, String)>,
     reasons: Vec<(i64, String, &'static str)>,
     can_record_renewal: bool,
+    /// Direction may undo the renewal that started the current cycle.
+    can_undo_renewal: bool,
     can_reactivate: bool,
     change_formulas: Vec<Formula>,
     today_iso: String,
@@ -458,7 +473,7 @@ pub struct RenewalLine {
     pub formula_change: Option<(&'static str, &'static str)>,
 }
 
-fn category_label(c: &str) -> &'static str {
+pub fn category_label(c: &str) -> &'static str {
     match c {
         "irrecoverable" => "Irrécupérable",
         "recoverable" => "Récupérable",
@@ -488,7 +503,8 @@ pub struct FileForms {
     pub lost_errors: FieldErrors,
     /// The reactivation form as typed.
     pub reactivate_on: String,
-    /// What was just saved, to confirm it.
+    /// What was just saved, to confirm it (`{nom}` stands for the
+    /// member's name).
     pub notice: Option<&'static str>,
 }
 
@@ -622,6 +638,8 @@ pub struct ShowQuery {
     escalade: Option<String>,
     recue: Option<String>,
     annulee: Option<String>,
+    decision: Option<String>,
+    annule: Option<String>,
     /// The page to go back to after logging a follow-up.
     retour: Option<String>,
 }
@@ -638,29 +656,35 @@ pub async fn show(
             ..FollowUpForm::default()
         },
         notice: if sq.enregistre.is_some() {
-            Some("Fiche enregistrée.")
+            Some("Fiche de {nom} enregistrée.")
         } else if sq.suivi.is_some() {
-            Some("Suivi enregistré.")
+            Some("Suivi de {nom} enregistré.")
         } else if sq.relance.is_some() {
-            Some("Relance déplacée.")
+            Some("Relance de {nom} déplacée.")
         } else if sq.correction.is_some() {
-            Some("Correction ajoutée.")
+            Some("Correction ajoutée au suivi de {nom}.")
         } else if sq.facturation.is_some() {
-            Some("Demande de facturation envoyée.")
+            Some("Demande de facturation de {nom} envoyée.")
         } else if sq.renouvele.is_some() {
-            Some("Renouvellement enregistré : un nouveau cycle commence.")
+            Some("Renouvellement de {nom} enregistré : un nouveau cycle commence.")
         } else if sq.perdu.is_some() {
-            Some("Départ enregistré.")
+            Some("Départ de {nom} enregistré.")
         } else if sq.reactive.is_some() {
-            Some("Membre réactivé.")
+            Some("{nom} est de nouveau membre actif.")
         } else if sq.raison.is_some() {
-            Some("Raison enregistrée : la réponse suggérée est affichée plus bas.")
+            Some("Raison de {nom} enregistrée : la réponse suggérée est affichée plus bas.")
         } else if sq.escalade.is_some() {
-            Some("Escalade enregistrée.")
+            Some("Escalade pour {nom} enregistrée.")
         } else if sq.recue.is_some() {
-            Some("Réception de la facture confirmée.")
+            Some("Réception de la facture par {nom} confirmée.")
         } else if sq.annulee.is_some() {
-            Some("Demande de facturation annulée.")
+            Some("Demande de facturation de {nom} annulée.")
+        } else if sq.annule.is_some() {
+            Some(
+                "Renouvellement de {nom} annulé : la date, la formule et le cycle précédents sont revenus.",
+            )
+        } else if sq.decision.is_some() {
+            Some("Décision de {nom} changée : la facture est maintenant à envoyer.")
         } else {
             None
         },
@@ -704,12 +728,15 @@ pub async fn member_file(
     }
     let formula = row.formula();
     let table = timelines.table(formula);
+    let late = row.late_start(|key| done.contains(key));
     let current = row
         .is_active()
-        .then(|| timeline::current_stage(table, row.renewal_date, row.term_months, today))
+        .then(|| {
+            timeline::current_stage_late(table, row.renewal_date, row.term_months, today, late)
+        })
         .flatten();
     let cycle = if row.is_active() {
-        timeline::cycle(table, row.renewal_date, row.term_months, today)
+        timeline::cycle_late(table, row.renewal_date, row.term_months, today, late)
             .into_iter()
             .map(|c| CycleLine {
                 label: c.def.label.clone(),
@@ -742,6 +769,15 @@ pub async fn member_file(
         .iter()
         .any(|r| r.cycle == r.member_cycle && r.status() != BillingStatus::Cancelled);
     let requests: Vec<RequestLine> = request_rows.iter().map(|r| request_line(r, tz)).collect();
+    // A « ne renouvelle pas » request waits for the departure: its form is
+    // opened, with the reason the member gave last.
+    let closing_request = requests.iter().any(|r| r.can_close);
+    if closing_request && panel.lost_reason.is_empty() {
+        let last = crate::store::billing::last_reasons(&state.pool, &[id]).await?;
+        if let Some(r) = last.get(&id) {
+            panel.lost_reason = r.to_string();
+        }
+    }
     let renewal_history = renewals::history(&state.pool, id)
         .await?
         .into_iter()
@@ -756,6 +792,11 @@ pub async fn member_file(
             }),
         })
         .collect();
+    let can_undo_renewal = user.0.role == Role::Direction
+        && row.is_active()
+        && renewals::last_renewal(&state.pool, user.scope(), id)
+            .await?
+            .is_some();
     let departure = renewals::departure(&state.pool, id)
         .await?
         .map(|(d, reason)| (date_fr(d), reason));
@@ -765,7 +806,9 @@ pub async fn member_file(
     .fetch_all(&state.pool)
     .await?;
     Ok(ShowPage {
+        notice: panel.notice.map(|n| n.replace("{nom}", &row.full_name())),
         requests,
+        closing_request,
         has_live_request,
         renewal_history,
         departure,
@@ -774,6 +817,7 @@ pub async fn member_file(
             .map(|(i, l, c)| (i, l, category_label(&c)))
             .collect(),
         can_record_renewal: user.0.role == Role::Direction && row.is_active(),
+        can_undo_renewal,
         can_reactivate: EDITORS.contains(&user.0.role) && !row.is_active(),
         change_formulas: Formula::ALL
             .into_iter()
@@ -782,7 +826,7 @@ pub async fn member_file(
         today_iso: today.to_string(),
         side,
         layout: Layout::new(row.full_name(), &user.0, "/membres"),
-        line: line(row, &timelines, today),
+        line: line_late(row, &timelines, today, late),
         member_id: row.id,
         group_kind: member.group_kind.clone(),
         seniority: seniority(row.join_date, today),
@@ -836,6 +880,9 @@ pub struct FormPage {
     f: MemberForm,
     errors: FieldErrors,
     stale: bool,
+    /// After a refused save: what the other person saved, next to what
+    /// was typed (kept in the form).
+    conflict: Option<Conflict>,
     districts: Vec<Choice>,
     groups: Vec<Choice>,
     representatives: Vec<Choice>,
@@ -895,6 +942,7 @@ async fn form_page(
         f,
         errors,
         stale,
+        conflict: None,
         districts: members::district_choices(&state.pool, scope).await?,
         groups: members::group_choices(&state.pool, scope).await?,
         representatives: members::representative_choices(&state.pool, scope).await?,
@@ -964,7 +1012,22 @@ pub async fn edit_form(
         .await?
         .ok_or(AppError::NotFound)?;
     let r = &m.row;
-    let f = MemberForm {
+    let f = member_form_of(&m);
+    form_page(
+        &state,
+        &user,
+        FormTarget::edit(id, &r.full_name()),
+        f,
+        FieldErrors::new(),
+        false,
+    )
+    .await
+}
+
+/// A saved member as its form shows it.
+fn member_form_of(m: &Member) -> MemberForm {
+    let r = &m.row;
+    MemberForm {
         first_name: r.first_name.clone(),
         last_name: r.last_name.clone(),
         business_name: r.business_name.clone(),
@@ -991,16 +1054,128 @@ pub async fn edit_form(
             .to_string(),
         notes: m.notes.clone(),
         version: m.version.to_string(),
+    }
+}
+
+/// A save refused because someone else saved first: who, when, and each
+/// field where their version and the typed one differ.
+pub struct Conflict {
+    pub by: String,
+    pub at: String,
+    pub lines: Vec<ConflictLine>,
+}
+
+pub struct ConflictLine {
+    pub label: &'static str,
+    pub theirs: String,
+    pub yours: String,
+}
+
+/// The fields where `theirs` (saved) and `yours` (typed) differ, in words.
+/// `names` are the choices of the district, group and representative
+/// fields, in that order.
+fn conflict_lines(
+    theirs: &MemberForm,
+    yours: &MemberForm,
+    names: &[Vec<Choice>; 3],
+) -> Vec<ConflictLine> {
+    let name_of = |list: usize, id: &str| -> String {
+        let id = id.trim();
+        if id.is_empty() {
+            return "aucun".into();
+        }
+        names[list]
+            .iter()
+            .find(|c| c.id.to_string() == id)
+            .map_or_else(|| id.to_string(), |c| c.name.clone())
     };
-    form_page(
-        &state,
-        &user,
-        FormTarget::edit(id, &r.full_name()),
-        f,
-        FieldErrors::new(),
-        false,
-    )
-    .await
+    let formula =
+        |f: &str| Formula::parse(f.trim()).map_or(f.trim().to_string(), |x| x.label().to_string());
+    let yes_no = |b: &Option<String>| if b.is_some() { "oui" } else { "non" }.to_string();
+    let money = |s: &str| {
+        crate::domain::validation::money_cents(s)
+            .map_or_else(|_| s.trim().to_string(), format_money)
+    };
+    let pairs: Vec<(&'static str, String, String)> = vec![
+        (
+            "Prénom",
+            theirs.first_name.clone(),
+            yours.first_name.clone(),
+        ),
+        ("Nom", theirs.last_name.clone(), yours.last_name.clone()),
+        (
+            "Entreprise",
+            theirs.business_name.clone(),
+            yours.business_name.clone(),
+        ),
+        (
+            "Profession",
+            theirs.profession.clone(),
+            yours.profession.clone(),
+        ),
+        ("Courriel", theirs.email.clone(), yours.email.clone()),
+        ("Téléphone", theirs.phone.clone(), yours.phone.clone()),
+        ("Ville", theirs.city.clone(), yours.city.clone()),
+        (
+            "District",
+            name_of(0, &theirs.district_id),
+            name_of(0, &yours.district_id),
+        ),
+        (
+            "Groupe",
+            name_of(1, &theirs.group_id),
+            name_of(1, &yours.group_id),
+        ),
+        ("Formule", formula(&theirs.formula), formula(&yours.formula)),
+        (
+            "Représentant·e",
+            name_of(2, &theirs.representative_id),
+            name_of(2, &yours.representative_id),
+        ),
+        (
+            "Adhésion",
+            theirs.join_date.clone(),
+            yours.join_date.clone(),
+        ),
+        (
+            "Renouvellement",
+            theirs.renewal_date.clone(),
+            yours.renewal_date.clone(),
+        ),
+        (
+            "Durée (mois)",
+            theirs.term_months.clone(),
+            yours.term_months.clone(),
+        ),
+        (
+            "Membre du CA",
+            yes_no(&theirs.board_member),
+            yes_no(&yours.board_member),
+        ),
+        (
+            "Crédits GR",
+            money(&theirs.gr_credits),
+            money(&yours.gr_credits),
+        ),
+        ("Notes", theirs.notes.clone(), yours.notes.clone()),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, a, b)| a.trim() != b.trim())
+        .map(|(label, theirs, yours)| ConflictLine {
+            label,
+            theirs: if theirs.trim().is_empty() {
+                "(vide)".into()
+            } else {
+                theirs
+            },
+            yours: if yours.trim().is_empty() {
+                "(vide)".into()
+            } else {
+                yours
+            },
+        })
+        .collect()
 }
 
 pub async fn update(
@@ -1039,6 +1214,73 @@ pub async fn update(
         }
         (Err(e), _) => e,
     };
+    if stale {
+        // Their version, read now; the typed values stay in the form, which
+        // now carries their version so that saving again goes on top of it.
+        let current = members::find(&state.pool, user.scope(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let theirs = member_form_of(&current);
+        let mut names = [
+            members::district_choices(&state.pool, Scope::Network).await?,
+            members::group_choices(&state.pool, Scope::Network).await?,
+            members::representative_choices(&state.pool, Scope::Network).await?,
+        ];
+        // Their names, even where a choice list leaves them out (inactive).
+        for (list, id, name) in [
+            (
+                0,
+                Some(current.district_id),
+                Some(current.row.district_name.clone()),
+            ),
+            (1, current.group_id, current.row.group_name.clone()),
+            (
+                2,
+                current.row.representative_id,
+                current.row.representative_name.clone(),
+            ),
+        ] {
+            if let (Some(id), Some(name)) = (id, name) {
+                names[list].insert(
+                    0,
+                    Choice {
+                        id,
+                        name,
+                        district_id: 0,
+                        district_name: String::new(),
+                    },
+                );
+            }
+        }
+        let last = members::audit_trail(&state.pool, id)
+            .await?
+            .into_iter()
+            .next();
+        let tz = state.config.time_zone;
+        let conflict = Conflict {
+            by: last
+                .as_ref()
+                .and_then(|a| a.actor_name.clone())
+                .unwrap_or_else(|| "quelqu'un d'autre".into()),
+            at: local_time(current.updated_at, tz),
+            lines: conflict_lines(&theirs, &f, &names),
+        };
+        let f = MemberForm {
+            version: current.version.to_string(),
+            ..f
+        };
+        let mut page = form_page(
+            &state,
+            &user,
+            FormTarget::edit(id, &current.row.full_name()),
+            f,
+            errors,
+            true,
+        )
+        .await?;
+        page.conflict = Some(conflict);
+        return Ok((axum::http::StatusCode::CONFLICT, page).into_response());
+    }
     let page = form_page(
         &state,
         &user,

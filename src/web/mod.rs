@@ -2,6 +2,7 @@
 pub mod assets;
 pub mod auth;
 pub mod billing;
+pub mod confirm;
 pub mod csv;
 pub mod error;
 pub mod follow_ups;
@@ -88,6 +89,11 @@ pub fn router(state: AppState) -> Router {
         .route("/facturation/{id}/payee", post(billing::mark_paid)) // billing, direction
         .route("/facturation/{id}/recue", post(billing::confirm_received)) // all but billing, in scope
         .route("/facturation/{id}/annulee", post(billing::cancel)) // all but billing, in scope
+        .route(
+            "/facturation/{id}/depart",
+            post(billing::close_with_departure),
+        ) // billing, direction; representative and district_manager in scope
+        .route("/facturation/{id}/decision", post(billing::change_decision)) // all but billing, in scope
         // Members: scope filtered in SQL; writes for managers and direction.
         .route("/membres", get(members::list)) // all but billing
         .route("/membres/export.csv", get(members::export_csv)) // all but billing
@@ -104,6 +110,10 @@ pub fn router(state: AppState) -> Router {
         .route("/membres/{id}/relance", post(follow_ups::reschedule)) // all but billing, in scope
         .route("/membres/{id}/facturation", post(billing::create)) // all but billing, in scope
         .route("/membres/{id}/renouvellement", post(renewals::record)) // direction
+        .route(
+            "/membres/{id}/renouvellement/annulation",
+            post(renewals::undo),
+        ) // direction
         .route("/membres/{id}/depart", post(renewals::depart)) // all but billing, in scope
         .route("/membres/{id}/reactivation", post(renewals::reactivate)) // district_manager, direction, in scope
         .route(

@@ -19,7 +19,7 @@ use crate::web::billing::{RequestLine, request_line};
 use crate::web::error::AppResult;
 use crate::web::home::{ColourCount, colour_counts};
 use crate::web::layout::Layout;
-use crate::web::members::{MemberLine, line};
+use crate::web::members::{MemberLine, line, line_late};
 
 /// How many members the touch list shows.
 pub const TOUCH_COUNT: i64 = 10;
@@ -35,7 +35,9 @@ pub fn undone<'a>(
     let mut todos: Vec<Todo> = rows
         .iter()
         .filter_map(|r| {
-            let stage = timelines.current(r.formula(), r.renewal_date, r.term_months, today)?;
+            let late = r.late_start(|key| done.contains(&(r.id, key.to_string())));
+            let stage =
+                timelines.current_late(r.formula(), r.renewal_date, r.term_months, today, late)?;
             (!done.contains(&(r.id, stage.def.key.clone()))).then(|| Todo {
                 member_id: r.id,
                 colour: stage.def.colour,
@@ -113,7 +115,7 @@ pub struct TodayPage {
     touch: Vec<TouchLine>,
     to_request: Vec<MemberLine>,
     to_confirm: Vec<RequestLine>,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     this_month: MonthRenewals,
     /// Active members in the portfolio.
     portfolio: usize,
@@ -124,6 +126,8 @@ pub struct TodayPage {
 pub struct TodayQuery {
     suivi: Option<String>,
     recue: Option<String>,
+    /// The member the last action was about (named in its message).
+    membre: String,
 }
 
 pub async fn page(
@@ -133,13 +137,29 @@ pub async fn page(
 ) -> AppResult<TodayPage> {
     user.require(&[Role::Representative])?;
     let scope = user.scope();
+    let name = match q.membre.trim().parse::<i64>() {
+        Ok(id) => crate::store::members::name_in_scope(&state.pool, scope, id).await?,
+        Err(_) => None,
+    };
+    let notice = name.and_then(|name| {
+        if q.suivi.is_some() {
+            Some(format!("Suivi de {name} enregistré."))
+        } else if q.recue.is_some() {
+            Some(format!("Réception de la facture par {name} confirmée."))
+        } else {
+            None
+        }
+    });
     let today = state.today();
     let timelines = timeline_store::load(&state.pool).await?;
     let rows = day::active_members(&state.pool, scope).await?;
     let done = follow_ups::done_stages(&state.pool, scope).await?;
     let todo = undone(&rows, &done, &timelines, today)
         .into_iter()
-        .map(|r| line(r, &timelines, today))
+        .map(|r| {
+            let late = r.late_start(|key| done.contains(&(r.id, key.to_string())));
+            line_late(r, &timelines, today, late)
+        })
         .collect();
     let due = day::planned_due(&state.pool, scope, today)
         .await?
@@ -207,12 +227,6 @@ pub async fn page(
         touch,
         to_request,
         to_confirm,
-        notice: if q.suivi.is_some() {
-            Some("Suivi enregistré.")
-        } else if q.recue.is_some() {
-            Some("Réception de la facture confirmée.")
-        } else {
-            None
-        },
+        notice,
     })
 }

@@ -60,6 +60,8 @@ pub struct UserQuery {
     pub membres: String,
     /// After a deactivation: who received the members.
     pub vers: String,
+    /// The account the action was about (named in its message).
+    pub compte: String,
 }
 
 impl UserQuery {
@@ -108,20 +110,24 @@ impl UserQuery {
 
     /// The notice after an action; `to` is who received the members of a
     /// deactivated person (`None`: they became orphans).
-    fn notice(&self, to: Option<&str>) -> Option<String> {
+    /// `who` is the person the action was about.
+    fn notice(&self, to: Option<&str>, who: Option<&str>) -> Option<String> {
         let moved: u64 = self.membres.trim().parse().unwrap_or(0);
+        let account = who.map_or("Le compte".to_string(), |w| format!("Le compte de {w}"));
         match self.fait.as_str() {
-            "modifie" => Some("Les changements ont été enregistrés.".into()),
-            "reactive" => Some(
-                "Le compte est réactivé : la personne peut se connecter avec son mot de passe \
+            "modifie" => Some(match who {
+                Some(w) => format!("Les changements du compte de {w} ont été enregistrés."),
+                None => "Les changements ont été enregistrés.".into(),
+            }),
+            "reactive" => Some(format!(
+                "{account} est réactivé : la personne peut se connecter avec son mot de passe \
                  (ou demandez-lui d'en choisir un nouveau avec un lien)."
-                    .into(),
-            ),
+            )),
             "desactive" => {
-                let closed = "Le compte est désactivé et ses sessions sont fermées.";
+                let closed = format!("{account} est désactivé et ses sessions sont fermées.");
                 let portfolios = "depuis la page «\u{a0}Portefeuilles\u{a0}»";
                 Some(match (moved, to) {
-                    (0, _) => closed.into(),
+                    (0, _) => closed,
                     (1, Some(name)) => format!("{closed} Son membre est confié à {name}."),
                     (n, Some(name)) => format!(
                         "{closed} Ses {n} membres (anciens membres compris) sont confiés à {name}."
@@ -219,6 +225,12 @@ pub async fn list(
             .map(|u| u.display_name),
         _ => None,
     };
+    let who = match q.compte.trim().parse::<i64>() {
+        Ok(id) if !q.fait.is_empty() => users::find_line(&state.pool, district, id)
+            .await?
+            .map(|u| u.display_name),
+        _ => None,
+    };
     Ok(ListPage {
         layout: Layout::new("Utilisateurs", &user.0, NAV),
         lines: rows.into_iter().map(|u| view(u, tz)).collect(),
@@ -239,7 +251,7 @@ pub async fn list(
             Vec::new()
         },
         roles: Role::ALL,
-        notice: q.notice(receiver.as_deref()),
+        notice: q.notice(receiver.as_deref(), who.as_deref()),
         me: user.0.id,
         q,
     })
@@ -524,7 +536,11 @@ pub async fn update(
             match users::update(&mut tx, user.0.id, u.id, version, &draft).await {
                 Ok(()) => {
                     tx.commit().await?;
-                    return Ok(Redirect::to("/utilisateurs?fait=modifie").into_response());
+                    return Ok(Redirect::to(&format!(
+                        "/utilisateurs?fait=modifie&compte={}",
+                        u.id
+                    ))
+                    .into_response());
                 }
                 Err(UpdateUserError::Invalid(e)) => (e, false),
                 Err(UpdateUserError::Stale) => (FieldErrors::new(), true),
@@ -616,6 +632,8 @@ pub async fn deactivate_form(
 pub struct DeactivateForm {
     /// A representative's id, or empty for orphans.
     representative_id: String,
+    /// `oui` from the deactivation page, which says what will happen.
+    confirme: String,
 }
 
 pub async fn deactivate(
@@ -626,6 +644,11 @@ pub async fn deactivate(
 ) -> AppResult<Response> {
     user.require(&ADMINS)?;
     let u = find(&state, &id).await?;
+    if !crate::web::confirm::confirmed(&f.confirme) {
+        // Not from the page that says what happens: show it first.
+        let page = deactivate_page(&state, &user, u, f.representative_id.clone(), None);
+        return Ok(page.await?.into_response());
+    }
     let target = match f.representative_id.trim() {
         "" => None,
         raw => match raw.parse::<i64>() {
@@ -645,7 +668,8 @@ pub async fn deactivate(
             tracing::info!(user_id = u.id, by = user.0.id, members, "compte désactivé");
             let to = target.map(|t| format!("&vers={t}")).unwrap_or_default();
             return Ok(Redirect::to(&format!(
-                "/utilisateurs?fait=desactive&membres={members}{to}"
+                "/utilisateurs?fait=desactive&membres={members}{to}&compte={}",
+                u.id
             ))
             .into_response());
         }
@@ -672,7 +696,7 @@ pub async fn reactivate(
         users::set_active(&mut tx, Some(user.0.id), u.id, true).await?;
         tx.commit().await?;
     }
-    Ok(Redirect::to("/utilisateurs?fait=reactive").into_response())
+    Ok(Redirect::to(&format!("/utilisateurs?fait=reactive&compte={}", u.id)).into_response())
 }
 
 /// A new one-time link: the old password stops working and every session

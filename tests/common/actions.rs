@@ -134,13 +134,20 @@ pub async fn send_invoice(b: &Browser<'_>, request: i64) -> reqwest::Response {
 
 /// Billing records the payment (the renewal follows).
 pub async fn mark_paid(b: &Browser<'_>, request: i64) -> reqwest::Response {
-    b.post(&format!("/facturation/{request}/payee"), &[]).await
+    b.post(
+        &format!("/facturation/{request}/payee"),
+        &[("confirme", "oui")],
+    )
+    .await
 }
 
 /// Direction records a renewal without a billing request.
 pub async fn record_renewal(b: &Browser<'_>, member: i64) -> reqwest::Response {
-    b.post(&format!("/membres/{member}/renouvellement"), &[])
-        .await
+    b.post(
+        &format!("/membres/{member}/renouvellement"),
+        &[("confirme", "oui")],
+    )
+    .await
 }
 
 /// « Départ du membre » on `lost_on` for the reason of id `reason` (as
@@ -153,7 +160,11 @@ pub async fn depart(
 ) -> reqwest::Response {
     b.post(
         &format!("/membres/{member}/depart"),
-        &[("lost_on", lost_on), ("reason_id", reason)],
+        &[
+            ("confirme", "oui"),
+            ("lost_on", lost_on),
+            ("reason_id", reason),
+        ],
     )
     .await
 }
@@ -162,7 +173,7 @@ pub async fn depart(
 pub async fn reactivate(b: &Browser<'_>, member: i64, renewal_date: &str) -> reqwest::Response {
     b.post(
         &format!("/membres/{member}/reactivation"),
-        &[("renewal_date", renewal_date)],
+        &[("confirme", "oui"), ("renewal_date", renewal_date)],
     )
     .await
 }

@@ -1,0 +1,242 @@
+//! The billing queue: new work first, search and filters, amounts and the
+//! tab's total, CSV, and pages through every row.
+mod common;
+
+use common::accounts::{FACT, client_as, get, insert_member, world};
+use sqlx::PgPool;
+
+/// A request asked `days_ago` days ago, in `status`, with `amount_cents`.
+async fn request(
+    pool: &PgPool,
+    member: i64,
+    by: i64,
+    decision: &str,
+    status: &str,
+    days_ago: i32,
+    amount_cents: Option<i64>,
+) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO billing_requests (member_id, cycle, requested_by, decision, status, \
+         requested_at, amount_cents, invoice_sent_at, invoice_sent_by) \
+         VALUES ($1, 0, $2, $3, $4, now() - make_interval(days => $5), $6, \
+         CASE WHEN $4 = 'requested' THEN NULL ELSE now() END, \
+         CASE WHEN $4 = 'requested' THEN NULL ELSE $2 END) RETURNING id",
+    )
+    .bind(member)
+    .bind(by)
+    .bind(decision)
+    .bind(status)
+    .bind(days_ago)
+    .bind(amount_cents)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// Where each name first appears in the page (panics if absent).
+fn at(page: &str, name: &str) -> usize {
+    page.find(name)
+        .unwrap_or_else(|| panic!("{name} absent de la page"))
+}
+
+#[tokio::test]
+async fn to_do_lists_invoices_to_send_first_oldest_first_then_awaiting_payment() {
+    let w = world().await;
+    let pool = &w.app.pool;
+    // Created in this order, but not asked in this order: the oldest
+    // request (Odile, five days ago) is not the first one created.
+    request(
+        pool,
+        w.m1,
+        w.rep_a1,
+        "renew_same",
+        "requested",
+        1,
+        Some(15000),
+    )
+    .await;
+    request(
+        pool,
+        w.m2,
+        w.rep_a1,
+        "renew_same",
+        "invoice_sent",
+        10,
+        Some(20000),
+    )
+    .await;
+    request(
+        pool,
+        w.orphan_a,
+        w.manager_a,
+        "renew_same",
+        "requested",
+        5,
+        None,
+    )
+    .await;
+    request(pool, w.m_b, w.rep_b, "not_renewing", "requested", 20, None).await;
+
+    let fact = client_as(&w.app, FACT).await;
+    let page = get(&w.app, &fact, "/facturation")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (odile, alice, benoit) = (
+        at(&page, "Odile Orphelin"),
+        at(&page, "Alice Audet"),
+        at(&page, "Benoît Bouchard"),
+    );
+    assert!(
+        odile < alice && alice < benoit,
+        "ordre : {odile} {alice} {benoit}"
+    );
+    // Not renewing: not in « À traiter ».
+    assert!(!page.contains("Bruno Brault"));
+    // Amounts where known, in words where not, and the tab's figures.
+    assert!(page.contains("150,00\u{a0}$"));
+    assert!(page.contains("sans montant"));
+    assert!(page.contains("3 demandes"), "{page}");
+    assert!(
+        page.contains("350,00\u{a0}$ au total, plus 1 demande sans montant"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn the_queue_is_searched_by_member_and_filtered_by_district_and_decision() {
+    let w = world().await;
+    let pool = &w.app.pool;
+    request(
+        pool,
+        w.m1,
+        w.rep_a1,
+        "renew_same",
+        "requested",
+        1,
+        Some(15000),
+    )
+    .await;
+    request(
+        pool,
+        w.m2,
+        w.rep_a1,
+        "renew_same",
+        "invoice_sent",
+        10,
+        Some(20000),
+    )
+    .await;
+    request(pool, w.m_b, w.rep_b, "not_renewing", "requested", 20, None).await;
+    let other = insert_member(pool, "Carole", "Cyr", w.district_b, Some(w.rep_b)).await;
+    request(
+        pool,
+        other,
+        w.rep_b,
+        "renew_same",
+        "requested",
+        3,
+        Some(9900),
+    )
+    .await;
+    let fact = client_as(&w.app, FACT).await;
+
+    let found = get(&w.app, &fact, "/facturation?q=bouch")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(found.contains("Benoît Bouchard") && !found.contains("Alice Audet"));
+    assert!(found.contains("1 demande"));
+
+    let district = get(
+        &w.app,
+        &fact,
+        &format!("/facturation?district={}", w.district_b),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(district.contains("Carole Cyr") && !district.contains("Alice Audet"));
+
+    let decision = get(
+        &w.app,
+        &fact,
+        "/facturation?statut=toutes&decision=not_renewing",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(decision.contains("Bruno Brault") && !decision.contains("Carole Cyr"));
+
+    // The CSV follows the same search, in the same order.
+    let csv = get(
+        &w.app,
+        &fact,
+        &format!("/facturation/export.csv?district={}", w.district_a),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(csv.contains("Alice Audet") && csv.contains("Bouchard"));
+    assert!(!csv.contains("Carole"));
+    assert!(at(&csv, "Alice Audet") < at(&csv, "Bouchard"));
+    // The page's links keep the search.
+    let page = get(&w.app, &fact, "/facturation?q=cyr")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("/facturation/export.csv?q=cyr"));
+}
+
+#[tokio::test]
+async fn every_open_request_can_be_reached_page_by_page() {
+    let w = world().await;
+    let pool = &w.app.pool;
+    // 120 requests to send: three pages of 50.
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "INSERT INTO members (first_name, last_name, profession, profession_key, district_id, \
+         formula, join_date, renewal_date) \
+         SELECT 'Lot', 'Membre ' || lpad(n::text, 3, '0'), 'Comptable', 'comptable', $1, \
+         'regional', '2024-01-01', '2027-01-01' FROM generate_series(1, 120) n RETURNING id",
+    )
+    .bind(w.district_a)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for (i, id) in ids.iter().enumerate() {
+        // The last one created is the oldest.
+        request(
+            pool,
+            *id,
+            w.direction,
+            "renew_same",
+            "requested",
+            200 + i as i32,
+            None,
+        )
+        .await;
+    }
+    let fact = client_as(&w.app, FACT).await;
+    let first = get(&w.app, &fact, "/facturation")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(first.contains("120 demandes"));
+    assert!(first.contains("Membre 120") && !first.contains("Membre 001"));
+    assert!(at(&first, "Membre 120") < at(&first, "Membre 119"));
+    assert!(first.contains("/facturation?page=2"));
+    let last = get(&w.app, &fact, "/facturation?page=3")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(last.contains("Membre 001") && !last.contains("Membre 120"));
+    assert!(!last.contains("/facturation?page=4"));
+}
