@@ -45,7 +45,8 @@ async fn recording_a_renewal_asks_first_with_the_name_and_dates() {
     assert_eq!(ask.status(), 200);
     let page = ask.text().await.unwrap();
     assert!(
-        page.contains("Le renouvellement de Alice Audet passera du 1 mai 2027 au 1 mai 2028"),
+        page.replace("&#39;", "'")
+            .contains("Le renouvellement d'Alice Audet passera du 1 mai 2027 au 1 mai 2028"),
         "{page}"
     );
     assert_asks(&page, &action);
@@ -88,7 +89,8 @@ async fn payment_received_asks_first_then_renews() {
     assert_eq!(ask.status(), 200);
     let page = ask.text().await.unwrap();
     assert!(
-        page.contains("Enregistrer le paiement de Alice Audet"),
+        page.replace("&#39;", "'")
+            .contains("Enregistrer le paiement d'Alice Audet"),
         "{page}"
     );
     assert!(page.contains("passera du 1 mai 2027 au 1 mai 2028"));

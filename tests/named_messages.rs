@@ -1,4 +1,4 @@
-//! The message after an action says who it was about: « Facture de Alice
+//! The message after an action says who it was about: « Facture d'Alice
 //! Audet marquée comme envoyée. », not « Facture marquée comme envoyée. ».
 mod common;
 
@@ -22,7 +22,8 @@ async fn billing_steps_and_follow_ups_name_the_member() {
     assert_eq!(r.status(), 303);
     let page = get(&w.app, &rep, &location(&r)).await.text().await.unwrap();
     assert!(
-        page.contains("Demande de facturation de Alice Audet envoyée."),
+        page.replace("&#39;", "'")
+            .contains("Demande de facturation d'Alice Audet envoyée."),
         "{page}"
     );
 
@@ -38,7 +39,9 @@ async fn billing_steps_and_follow_ups_name_the_member() {
     assert_eq!(to, format!("/facturation?fait=envoyee&membre={}", w.m1));
     let queue = get(&w.app, &fact, &to).await.text().await.unwrap();
     assert!(
-        queue.contains("Facture de Alice Audet marquée comme envoyée."),
+        queue
+            .replace("&#39;", "'")
+            .contains("Facture d'Alice Audet marquée comme envoyée."),
         "{queue}"
     );
     // A member named in the address but out of reach gives no message.

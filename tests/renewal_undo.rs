@@ -70,7 +70,8 @@ async fn a_paid_renewal_is_undone_with_its_formula_cycle_and_request_step() {
     assert_eq!(ask.status(), 200);
     let page = ask.text().await.unwrap();
     assert!(
-        page.contains("Annuler le renouvellement de Alice Audet"),
+        page.replace("&#39;", "'")
+            .contains("Annuler le renouvellement d'Alice Audet"),
         "{page}"
     );
     assert!(
@@ -116,7 +117,8 @@ async fn a_paid_renewal_is_undone_with_its_formula_cycle_and_request_step() {
         .await
         .unwrap();
     assert!(
-        file.contains("Renouvellement de Alice Audet annulé"),
+        file.replace("&#39;", "'")
+            .contains("Renouvellement d'Alice Audet annulé"),
         "{file}"
     );
     // Billing sees the request waiting for its payment again.

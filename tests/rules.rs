@@ -470,7 +470,8 @@ async fn a_representative_cancels_their_billing_request_and_the_log_says_who() {
     );
     let (_, file) = rep.page(&location(&resp)).await;
     assert!(
-        file.contains("Demande de facturation de Alice Audet annulée."),
+        file.replace("&#39;", "'")
+            .contains("Demande de facturation d'Alice Audet annulée."),
         "{file}"
     );
 

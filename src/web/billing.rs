@@ -357,11 +357,11 @@ pub async fn queue(
         Err(_) => None,
     };
     let notice = name.and_then(|name| match q.fait.as_str() {
-        "depart" => Some(format!(
+        "depart" => Some(crate::fr!(
             "Départ de {name} enregistré : sa demande « ne renouvelle pas » est close."
         )),
-        "envoyee" => Some(format!("Facture de {name} marquée comme envoyée.")),
-        "payee" => Some(format!(
+        "envoyee" => Some(crate::fr!("Facture de {name} marquée comme envoyée.")),
+        "payee" => Some(crate::fr!(
             "Paiement de {name} enregistré : son renouvellement est inscrit au dossier."
         )),
         _ => None,
@@ -511,13 +511,13 @@ fn payment_page(
     let name = &p.member_name;
     let back = safe_next(Some(&form.retour)).unwrap_or_else(|| "/facturation".to_string());
     let mut page = ConfirmPage::new(
-        Layout::new(format!("Paiement de {name}"), &user.0, "/facturation"),
-        format!("Enregistrer le paiement de {name} ?"),
+        Layout::new(crate::fr!("Paiement de {name}"), &user.0, "/facturation"),
+        crate::fr!("Enregistrer le paiement de {name} ?"),
         format!("/facturation/{request_id}/payee"),
         "Oui, le paiement est reçu",
         back,
     )
-    .says(format!(
+    .says(crate::fr!(
         "Le paiement de {name} sera inscrit et son renouvellement enregistré du même coup."
     ));
     for line in renewal_sentences(name, p.renewal_date, p.term_months, today) {

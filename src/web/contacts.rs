@@ -43,7 +43,7 @@ fn contact_page(
     stale: bool,
 ) -> ContactPage {
     ContactPage {
-        layout: Layout::new(format!("Coordonnées de {name}"), &user.0, "/membres"),
+        layout: Layout::new(crate::fr!("Coordonnées de {name}"), &user.0, "/membres"),
         member_id,
         name,
         f,

@@ -524,9 +524,12 @@ pub async fn show(
         .ok_or(AppError::NotFound)?;
     let panel = ActionPanel {
         notice: match sq.fait.as_str() {
-            "prise-en-charge" => Some(format!("Escalade de {} prise en charge.", row.member_name)),
-            "resolue" => Some(format!("Escalade de {} résolue.", row.member_name)),
-            "escaladee" => Some(format!(
+            "prise-en-charge" => Some(crate::fr!(
+                "Escalade de {} prise en charge.",
+                row.member_name
+            )),
+            "resolue" => Some(crate::fr!("Escalade de {} résolue.", row.member_name)),
+            "escaladee" => Some(crate::fr!(
                 "Escalade de {} transmise au niveau supérieur : voici la nouvelle escalade, \
                  liée à la précédente.",
                 row.member_name

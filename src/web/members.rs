@@ -806,7 +806,9 @@ pub async fn member_file(
     .fetch_all(&state.pool)
     .await?;
     Ok(ShowPage {
-        notice: panel.notice.map(|n| n.replace("{nom}", &row.full_name())),
+        notice: panel
+            .notice
+            .map(|n| crate::domain::format::elide_de(&n.replace("{nom}", &row.full_name()))),
         requests,
         closing_request,
         has_live_request,

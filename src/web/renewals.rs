@@ -91,7 +91,7 @@ pub fn renewal_sentences(
     today: NaiveDate,
 ) -> Vec<String> {
     let to = add_months(from, term_months);
-    let mut out = vec![format!(
+    let mut out = vec![crate::fr!(
         "Le renouvellement de {name} passera du {} au {}, et un nouveau cycle commencera.",
         date_fr(from),
         date_fr(to)
@@ -136,7 +136,7 @@ pub async fn record(
         let name = row.full_name();
         let mut page = ConfirmPage::new(
             Layout::new(format!("Renouveler {name}"), &user.0, "/membres"),
-            format!("Enregistrer le renouvellement de {name} ?"),
+            crate::fr!("Enregistrer le renouvellement de {name} ?"),
             format!("/membres/{id}/renouvellement"),
             "Oui, enregistrer le renouvellement",
             format!("/membres/{id}"),
@@ -204,8 +204,8 @@ pub async fn departure_page(
             .fetch_optional(&state.pool)
             .await?;
     let page = ConfirmPage::new(
-        Layout::new(format!("Départ de {name}"), &user.0, "/membres"),
-        format!("Enregistrer le départ de {name} ?"),
+        Layout::new(crate::fr!("Départ de {name}"), &user.0, "/membres"),
+        crate::fr!("Enregistrer le départ de {name} ?"),
         action,
         "Oui, enregistrer le départ",
         back,
@@ -396,11 +396,11 @@ pub async fn undo(
         let tz = state.config.time_zone;
         let mut page = ConfirmPage::new(
             Layout::new(
-                format!("Annuler le renouvellement de {name}"),
+                crate::fr!("Annuler le renouvellement de {name}"),
                 &user.0,
                 "/membres",
             ),
-            format!("Annuler le renouvellement de {name} ?"),
+            crate::fr!("Annuler le renouvellement de {name} ?"),
             format!("/membres/{id}/renouvellement/annulation"),
             "Oui, annuler ce renouvellement",
             format!("/membres/{id}#facturation"),

@@ -143,7 +143,7 @@ pub async fn page(
     };
     let notice = name.and_then(|name| {
         if q.suivi.is_some() {
-            Some(format!("Suivi de {name} enregistré."))
+            Some(crate::fr!("Suivi de {name} enregistré."))
         } else if q.recue.is_some() {
             Some(format!("Réception de la facture par {name} confirmée."))
         } else {

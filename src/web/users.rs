@@ -113,10 +113,10 @@ impl UserQuery {
     /// `who` is the person the action was about.
     fn notice(&self, to: Option<&str>, who: Option<&str>) -> Option<String> {
         let moved: u64 = self.membres.trim().parse().unwrap_or(0);
-        let account = who.map_or("Le compte".to_string(), |w| format!("Le compte de {w}"));
+        let account = who.map_or("Le compte".to_string(), |w| crate::fr!("Le compte de {w}"));
         match self.fait.as_str() {
             "modifie" => Some(match who {
-                Some(w) => format!("Les changements du compte de {w} ont été enregistrés."),
+                Some(w) => crate::fr!("Les changements du compte de {w} ont été enregistrés."),
                 None => "Les changements ont été enregistrés.".into(),
             }),
             "reactive" => Some(format!(
