@@ -432,11 +432,17 @@ pub async fn queue(
     qb.push(" OFFSET ");
     qb.push_bind(offset);
     let rows = qb.build_query_as().fetch_all(pool).await?;
+    // The tab's totals read the requests alone unless a filter needs
+    // their members (district, search): the whole tab's requests are not
+    // each joined to their member.
     let mut qb = QueryBuilder::new(
         "SELECT count(*) AS count, COALESCE(sum(b.amount_cents), 0)::bigint AS amount_cents, \
          count(*) FILTER (WHERE b.amount_cents IS NULL) AS without_amount \
-         FROM billing_requests b JOIN members m ON m.id = b.member_id",
+         FROM billing_requests b",
     );
+    if f.district_id.is_some() || !f.text.trim().is_empty() {
+        qb.push(" JOIN members m ON m.id = b.member_id");
+    }
     push_queue_where(&mut qb, f);
     let totals = qb.build_query_as().fetch_one(pool).await?;
     Ok((rows, totals))
