@@ -391,21 +391,8 @@ fn push_queue_where(qb: &mut QueryBuilder<Postgres>, f: &QueueFilter) {
         qb.push(" AND m.district_id = ");
         qb.push_bind(d);
     }
-    let text = f.text.trim();
-    if !text.is_empty() {
-        // The member list's trigram-indexed expression (migration 0006).
-        qb.push(
-            " AND lower(m.first_name || ' ' || m.last_name || ' ' || m.business_name || ' ' || \
-             m.profession || ' ' || m.email) LIKE ",
-        );
-        qb.push_bind(format!("%{}%", escape_like(&text.to_lowercase())));
-    }
-}
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    // The member list's search (migration 0006's trigram index).
+    crate::store::members::push_text_search(qb, &f.text);
 }
 
 fn push_queue_order(qb: &mut QueryBuilder<Postgres>, f: &QueueFilter) {

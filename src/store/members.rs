@@ -276,7 +276,13 @@ fn push_staged_from(
 
 /// The text search of a list.
 fn push_text(qb: &mut QueryBuilder<Postgres>, f: &MemberFilter) {
-    let text = f.text.trim();
+    push_text_search(qb, &f.text);
+}
+
+/// `AND …`: members (alias `m`) whose name, business, profession or email
+/// contains `text` (nothing when it is blank).
+pub fn push_text_search(qb: &mut QueryBuilder<Postgres>, text: &str) {
+    let text = text.trim();
     if !text.is_empty() {
         // One trigram-indexed expression (migration 0006) covers every
         // searched column: name, business, profession, email.
