@@ -113,3 +113,63 @@ async fn the_conflict_page_keeps_my_values_and_saves_on_the_new_version() {
     assert!(phone.contains("555"));
     assert_eq!(notes, "Rappeler en janvier.");
 }
+
+/// The same on the contact details form (the one representatives use).
+#[tokio::test]
+async fn the_contact_form_conflict_shows_both_versions_and_saves_again() {
+    let w = world().await;
+    let pool = &w.app.pool;
+    let dir = client_as(&w.app, DIR).await;
+    let gest = client_as(&w.app, GEST_A).await;
+    let path = format!("/membres/{}/coordonnees", w.m1);
+    let opened = version_in(&get(&w.app, &dir, &path).await.text().await.unwrap());
+    let form = |phone: &'static str, city: &'static str, version: String| {
+        vec![
+            ("business_name", "".to_string()),
+            ("email", "avant@exemple.ca".to_string()),
+            ("phone", phone.to_string()),
+            ("city", city.to_string()),
+            ("notes", "".to_string()),
+            ("version", version),
+        ]
+    };
+    let first = form("", "Lévis", opened.clone());
+    let first: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(post(&w.app, &gest, &path, &first).await.status(), 303);
+
+    let mine = form("418 555-0199", "Québec", opened.clone());
+    let mine: Vec<(&str, &str)> = mine.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = post(&w.app, &dir, &path, &mine).await;
+    assert_eq!(refused.status(), 409);
+    let page = refused.text().await.unwrap().replace("&#39;", "'");
+    assert!(
+        page.contains(
+            "Test gest.a@test.ca a enregistré ces coordonnées pendant que vous les modifiiez"
+        ),
+        "{page}"
+    );
+    let table = &page[page.find("conflict-table").expect("tableau")..];
+    assert!(table.contains("Ville") && table.contains("Lévis") && table.contains("Québec"));
+    assert!(page.contains("value=\"418 555-0199\""), "{page}");
+    assert!(!page.contains("autre onglet"));
+    let newer = version_in(&page);
+    assert_ne!(newer, opened);
+    let city: String = sqlx::query_scalar("SELECT city FROM members WHERE id = $1")
+        .bind(w.m1)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(city, "Lévis", "rien d'enregistré");
+
+    let again = form("418 555-0199", "Québec", newer);
+    let again: Vec<(&str, &str)> = again.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(post(&w.app, &dir, &path, &again).await.status(), 303);
+    let (phone, city): (String, String) =
+        sqlx::query_as("SELECT phone, city FROM members WHERE id = $1")
+            .bind(w.m1)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert!(phone.contains("555"));
+    assert_eq!(city, "Québec");
+}

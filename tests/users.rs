@@ -400,12 +400,19 @@ async fn an_edit_saved_meanwhile_is_refused_and_a_portfolio_keeps_its_role() {
     )
     .await;
     assert_eq!(late.status(), 409);
-    let body = late.text().await.unwrap();
+    let body = late.text().await.unwrap().replace("&#39;", "'");
+    // The other person's version next to the typed one, no « other tab ».
     assert!(
-        body.contains("Quelqu&#39;un d&#39;autre") || body.contains("Quelqu'un d'autre"),
+        body.contains("a enregistré ce compte pendant que vous le modifiiez"),
         "{body}"
     );
-    assert!(body.contains("Autre nom"), "typed value kept");
+    let table = &body[body.find("conflict-table").expect("tableau")..];
+    assert!(
+        table.contains("Rep Deux") && table.contains("Autre nom"),
+        "{table}"
+    );
+    assert!(!body.contains("autre onglet"));
+    assert!(body.contains("value=\"Autre nom\""), "typed value kept");
     let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
         .bind(w.rep_a2)
         .fetch_one(&w.app.pool)
@@ -413,6 +420,28 @@ async fn an_edit_saved_meanwhile_is_refused_and_a_portfolio_keeps_its_role() {
         .unwrap();
     assert_eq!(name, "Rep Deux");
     assert_eq!(audit_count(&w.app.pool, "user", w.rep_a2, "Nom").await, 1);
+    // Saving again from that page goes on top of the new version.
+    let newer = version_in(&body);
+    assert_ne!(newer, version);
+    let again = post(
+        &w.app,
+        &dir,
+        &path,
+        &[
+            ("display_name", "Autre nom"),
+            ("role", "representative"),
+            ("district_id", &district),
+            ("version", &newer),
+        ],
+    )
+    .await;
+    assert_eq!(again.status(), 303);
+    let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+        .bind(w.rep_a2)
+        .fetch_one(&w.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(name, "Autre nom");
 
     // rep_a1 holds members: neither another role nor another district.
     let path = format!("/utilisateurs/{}/modifier", w.rep_a1);

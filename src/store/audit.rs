@@ -28,3 +28,20 @@ pub async fn record(
     .await?;
     Ok(())
 }
+
+/// Who made the latest recorded change to an entity, and when (for a
+/// refused save: « X a enregistré … le … »).
+pub async fn last_change(
+    pool: &sqlx::PgPool,
+    entity: &str,
+    entity_id: i64,
+) -> Result<Option<(Option<String>, chrono::DateTime<chrono::Utc>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.display_name, a.at FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
+         WHERE a.entity = $1 AND a.entity_id = $2 ORDER BY a.at DESC, a.id DESC LIMIT 1",
+    )
+    .bind(entity)
+    .bind(entity_id)
+    .fetch_optional(pool)
+    .await
+}

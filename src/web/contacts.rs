@@ -20,6 +20,7 @@ use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::groups::parse_id;
 use crate::web::layout::Layout;
+use crate::web::members::{Conflict, ConflictLine, local_time};
 
 const EDITORS: [Role; 3] = [Role::Representative, Role::DistrictManager, Role::Direction];
 
@@ -31,7 +32,8 @@ pub struct ContactPage {
     name: String,
     f: ContactForm,
     errors: FieldErrors,
-    stale: bool,
+    /// Someone else saved first: their version next to what was typed.
+    conflict: Option<Conflict>,
 }
 
 fn contact_page(
@@ -40,7 +42,6 @@ fn contact_page(
     name: String,
     f: ContactForm,
     errors: FieldErrors,
-    stale: bool,
 ) -> ContactPage {
     ContactPage {
         layout: Layout::new(crate::fr!("Coordonnées de {name}"), &user.0, "/membres"),
@@ -48,8 +49,46 @@ fn contact_page(
         name,
         f,
         errors,
-        stale,
+        conflict: None,
     }
+}
+
+/// The saved contact details of a member, as the form shows them.
+fn contact_form_of(m: &members::Member) -> ContactForm {
+    ContactForm {
+        business_name: m.row.business_name.clone(),
+        email: m.row.email.clone(),
+        phone: m.row.phone.clone(),
+        city: m.row.city.clone(),
+        notes: m.notes.clone(),
+        version: m.version.to_string(),
+    }
+}
+
+/// The fields where the saved version and the typed one differ.
+fn conflict_lines(theirs: &ContactForm, yours: &ContactForm) -> Vec<ConflictLine> {
+    let shown = |s: &str| {
+        if s.trim().is_empty() {
+            "(vide)".to_string()
+        } else {
+            s.trim().to_string()
+        }
+    };
+    [
+        ("Entreprise", &theirs.business_name, &yours.business_name),
+        ("Courriel", &theirs.email, &yours.email),
+        ("Téléphone", &theirs.phone, &yours.phone),
+        ("Ville", &theirs.city, &yours.city),
+        ("Notes", &theirs.notes, &yours.notes),
+    ]
+    .into_iter()
+    .filter(|(_, a, b)| a.trim() != b.trim())
+    .map(|(label, a, b)| ConflictLine {
+        label,
+        theirs: shown(a),
+        yours: shown(b),
+    })
+    .collect()
 }
 
 pub async fn form(
@@ -62,21 +101,13 @@ pub async fn form(
     let m = members::find(&state.pool, user.scope(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let f = ContactForm {
-        business_name: m.row.business_name.clone(),
-        email: m.row.email.clone(),
-        phone: m.row.phone.clone(),
-        city: m.row.city.clone(),
-        notes: m.notes.clone(),
-        version: m.version.to_string(),
-    };
+    let f = contact_form_of(&m);
     Ok(contact_page(
         &user,
         id,
         m.row.full_name(),
         f,
         FieldErrors::new(),
-        false,
     ))
 }
 
@@ -112,11 +143,32 @@ pub async fn save(
         }
         (Err(e), _) => (e, false),
     };
-    let page = contact_page(&user, id, m.row.full_name(), f, errors, stale);
-    let status = if stale {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((status, page).into_response())
+    if stale {
+        // Their version, read now; the typed values stay in the form, which
+        // now carries their version so that saving again goes on top of it.
+        let current = members::find(&state.pool, user.scope(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let theirs = contact_form_of(&current);
+        let last = members::audit_trail(&state.pool, id)
+            .await?
+            .into_iter()
+            .next();
+        let conflict = Conflict {
+            by: last
+                .and_then(|a| a.actor_name)
+                .unwrap_or_else(|| "Quelqu'un d'autre".into()),
+            at: local_time(current.updated_at, state.config.time_zone),
+            lines: conflict_lines(&theirs, &f),
+        };
+        let f = ContactForm {
+            version: current.version.to_string(),
+            ..f
+        };
+        let mut page = contact_page(&user, id, current.row.full_name(), f, errors);
+        page.conflict = Some(conflict);
+        return Ok((StatusCode::CONFLICT, page).into_response());
+    }
+    let page = contact_page(&user, id, m.row.full_name(), f, errors);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }

@@ -541,7 +541,7 @@ pub struct PlanLine {
     pub overdue: bool,
 }
 
-fn local_time(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
+pub fn local_time(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
     let local = at.with_timezone(&tz);
     format!(
         "{} à {}",

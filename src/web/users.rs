@@ -14,6 +14,7 @@ use crate::domain::format::date_fr;
 use crate::domain::scope::Scope;
 use crate::domain::user::{Role, UserDraft, UserForm};
 use crate::domain::validation::FieldErrors;
+use crate::store::audit;
 use crate::store::deactivation::{self, DeactivateError, Outcome};
 use crate::store::members::{self, Choice};
 use crate::store::password_links;
@@ -28,7 +29,7 @@ use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
 use crate::web::groups::parse_id;
 use crate::web::layout::Layout;
-use crate::web::members::Pager;
+use crate::web::members::{Conflict, ConflictLine, Pager, local_time};
 
 pub const PAGE_SIZE: i64 = 50;
 /// Who reads the list: direction (everyone), managers (their district).
@@ -315,7 +316,8 @@ pub struct FormPage {
     editing: Option<UserLine>,
     f: UserForm,
     errors: FieldErrors,
-    stale: bool,
+    /// Someone else saved first: their version next to what was typed.
+    conflict: Option<Conflict>,
     alert: Option<String>,
     districts: Vec<Choice>,
     roles: [Role; 4],
@@ -353,7 +355,7 @@ async fn form_page(
         editing,
         f,
         errors,
-        stale: false,
+        conflict: None,
         alert: None,
         districts: members::district_choices(&state.pool, Scope::Network).await?,
         roles: Role::ALL,
@@ -500,6 +502,40 @@ async fn find(state: &AppState, raw_id: &str) -> AppResult<UserLine> {
         .ok_or(AppError::NotFound)
 }
 
+/// The fields where the saved account and the typed one differ, in words.
+fn conflict_lines(theirs: &UserForm, yours: &UserForm, districts: &[Choice]) -> Vec<ConflictLine> {
+    let role = |r: &str| {
+        Role::parse(r.trim()).map_or_else(|| r.trim().to_string(), |r| r.label().to_string())
+    };
+    let district = |d: &str| {
+        districts
+            .iter()
+            .find(|c| c.id.to_string() == d.trim())
+            .map_or_else(|| "aucun".to_string(), |c| c.name.clone())
+    };
+    [
+        (
+            "Nom affiché",
+            theirs.display_name.trim().to_string(),
+            yours.display_name.trim().to_string(),
+        ),
+        ("Rôle", role(&theirs.role), role(&yours.role)),
+        (
+            "District",
+            district(&theirs.district_id),
+            district(&yours.district_id),
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, a, b)| a != b)
+    .map(|(label, theirs, yours)| ConflictLine {
+        label,
+        theirs,
+        yours,
+    })
+    .collect()
+}
+
 fn form_of(u: &UserLine) -> UserForm {
     UserForm {
         email: u.email.clone(),
@@ -555,14 +591,33 @@ pub async fn update(
         }
         (Err(e), _) => (e, false),
     };
-    let mut page = form_page(&state, &user, Some(u), f, errors).await?;
-    page.stale = stale;
-    let status = if stale {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok(refused(page, status))
+    if stale {
+        // Their version, read now; the typed values stay in the form, which
+        // now carries their version so that saving again goes on top of it.
+        let current = find(&state, &id).await?;
+        let theirs = form_of(&current);
+        let districts = members::district_choices(&state.pool, Scope::Network).await?;
+        let last = audit::last_change(&state.pool, "user", current.id).await?;
+        let conflict = Conflict {
+            by: last
+                .as_ref()
+                .and_then(|(by, _)| by.clone())
+                .unwrap_or_else(|| "Quelqu'un d'autre".into()),
+            at: last
+                .map(|(_, at)| local_time(at, state.config.time_zone))
+                .unwrap_or_default(),
+            lines: conflict_lines(&theirs, &f, &districts),
+        };
+        let f = UserForm {
+            version: current.version.to_string(),
+            ..f
+        };
+        let mut page = form_page(&state, &user, Some(current), f, errors).await?;
+        page.conflict = Some(conflict);
+        return Ok(refused(page, StatusCode::CONFLICT));
+    }
+    let page = form_page(&state, &user, Some(u), f, errors).await?;
+    Ok(refused(page, StatusCode::UNPROCESSABLE_ENTITY))
 }
 
 // ------------------------------------------------------- (de)activation
