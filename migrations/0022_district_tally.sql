@@ -14,48 +14,26 @@ CREATE TABLE district_renewal_days (
     PRIMARY KEY (district_id, formula, term_months, renewal_date)
 );
 
-CREATE FUNCTION district_renewal_days_rows() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO district_renewal_days AS t (district_id, formula, term_months, renewal_date, active)
-        SELECT district_id, formula, term_months, renewal_date, count(*)
-        FROM new_rows WHERE status = 'active' GROUP BY 1, 2, 3, 4
-        ON CONFLICT (district_id, formula, term_months, renewal_date)
-            DO UPDATE SET active = t.active + EXCLUDED.active;
-    ELSE
-        INSERT INTO district_renewal_days AS t (district_id, formula, term_months, renewal_date, active)
-        SELECT district_id, formula, term_months, renewal_date, -count(*)
-        FROM old_rows WHERE status = 'active' GROUP BY 1, 2, 3, 4
-        ON CONFLICT (district_id, formula, term_months, renewal_date)
-            DO UPDATE SET active = t.active + EXCLUDED.active;
-    END IF;
-    RETURN NULL;
-END
-$$;
-
-CREATE TRIGGER members_district_days_insert AFTER INSERT ON members
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION district_renewal_days_rows();
-CREATE TRIGGER members_district_days_delete AFTER DELETE ON members
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION district_renewal_days_rows();
-
-CREATE FUNCTION district_renewal_days_update() RETURNS trigger
+-- One row-level function for every write: the member's old row counted
+-- out, its new row counted in. (A bulk load pauses it and rebuilds the
+-- tally at the end, see derived_tables_rebuild.)
+CREATE FUNCTION district_renewal_days_tally() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO district_renewal_days AS t (district_id, formula, term_months, renewal_date, active)
     SELECT OLD.district_id, OLD.formula, OLD.term_months, OLD.renewal_date, -1
-    WHERE OLD.status = 'active'
+    WHERE TG_OP <> 'INSERT' AND OLD.status = 'active'
     UNION ALL
     SELECT NEW.district_id, NEW.formula, NEW.term_months, NEW.renewal_date, 1
-    WHERE NEW.status = 'active'
+    WHERE TG_OP <> 'DELETE' AND NEW.status = 'active'
     ON CONFLICT (district_id, formula, term_months, renewal_date)
         DO UPDATE SET active = t.active + EXCLUDED.active;
     RETURN NULL;
 END
 $$;
 
+CREATE TRIGGER members_district_days_rows AFTER INSERT OR DELETE ON members
+    FOR EACH ROW EXECUTE FUNCTION district_renewal_days_tally();
 CREATE TRIGGER members_district_days_update
     AFTER UPDATE OF status, formula, term_months, renewal_date, district_id ON members
     FOR EACH ROW
@@ -64,7 +42,7 @@ CREATE TRIGGER members_district_days_update
           OR OLD.term_months IS DISTINCT FROM NEW.term_months
           OR OLD.renewal_date IS DISTINCT FROM NEW.renewal_date
           OR OLD.district_id IS DISTINCT FROM NEW.district_id)
-    EXECUTE FUNCTION district_renewal_days_update();
+    EXECUTE FUNCTION district_renewal_days_tally();
 
 INSERT INTO district_renewal_days (district_id, formula, term_months, renewal_date, active)
 SELECT district_id, formula, term_months, renewal_date, count(*)
