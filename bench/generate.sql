@@ -363,6 +363,16 @@ LEFT JOIN billing_requests br ON r.billed AND br.member_id = r.member_id
      AND br.cycle = r.new_cycle - 1 AND br.status = 'paid'
 ORDER BY r.recorded_at;
 
+-- A cycle that began with a renewal recorded after its date starts its
+-- first stage on the day it was recorded (migration 0016), as the renewal
+-- form does: until that stage has a follow-up, the member is held in it.
+UPDATE members m SET welcome_from = r.recorded_on
+FROM (SELECT DISTINCT ON (member_id) member_id, cycle, previous_renewal,
+             (recorded_at AT TIME ZONE 'America/Toronto')::date AS recorded_on
+      FROM renewals ORDER BY member_id, recorded_at DESC) r
+WHERE r.member_id = m.id AND r.cycle = m.cycle AND m.status = 'active'
+  AND r.recorded_on > r.previous_renewal;
+
 -- Billing requests of the current cycle, for active members whose
 -- billing stage has started (read from the timeline), in every step
 -- according to the days left before the renewal date; a few were

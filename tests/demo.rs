@@ -68,6 +68,19 @@ async fn seeding_twice_creates_once_and_fills_every_case() {
     assert!(overdue > 0, "overdue members");
     let orphans = c("SELECT count(*) FROM members WHERE representative_id IS NULL").await;
     assert!(orphans > 0, "orphans");
+    // Cycles begun by a renewal recorded late start their first stage on
+    // that day; some still wait for its follow-up.
+    let late = c("SELECT count(*) FROM members WHERE welcome_from IS NOT NULL").await;
+    assert!(late > 0, "late renewals");
+    let held = c(
+        "SELECT count(*) FROM members WHERE welcome_from IS NOT NULL \
+                  AND status = 'active' AND NOT ('welcome' = ANY (stages_done))",
+    )
+    .await;
+    assert!(
+        held > 0 && held < late,
+        "{held} of {late} late renewals without welcome follow-up"
+    );
     let lost = c("SELECT count(*) FROM members WHERE status = 'lost'").await;
     assert!(lost > 0, "lost members");
     // The urgent stages have people in them: red (last two weeks) and

@@ -172,3 +172,186 @@ async fn a_renewal_recorded_on_time_keeps_the_dated_stages() {
         "{file}"
     );
 }
+
+/// Records `member`'s renewal due 2026-10-20 as paid today (2026-11-24),
+/// five weeks late: by date alone the new cycle is at « 1 mois après ».
+async fn renew_late(w: &common::accounts::World, member: i64) {
+    let pool = &w.app.pool;
+    sqlx::query("UPDATE members SET renewal_date = '2026-10-20' WHERE id = $1")
+        .bind(member)
+        .execute(pool)
+        .await
+        .unwrap();
+    let rep = client_as(&w.app, REP_A1).await;
+    let fact = client_as(&w.app, FACT).await;
+    let asked = post(
+        &w.app,
+        &rep,
+        &format!("/membres/{member}/facturation"),
+        &[("decision", "renew_same"), ("amount", "150")],
+    )
+    .await;
+    assert_eq!(asked.status(), 303);
+    let id: i64 = sqlx::query_scalar("SELECT id FROM billing_requests WHERE member_id = $1")
+        .bind(member)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let sent = post(&w.app, &fact, &format!("/facturation/{id}/envoyee"), &[]).await;
+    assert_eq!(sent.status(), 303);
+    let paid = post(
+        &w.app,
+        &fact,
+        &format!("/facturation/{id}/payee"),
+        &[("confirme", "oui")],
+    )
+    .await;
+    assert_eq!(paid.status(), 303);
+}
+
+/// Active members per stage key, for one scope, as the homes count them.
+async fn stage_count(
+    w: &common::accounts::World,
+    scope: renouvo::domain::scope::Scope,
+    stage: &str,
+) -> i64 {
+    let timelines = renouvo::store::timeline::load(&w.app.pool).await.unwrap();
+    renouvo::store::dashboard::stage_counts(
+        &w.app.pool,
+        scope,
+        &timelines,
+        common::accounts::today(),
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .filter(|(_, s, _)| s.as_deref() == Some(stage))
+    .map(|(_, _, n)| n)
+    .sum()
+}
+
+/// Whether the representative's list filtered by `query` shows Alice Audet.
+async fn listed(w: &common::accounts::World, query: &str) -> bool {
+    let rep = client_as(&w.app, REP_A1).await;
+    let page = get(&w.app, &rep, &format!("/membres?{query}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    page.contains("Audet")
+}
+
+#[tokio::test]
+async fn counts_and_filters_put_a_late_renewal_in_the_welcome_stage_until_followed_up() {
+    use renouvo::domain::scope::Scope;
+    let w = world().await;
+    let scopes = [
+        Scope::Network,
+        Scope::District(w.district_a),
+        Scope::Representative {
+            user_id: w.rep_a1,
+            district_id: w.district_a,
+        },
+    ];
+    let mut before = Vec::new();
+    for scope in scopes {
+        before.push((
+            stage_count(&w, scope, "welcome").await,
+            stage_count(&w, scope, "after_1m").await,
+        ));
+    }
+    renew_late(&w, w.m1).await;
+
+    // Held in « Inscription (vérification) »: counted there by every home
+    // (the network's and the district's tallies, and a portfolio's members),
+    // not in « 1 mois après » where its dates would put it.
+    for (scope, (welcome, after)) in scopes.into_iter().zip(&before) {
+        assert_eq!(
+            stage_count(&w, scope, "welcome").await,
+            welcome + 1,
+            "{scope:?}"
+        );
+        assert_eq!(
+            stage_count(&w, scope, "after_1m").await,
+            *after,
+            "{scope:?}"
+        );
+    }
+    // The list's filters and its rows say the same.
+    assert!(listed(&w, "etape=welcome").await);
+    assert!(listed(&w, "etape=welcome&tri=nom").await);
+    assert!(!listed(&w, "etape=after_1m").await);
+    assert!(listed(&w, "couleur=red").await);
+    let rep = client_as(&w.app, REP_A1).await;
+    let list = get(&w.app, &rep, "/membres?etape=welcome")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("Inscription (vérification)"), "{list}");
+
+    // The district activity counts the welcome stage to do, even when the
+    // stage by date already has a follow-up.
+    let timelines = renouvo::store::timeline::load(&w.app.pool).await.unwrap();
+    let undone = |w: &common::accounts::World| {
+        let timelines = timelines.clone();
+        let pool = w.app.pool.clone();
+        let district = w.district_a;
+        async move {
+            renouvo::store::activity::undone_by_representative(
+                &pool,
+                district,
+                &timelines,
+                common::accounts::today(),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let held = undone(&w).await.get(&w.rep_a1).copied().unwrap_or(0);
+    sqlx::query(
+        "INSERT INTO stage_follow_ups (member_id, cycle, stage_key, first_at, last_at, follow_ups) \
+         SELECT id, cycle, 'after_1m', now(), now(), 1 FROM members WHERE id = $1",
+    )
+    .bind(w.m1)
+    .execute(&w.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        undone(&w).await.get(&w.rep_a1).copied().unwrap_or(0),
+        held,
+        "the held welcome stage is still to do"
+    );
+
+    // Followed up: back to the dates everywhere.
+    let r = post(
+        &w.app,
+        &rep,
+        &format!("/membres/{}/suivis", w.m1),
+        &[
+            ("channel", "call"),
+            ("body", "Inscription vérifiée."),
+            ("state", "green"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    for (scope, (welcome, after)) in scopes.into_iter().zip(&before) {
+        assert_eq!(
+            stage_count(&w, scope, "welcome").await,
+            *welcome,
+            "{scope:?}"
+        );
+        assert_eq!(
+            stage_count(&w, scope, "after_1m").await,
+            after + 1,
+            "{scope:?}"
+        );
+    }
+    assert!(!listed(&w, "etape=welcome").await);
+    assert!(listed(&w, "etape=after_1m").await);
+    assert_eq!(
+        undone(&w).await.get(&w.rep_a1).copied().unwrap_or(0),
+        held - 1
+    );
+}

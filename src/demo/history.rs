@@ -1334,6 +1334,19 @@ pub(super) async fn insert(
         .await?;
         esc_ids[i] = id;
     }
+    // A cycle that began with a renewal recorded after its date starts
+    // its first stage on the day it was recorded (see `LateStart`), as the
+    // renewal form does.
+    sqlx::query(
+        "UPDATE members m SET welcome_from = r.recorded_on \
+         FROM (SELECT DISTINCT ON (member_id) member_id, cycle, previous_renewal, \
+               (recorded_at AT TIME ZONE 'America/Toronto')::date AS recorded_on \
+               FROM renewals ORDER BY member_id, recorded_at DESC) r \
+         WHERE r.member_id = m.id AND r.cycle = m.cycle AND m.status = 'active' \
+           AND r.recorded_on > r.previous_renewal",
+    )
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "UPDATE members m SET last_contact_at = f.at \
          FROM (SELECT member_id, max(at) AS at FROM follow_ups GROUP BY member_id) f \

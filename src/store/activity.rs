@@ -6,7 +6,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, QueryBuilder};
 
 use crate::store::audit::{self, Change};
-use crate::store::timeline::{Timelines, push_stage_ranges};
+use crate::store::timeline::{
+    Timelines, push_held_ranges, push_late_unwelcomed, push_stage_ranges,
+};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RepresentativeActivity {
@@ -66,7 +68,9 @@ pub async fn undone_by_representative(
     // carries each member's stages done in the current cycle (migration
     // 0020): nothing else is read. (OFFSET 0 keeps the subquery a
     // lateral scan per range, instead of one merge over the district.)
-    let mut qb = QueryBuilder::new("SELECT m.representative_id, count(*) FROM ");
+    let mut qb = QueryBuilder::new(
+        "SELECT m.representative_id, count(*) FROM (SELECT m.representative_id FROM ",
+    );
     push_stage_ranges(&mut qb, timelines, today);
     qb.push(
         " CROSS JOIN LATERAL (SELECT m.representative_id FROM members m \
@@ -77,9 +81,25 @@ pub async fn undone_by_representative(
         " AND m.formula = v.formula AND m.term_months = v.term_months \
          AND m.renewal_date >= v.date_from AND m.renewal_date < v.date_until \
          AND m.representative_id IS NOT NULL AND NOT (v.stage = ANY (m.stages_done)) \
-         OFFSET 0) m \
-         GROUP BY 1",
+         OFFSET 0) m",
     );
+    // A member that a late renewal holds in the first stage has that stage
+    // to do, even when the stage by date (counted above only if undone)
+    // has a follow-up: those are added here, from the partial index of
+    // migration 0026.
+    qb.push(" UNION ALL SELECT m.representative_id FROM ");
+    push_held_ranges(&mut qb, timelines, today);
+    qb.push(
+        " CROSS JOIN LATERAL (SELECT m.representative_id FROM members m WHERE m.district_id = ",
+    );
+    qb.push_bind(district_id);
+    push_late_unwelcomed(&mut qb, today);
+    qb.push(
+        " AND m.formula = h.formula AND m.term_months = h.term_months \
+         AND m.renewal_date >= h.date_from AND m.renewal_date < h.date_until \
+         AND m.representative_id IS NOT NULL AND h.stage = ANY (m.stages_done)) m",
+    );
+    qb.push(") m GROUP BY 1");
     let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(pool).await?;
     Ok(rows.into_iter().collect())
 }

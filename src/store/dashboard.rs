@@ -13,16 +13,19 @@ use crate::domain::formula::Colour;
 use crate::domain::scope::Scope;
 use crate::store::members::push_scope;
 use crate::store::reports::{PipelineRow, RetentionRow};
-use crate::store::timeline::{Timelines, push_stage_ranges};
+use crate::store::timeline::{
+    Timelines, push_held_ranges, push_late_unwelcomed, push_stage_ranges,
+};
 
-/// `FROM <stage ranges> v CROSS JOIN LATERAL (…) m`: for each range of
-/// renewal dates (one per formula, term and stage), `m.n` active members
-/// in scope, per month of their renewal date (`m.month`) when `months`
+/// `FROM (…) s`: for each range of renewal dates (one per formula, term and
+/// stage), `s.n` active members in scope with `s.formula`, `s.stage` and
+/// `s.colour`, per month of their renewal date (`s.month`) when `months`
 /// gives a window [start, end), or in all. Each range is one index range
 /// scan: the network's or the district's tally of active members per
 /// formula, term and renewal date (migrations 0014 and 0022), or a
 /// portfolio's members on their stage index (migration 0019). Ranges
-/// without members give no row.
+/// without members give no row. Members that a late renewal holds in their
+/// first stage add a row there and take one off their stage by date.
 fn push_staged_members(
     qb: &mut QueryBuilder<Postgres>,
     scope: Scope,
@@ -30,12 +33,14 @@ fn push_staged_members(
     today: NaiveDate,
     months: Option<(NaiveDate, NaiveDate)>,
 ) {
-    qb.push(" FROM ");
+    let month = if months.is_some() {
+        "date_trunc('month', m.renewal_date)::date"
+    } else {
+        "NULL::date"
+    };
+    qb.push(" FROM (SELECT v.formula, v.stage, v.colour, m.month, m.n FROM ");
     push_stage_ranges(qb, timelines, today);
-    qb.push(" CROSS JOIN LATERAL (SELECT ");
-    if months.is_some() {
-        qb.push("date_trunc('month', m.renewal_date)::date AS month, ");
-    }
+    qb.push(format!(" CROSS JOIN LATERAL (SELECT {month} AS month, "));
     match scope {
         Scope::Network => {
             qb.push("sum(m.active)::bigint AS n FROM renewal_days m WHERE true");
@@ -55,6 +60,34 @@ fn push_staged_members(
         " AND m.formula = v.formula AND m.term_months = v.term_months \
          AND m.renewal_date >= v.date_from AND m.renewal_date < v.date_until",
     );
+    push_months(qb, months);
+    qb.push(") m");
+    // Members held in their first stage by a late renewal: counted by date
+    // above, moved here from their stage by date to the first one (read
+    // on the partial index of migration 0026).
+    qb.push(
+        " UNION ALL SELECT h.formula, \
+         CASE WHEN k.first THEN h.first_stage ELSE h.stage END, \
+         CASE WHEN k.first THEN h.first_colour ELSE h.colour END, \
+         x.month, CASE WHEN k.first THEN x.n ELSE -x.n END FROM ",
+    );
+    push_held_ranges(qb, timelines, today);
+    qb.push(format!(
+        " CROSS JOIN LATERAL (SELECT {month} AS month, count(*) AS n FROM members m WHERE true"
+    ));
+    push_scope(qb, scope);
+    push_late_unwelcomed(qb, today);
+    qb.push(
+        " AND m.formula = h.formula AND m.term_months = h.term_months \
+         AND m.renewal_date >= h.date_from AND m.renewal_date < h.date_until",
+    );
+    push_months(qb, months);
+    qb.push(") x CROSS JOIN (VALUES (true), (false)) AS k(first)) s");
+}
+
+/// The end of a lateral count: per month of renewal in [start, end), or
+/// in all (no row when none).
+fn push_months(qb: &mut QueryBuilder<Postgres>, months: Option<(NaiveDate, NaiveDate)>) {
     match months {
         Some((start, end)) => {
             qb.push(" AND m.renewal_date >= ");
@@ -67,7 +100,6 @@ fn push_staged_members(
             qb.push(" HAVING count(*) > 0");
         }
     }
-    qb.push(") m");
 }
 
 /// Active members in scope per formula and current stage.
@@ -77,7 +109,7 @@ pub async fn stage_counts(
     timelines: &Timelines,
     today: NaiveDate,
 ) -> Result<Vec<(String, Option<String>, i64)>, sqlx::Error> {
-    let mut qb = QueryBuilder::new("SELECT v.formula, v.stage, sum(m.n)::bigint");
+    let mut qb = QueryBuilder::new("SELECT s.formula, s.stage, sum(s.n)::bigint");
     push_staged_members(&mut qb, scope, timelines, today, None);
     qb.push(" GROUP BY 1, 2");
     qb.build_query_as().fetch_all(pool).await
@@ -91,7 +123,7 @@ pub async fn colour_counts(
     timelines: &Timelines,
     today: NaiveDate,
 ) -> Result<Vec<(Colour, i64)>, sqlx::Error> {
-    let mut qb = QueryBuilder::new("SELECT v.colour, sum(m.n)::bigint");
+    let mut qb = QueryBuilder::new("SELECT s.colour, sum(s.n)::bigint");
     push_staged_members(&mut qb, scope, timelines, today, None);
     qb.push(" GROUP BY 1");
     let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(pool).await?;
@@ -118,11 +150,11 @@ pub async fn upcoming_by_colour(
     today: NaiveDate,
 ) -> Result<Vec<PipelineRow>, sqlx::Error> {
     let mut qb = QueryBuilder::new(
-        "SELECT to_char(m.month, 'YYYY-MM') AS month, v.colour, NULL::text AS state, \
-         false AS by_state, sum(m.n)::bigint AS members",
+        "SELECT to_char(s.month, 'YYYY-MM') AS month, s.colour, NULL::text AS state, \
+         false AS by_state, sum(s.n)::bigint AS members",
     );
     push_staged_members(&mut qb, scope, timelines, today, Some((start, end)));
-    qb.push(" GROUP BY m.month, v.colour");
+    qb.push(" GROUP BY s.month, s.colour");
     qb.build_query_as().fetch_all(pool).await
 }
 

@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 use crate::domain::formula::{Colour, Formula, State};
 use crate::domain::member::MemberDraft;
 use crate::domain::scope::Scope;
-use crate::domain::timeline::LateStart;
+use crate::domain::timeline::{LateStart, StageDef};
 use crate::domain::timeline_edit::FIRST_KEY;
 use crate::domain::validation::FieldErrors;
 use crate::store::audit::{self, Change};
@@ -84,6 +84,10 @@ pub struct MemberRow {
     /// The day a late renewal was recorded (see [`LateStart`]).
     #[sqlx(default)]
     pub welcome_from: Option<NaiveDate>,
+    /// The stages of the current cycle that have a follow-up (kept on the
+    /// member by triggers, migration 0020).
+    #[sqlx(default)]
+    pub stages_done: Vec<String>,
 }
 
 impl MemberRow {
@@ -94,6 +98,11 @@ impl MemberRow {
             from,
             first_done: done(FIRST_KEY),
         })
+    }
+
+    /// [`MemberRow::late_start`] from the stages done kept on the row.
+    pub fn own_late_start(&self) -> Option<LateStart> {
+        self.late_start(|key| self.stages_done.iter().any(|d| d == key))
     }
 
     pub fn formula(&self) -> Formula {
@@ -120,7 +129,7 @@ macro_rules! member_row_select {
         "SELECT m.id, m.first_name, m.last_name, m.business_name, m.profession, m.email, \
          m.phone, m.city, m.formula, d.name AS district_name, g.name AS group_name, \
          u.display_name AS representative_name, m.join_date, m.renewal_date, m.term_months, \
-         m.status, m.state, m.cycle, m.last_contact_at, m.representative_id, m.welcome_from \
+         m.status, m.state, m.cycle, m.last_contact_at, m.representative_id, m.welcome_from, m.stages_done \
          FROM members m JOIN districts d ON d.id = m.district_id \
          LEFT JOIN groups g ON g.id = m.group_id \
          LEFT JOIN users u ON u.id = m.representative_id "
@@ -156,7 +165,8 @@ fn push_where(
     if f.by_stage() {
         // Lost members have no stage.
         qb.push(" AND m.status = 'active' AND ");
-        timeline::push_selection(qb, &stage_selection(timelines, today, f));
+        let (formulas, wanted) = stage_wanted(f);
+        timeline::push_stage_filter(qb, timelines, today, &formulas, wanted);
     }
     push_text(qb, f);
 }
@@ -203,20 +213,17 @@ fn push_common_where(qb: &mut QueryBuilder<Postgres>, scope: Scope, f: &MemberFi
     }
 }
 
-/// The renewal dates, per formula and term, whose current stage the
-/// filter asks for (its stage, its colour, within its formula).
-fn stage_selection(
-    timelines: &Timelines,
-    today: NaiveDate,
-    f: &MemberFilter,
-) -> Vec<timeline::RangeSet> {
+/// The formulas a stage filter looks in, and the stages it asks for (its
+/// stage, its colour).
+fn stage_wanted(f: &MemberFilter) -> (Vec<Formula>, impl Fn(&StageDef) -> bool + '_) {
     let formulas: Vec<Formula> = match f.formula {
         Some(x) => vec![x],
         None => Formula::ALL.to_vec(),
     };
-    timelines.selection(today, &formulas, |d| {
+    let wanted = |d: &StageDef| {
         f.stage.as_deref().is_none_or(|s| d.key == s) && f.colour.is_none_or(|c| d.colour == c)
-    })
+    };
+    (formulas, wanted)
 }
 
 /// `FROM (…) m`: the members of a list filtered by stage or colour, in
@@ -226,7 +233,10 @@ fn stage_selection(
 /// range is walked on its own index range (migration 0021) up to `limit`
 /// rows, instead of walking every active member in renewal order and
 /// testing each against every range (which read a third of the network
-/// to fill a page of « 1 mois avant »).
+/// to fill a page of « 1 mois avant »). Members that a late renewal holds
+/// in their first stage are left out of their stage by date and, when the
+/// filter asks for the first stage, walked on their own partial index
+/// (migration 0026).
 fn push_staged_from(
     qb: &mut QueryBuilder<Postgres>,
     scope: Scope,
@@ -235,8 +245,31 @@ fn push_staged_from(
     f: &MemberFilter,
     limit: Option<i64>,
 ) {
+    let (formulas, wanted) = stage_wanted(f);
+    qb.push(" FROM (SELECT m.*");
+    push_range_walk(qb, &timelines.selection(today, &formulas, &wanted), "r");
+    push_common_where(qb, scope, f);
+    qb.push(" AND NOT ");
+    timeline::push_held(qb, timelines, today);
+    push_walk_end(qb, f, limit, "r");
+    let firsts = timelines.first_wanted(&formulas, &wanted);
+    if !firsts.is_empty() {
+        qb.push(" UNION ALL SELECT m.*");
+        push_range_walk(qb, &timelines.held_selection(today, &firsts), "h");
+        push_common_where(qb, scope, f);
+        timeline::push_late_unwelcomed(qb, today);
+        push_walk_end(qb, f, limit, "h");
+    }
+    qb.push(") m");
+}
+
+/// ` FROM unnest(…) AS <alias>(…) CROSS JOIN LATERAL (SELECT m.* FROM
+/// members m`: one row per formula, term and range of `sets`, the ranges
+/// passed as arrays; the caller adds the conditions, then
+/// [`push_walk_end`].
+fn push_range_walk(qb: &mut QueryBuilder<Postgres>, sets: &[timeline::RangeSet], alias: &str) {
     let (mut formulas, mut terms, mut froms, mut untils) = (vec![], vec![], vec![], vec![]);
-    for set in stage_selection(timelines, today, f) {
+    for set in sets {
         for &term in &set.terms {
             for &(from, until) in &set.ranges {
                 formulas.push(set.formula.as_str());
@@ -254,17 +287,26 @@ fn push_staged_from(
     qb.push_bind(froms);
     qb.push("::date[], ");
     qb.push_bind(untils);
-    qb.push(
-        "::date[]) AS r(formula, term_months, date_from, date_until) \
-         CROSS JOIN LATERAL (SELECT m.* FROM members m",
-    );
-    push_common_where(qb, scope, f);
-    qb.push(
-        " AND m.status = 'active' AND m.formula = r.formula \
-         AND m.term_months = r.term_months \
-         AND m.renewal_date >= COALESCE(r.date_from, '-infinity') \
-         AND m.renewal_date < COALESCE(r.date_until, 'infinity')",
-    );
+    qb.push(format!(
+        "::date[]) AS {alias}(formula, term_months, date_from, date_until) \
+         CROSS JOIN LATERAL (SELECT m.* FROM members m"
+    ));
+}
+
+/// The end of [`push_range_walk`]: the range, the text, renewal order and
+/// the limit.
+fn push_walk_end(
+    qb: &mut QueryBuilder<Postgres>,
+    f: &MemberFilter,
+    limit: Option<i64>,
+    alias: &str,
+) {
+    qb.push(format!(
+        " AND m.status = 'active' AND m.formula = {alias}.formula \
+         AND m.term_months = {alias}.term_months \
+         AND m.renewal_date >= COALESCE({alias}.date_from, '-infinity') \
+         AND m.renewal_date < COALESCE({alias}.date_until, 'infinity')"
+    ));
     push_text(qb, f);
     qb.push(" ORDER BY m.renewal_date, m.id");
     if let Some(limit) = limit {
@@ -425,7 +467,7 @@ fn limited_page(
         "SELECT m.id, m.first_name, m.last_name, m.business_name, m.profession, m.email, \
          m.phone, m.city, m.formula, d.name AS district_name, g.name AS group_name, \
          u.display_name AS representative_name, m.join_date, m.renewal_date, m.term_months, \
-         m.status, m.state, m.cycle, m.last_contact_at, m.representative_id, m.welcome_from \
+         m.status, m.state, m.cycle, m.last_contact_at, m.representative_id, m.welcome_from, m.stages_done \
          FROM (SELECT m.*",
     );
     if filter.by_stage() && sort == Sort::Renewal {
@@ -470,7 +512,7 @@ pub async fn find(pool: &PgPool, scope: Scope, id: i64) -> Result<Option<Member>
         "SELECT m.id, m.first_name, m.last_name, m.business_name, m.profession, m.email, \
          m.phone, m.city, m.formula, d.name AS district_name, g.name AS group_name, \
          u.display_name AS representative_name, m.join_date, m.renewal_date, m.term_months, \
-         m.status, m.state, m.cycle, m.last_contact_at, m.representative_id, m.welcome_from, \
+         m.status, m.state, m.cycle, m.last_contact_at, m.representative_id, m.welcome_from, m.stages_done, \
          m.district_id, \
          m.group_id, m.group_kind::text AS group_kind, m.board_member, m.gr_credits_cents, m.notes, m.version, \
          m.updated_at \

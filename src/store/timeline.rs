@@ -8,6 +8,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use crate::domain::formula::{Colour, Formula};
 use crate::domain::member::TERMS;
 use crate::domain::timeline::{self, Anchor, CurrentStage, LateStart, StageDef};
+use crate::domain::timeline_edit::FIRST_KEY;
 
 /// Every formula's stage table, plus the standing actions.
 #[derive(Debug, Clone, Default)]
@@ -100,6 +101,29 @@ impl Timelines {
             }
         }
         seen
+    }
+
+    /// The formulas among `formulas` whose first stage satisfies `wanted`.
+    pub fn first_wanted(
+        &self,
+        formulas: &[Formula],
+        wanted: impl Fn(&StageDef) -> bool,
+    ) -> Vec<Formula> {
+        formulas
+            .iter()
+            .copied()
+            .filter(|&f| {
+                self.table(f)
+                    .iter()
+                    .any(|d| d.key == FIRST_KEY && wanted(d))
+            })
+            .collect()
+    }
+
+    /// For each formula and term, the renewal dates whose stage by date
+    /// holds a late renewal's member in the first stage (see `LateStart`).
+    pub fn held_selection(&self, today: NaiveDate, formulas: &[Formula]) -> Vec<RangeSet> {
+        self.selection(today, formulas, holds)
     }
 
     /// For each formula and term, the renewal dates whose current stage
@@ -198,19 +222,46 @@ pub fn push_selection(qb: &mut QueryBuilder<Postgres>, sets: &[RangeSet]) {
 /// `(VALUES …) AS v(formula, term_months, date_from, date_until, stage,
 /// colour)`: for every formula and term, the renewal dates
 /// [date_from, date_until) that put an active member in each stage today
-/// (open ends are ±infinity). Joined on (formula, term_months,
+/// by date (open ends are ±infinity). Joined on (formula, term_months,
 /// renewal_date), each row is an index range scan and no row of members
-/// is tested against every stage.
+/// is tested against every stage. Members held in their first stage by a
+/// late renewal are counted by date here: see [`push_held_ranges`].
 pub fn push_stage_ranges(qb: &mut QueryBuilder<Postgres>, timelines: &Timelines, today: NaiveDate) {
+    push_ranges(qb, timelines, today, false);
+}
+
+/// `(VALUES …) AS h(formula, term_months, date_from, date_until, stage,
+/// colour, first_stage, first_colour)`: the ranges of [`push_stage_ranges`]
+/// whose stage is counted from P after the first one, where a late
+/// renewal's first stage still without follow-up holds a member (see
+/// `LateStart`), with that first stage. Read with [`push_late_unwelcomed`],
+/// they say which members a count by date puts in `stage` instead of
+/// `first_stage`.
+pub fn push_held_ranges(qb: &mut QueryBuilder<Postgres>, timelines: &Timelines, today: NaiveDate) {
+    push_ranges(qb, timelines, today, true);
+}
+
+fn push_ranges(
+    qb: &mut QueryBuilder<Postgres>,
+    timelines: &Timelines,
+    today: NaiveDate,
+    held: bool,
+) {
     qb.push("(VALUES ");
     let mut first = true;
     for formula in Formula::ALL {
+        let table = timelines.table(formula);
+        let first_def = table.iter().find(|d| d.key == FIRST_KEY);
+        if held && first_def.is_none() {
+            // Every table from the editor has its first stage.
+            continue;
+        }
         for term in TERMS {
-            for r in timeline::stage_ranges(timelines.table(formula), term, today) {
-                if !first {
-                    qb.push(", ");
+            for r in timeline::stage_ranges(table, term, today) {
+                if held && !holds(r.def) {
+                    continue;
                 }
-                qb.push("(");
+                qb.push(if first { "(" } else { ", (" });
                 qb.push_bind(formula.as_str());
                 qb.push(if first { "::text, " } else { ", " });
                 qb.push_bind(term);
@@ -236,6 +287,12 @@ pub fn push_stage_ranges(qb: &mut QueryBuilder<Postgres>, timelines: &Timelines,
                 qb.push_bind(r.def.key.clone());
                 qb.push(if first { "::text, " } else { ", " });
                 qb.push_bind(r.def.colour.as_str());
+                if let (true, Some(first_def)) = (held, first_def) {
+                    qb.push(if first { "::text, " } else { ", " });
+                    qb.push_bind(first_def.key.clone());
+                    qb.push(if first { "::text, " } else { ", " });
+                    qb.push_bind(first_def.colour.as_str());
+                }
                 qb.push(if first { "::text)" } else { ")" });
                 first = false;
             }
@@ -243,9 +300,76 @@ pub fn push_stage_ranges(qb: &mut QueryBuilder<Postgres>, timelines: &Timelines,
     }
     if first {
         // No stage at all: an empty set of the same shape.
-        qb.push("(NULL::text, NULL::integer, NULL::date, NULL::date, NULL::text, NULL::text)");
+        qb.push("(NULL::text, NULL::integer, NULL::date, NULL::date, NULL::text, NULL::text");
+        if held {
+            qb.push(", NULL::text, NULL::text");
+        }
+        qb.push(")");
     }
-    qb.push(") AS v(formula, term_months, date_from, date_until, stage, colour)");
+    qb.push(if held {
+        ") AS h(formula, term_months, date_from, date_until, stage, colour, first_stage, \
+         first_colour)"
+    } else {
+        ") AS v(formula, term_months, date_from, date_until, stage, colour)"
+    });
+}
+
+/// Whether a member whose stage by date is `def` is held in the first stage
+/// by a late renewal without its follow-up (see `LateStart`): the stages
+/// counted from P, after the first.
+fn holds(def: &StageDef) -> bool {
+    def.anchor == Anchor::Previous && def.key != FIRST_KEY
+}
+
+/// ` AND …`: active members (alias `m`) whose current cycle began with a
+/// renewal recorded late, on or before `today`, and whose first stage has
+/// no follow-up yet. The conditions are written as the partial index of
+/// migration 0026 states them (the key is written, not bound), so that the
+/// few such members are found on it.
+pub fn push_late_unwelcomed(qb: &mut QueryBuilder<Postgres>, today: NaiveDate) {
+    qb.push(format!(
+        " AND m.status = 'active' AND m.welcome_from IS NOT NULL \
+         AND NOT (m.stages_done @> '{{{FIRST_KEY}}}'::text[]) \
+         AND m.welcome_from > (m.renewal_date - make_interval(months => m.term_months))::date \
+         AND m.welcome_from <= "
+    ));
+    qb.push_bind(today);
+}
+
+/// `(…)`: true for members (alias `m`) that a late renewal holds in their
+/// first stage today, whatever their stage by date says.
+pub fn push_held(qb: &mut QueryBuilder<Postgres>, timelines: &Timelines, today: NaiveDate) {
+    qb.push("(true");
+    push_late_unwelcomed(qb, today);
+    qb.push(" AND ");
+    push_selection(qb, &timelines.selection(today, &Formula::ALL, holds));
+    qb.push(")");
+}
+
+/// `(…)`: true for active members (alias `m`) of `formulas` whose current
+/// stage today satisfies `wanted`, late renewals' first stages included:
+/// by date unless held, or held and the first stage is wanted.
+pub fn push_stage_filter(
+    qb: &mut QueryBuilder<Postgres>,
+    timelines: &Timelines,
+    today: NaiveDate,
+    formulas: &[Formula],
+    wanted: impl Fn(&StageDef) -> bool,
+) {
+    qb.push("((");
+    push_selection(qb, &timelines.selection(today, formulas, &wanted));
+    qb.push(" AND NOT ");
+    push_held(qb, timelines, today);
+    qb.push(")");
+    let firsts = timelines.first_wanted(formulas, &wanted);
+    if !firsts.is_empty() {
+        qb.push(" OR (m.formula = ANY(");
+        qb.push_bind(firsts.iter().map(|f| f.as_str()).collect::<Vec<_>>());
+        qb.push(") AND ");
+        push_held(qb, timelines, today);
+        qb.push(")");
+    }
+    qb.push(")");
 }
 
 pub async fn load(pool: &PgPool) -> Result<Timelines, sqlx::Error> {

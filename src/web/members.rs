@@ -164,7 +164,7 @@ pub struct MemberLine {
 }
 
 pub fn line(row: &MemberRow, timelines: &Timelines, today: NaiveDate) -> MemberLine {
-    line_late(row, timelines, today, None)
+    line_late(row, timelines, today, row.own_late_start())
 }
 
 /// [`line`], with the late start of a renewal recorded after its date.
@@ -380,7 +380,10 @@ pub async fn export_csv(
             let formula = r.formula();
             let current = r
                 .is_active()
-                .then(|| timelines.current(formula, r.renewal_date, r.term_months, today))
+                .then(|| {
+                    let late = r.own_late_start();
+                    timelines.current_late(formula, r.renewal_date, r.term_months, today, late)
+                })
                 .flatten();
             vec![
                 Cell::from(&r.last_name),
