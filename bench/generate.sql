@@ -538,6 +538,24 @@ CROSS JOIN LATERAL (
 ) st
 ORDER BY 3;
 
+-- After a renewal recorded late, the first follow-up of the new cycle is
+-- the one that checks the registration (the member is held in that stage
+-- until it has one), as the application files it; the few members with no
+-- follow-up since stay held. Corrections follow their follow-up.
+CREATE TEMP TABLE first_after_late AS
+SELECT DISTINCT ON (m.id) f.id AS follow_up_id, ts.stage_key, ts.label, ts.colour
+FROM members m
+JOIN follow_ups f ON f.member_id = m.id AND f.cycle = m.cycle AND f.corrects_id IS NULL
+ AND (f.at AT TIME ZONE 'America/Toronto')::date >= m.welcome_from
+JOIN timeline_stages ts ON ts.formula = m.formula AND ts.stage_key = 'welcome'
+WHERE m.welcome_from IS NOT NULL
+ORDER BY m.id, f.at, f.id;
+
+UPDATE follow_ups f SET stage_key = x.stage_key, stage_label = x.label, stage_colour = x.colour
+FROM first_after_late x WHERE f.id = x.follow_up_id;
+UPDATE follow_ups f SET stage_key = x.stage_key, stage_label = x.label, stage_colour = x.colour
+FROM first_after_late x WHERE f.corrects_id = x.follow_up_id;
+
 -- The member's last contact and state: those of its latest follow-up.
 UPDATE members m SET last_contact_at = x.at, state = x.state
 FROM (SELECT DISTINCT ON (member_id) member_id, at, state FROM follow_ups

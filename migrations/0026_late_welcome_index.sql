@@ -4,10 +4,10 @@
 -- that stage stays their current one, whatever the date says, and every
 -- count or filter by stage corrects its count by date with these members.
 -- They are few (each is a task on someone's day); this index finds them
--- per formula, term and renewal date without reading the others. The
--- queries state the same conditions, with the same written key.
+-- per formula, term and renewal date (in list order) without reading the
+-- others. The queries state the same conditions, with the same written key.
 CREATE INDEX members_late_unwelcomed_idx
-    ON members (formula, term_months, renewal_date)
+    ON members (formula, term_months, renewal_date, id)
     INCLUDE (district_id, representative_id, welcome_from, stages_done)
     WHERE status = 'active' AND welcome_from IS NOT NULL
       AND NOT (stages_done @> '{welcome}'::text[]);
