@@ -722,3 +722,47 @@ async fn standing_actions_are_edited_previewed_and_saved() {
     .unwrap();
     assert_eq!(field, "Actions en tout temps");
 }
+
+/// The tables are kept in memory between pages, but any write to them, by
+/// whatever means (another app server, psql, a migration), is read at the
+/// next call: never a stale stage.
+#[tokio::test]
+async fn timelines_kept_in_memory_follow_every_write_to_the_tables() {
+    let (app, _) = spawn_as_direction().await;
+    let label = |t: &Timelines| t.table(Formula::Exclusive)[0].label.clone();
+    let first = current(&app).await;
+    assert_eq!(label(&first), "Inscription (vérification)");
+    // Read twice: the same tables, from memory.
+    assert_eq!(label(&current(&app).await), label(&first));
+    let revision = |app: &TestApp| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT n FROM timeline_revision")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let before = revision(&app).await;
+    sqlx::query(
+        "UPDATE timeline_stages SET label = 'Accueil vérifié' \
+         WHERE formula = 'exclusive' AND stage_key = 'welcome'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert!(revision(&app).await > before);
+    assert_eq!(label(&current(&app).await), "Accueil vérifié");
+    sqlx::query("DELETE FROM standing_actions")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert!(current(&app).await.standing_actions.is_empty());
+    // A second pool on the same database (as a second app server) reads
+    // the same revision.
+    let other = sqlx::PgPool::connect_with(app.pool.connect_options().as_ref().clone())
+        .await
+        .unwrap();
+    let seen = timeline::load(&other).await.unwrap();
+    assert_eq!(label(&seen), "Accueil vérifié");
+}

@@ -1,6 +1,7 @@
 //! The timeline tables (data, editable by direction) and the translation of
 //! a stage or colour selection into renewal-date ranges for SQL.
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
@@ -13,7 +14,8 @@ use crate::domain::timeline_edit::FIRST_KEY;
 /// Every formula's stage table, plus the standing actions.
 #[derive(Debug, Clone, Default)]
 pub struct Timelines {
-    tables: BTreeMap<Formula, Vec<StageDef>>,
+    /// Shared: every page clones the timelines it reads from memory.
+    tables: Arc<BTreeMap<Formula, Vec<StageDef>>>,
     pub standing_actions: Vec<String>,
 }
 
@@ -35,7 +37,7 @@ impl Timelines {
             t.sort_by_key(|d| d.position);
         }
         Timelines {
-            tables,
+            tables: Arc::new(tables),
             standing_actions,
         }
     }
@@ -47,7 +49,7 @@ impl Timelines {
     /// The same timelines with `formula`'s table replaced.
     pub fn with_table(&self, formula: Formula, table: Vec<StageDef>) -> Timelines {
         let mut t = self.clone();
-        t.tables.insert(formula, table);
+        Arc::make_mut(&mut t.tables).insert(formula, table);
         t
     }
 
@@ -219,8 +221,8 @@ pub fn push_selection(qb: &mut QueryBuilder<Postgres>, sets: &[RangeSet]) {
     qb.push(")");
 }
 
-/// `(VALUES …) AS v(formula, term_months, date_from, date_until, stage,
-/// colour)`: for every formula and term, the renewal dates
+/// `(…) AS v(formula, term_months, date_from, date_until, stage, colour)`:
+/// for every formula and term, the renewal dates
 /// [date_from, date_until) that put an active member in each stage today
 /// by date (open ends are ±infinity). Joined on (formula, term_months,
 /// renewal_date), each row is an index range scan and no row of members
@@ -230,8 +232,8 @@ pub fn push_stage_ranges(qb: &mut QueryBuilder<Postgres>, timelines: &Timelines,
     push_ranges(qb, timelines, today, false);
 }
 
-/// `(VALUES …) AS h(formula, term_months, date_from, date_until, stage,
-/// colour, first_stage, first_colour)`: the ranges of [`push_stage_ranges`]
+/// `(…) AS h(formula, term_months, date_from, date_until, stage, colour,
+/// first_stage, first_colour)`: the ranges of [`push_stage_ranges`]
 /// whose stage is counted from P after the first one, where a late
 /// renewal's first stage still without follow-up holds a member (see
 /// `LateStart`), with that first stage. Read with [`push_late_unwelcomed`],
@@ -247,8 +249,11 @@ fn push_ranges(
     today: NaiveDate,
     held: bool,
 ) {
-    qb.push("(VALUES ");
-    let mut first = true;
+    // Passed as arrays, not as a VALUES list: a handful of parameters
+    // instead of a thousand, so the statement's text (and its prepared
+    // plan) stays the same from one page to the next and binding it costs
+    // nothing.
+    let mut cols = RangeColumns::default();
     for formula in Formula::ALL {
         let table = timelines.table(formula);
         let first_def = table.iter().find(|d| d.key == FIRST_KEY);
@@ -261,57 +266,64 @@ fn push_ranges(
                 if held && !holds(r.def) {
                     continue;
                 }
-                qb.push(if first { "(" } else { ", (" });
-                qb.push_bind(formula.as_str());
-                qb.push(if first { "::text, " } else { ", " });
-                qb.push_bind(term);
-                qb.push(if first { "::integer, " } else { ", " });
-                match r.from {
-                    Some(d) => {
-                        qb.push_bind(d);
-                        qb.push("::date, ");
-                    }
-                    None => {
-                        qb.push("'-infinity'::date, ");
-                    }
+                cols.formulas.push(formula.as_str());
+                cols.terms.push(term);
+                cols.froms.push(r.from);
+                cols.untils.push(r.until);
+                cols.stages.push(r.def.key.clone());
+                cols.colours.push(r.def.colour.as_str());
+                if let Some(first_def) = first_def {
+                    cols.first_stages.push(first_def.key.clone());
+                    cols.first_colours.push(first_def.colour.as_str());
                 }
-                match r.until {
-                    Some(d) => {
-                        qb.push_bind(d);
-                        qb.push("::date, ");
-                    }
-                    None => {
-                        qb.push("'infinity'::date, ");
-                    }
-                }
-                qb.push_bind(r.def.key.clone());
-                qb.push(if first { "::text, " } else { ", " });
-                qb.push_bind(r.def.colour.as_str());
-                if let (true, Some(first_def)) = (held, first_def) {
-                    qb.push(if first { "::text, " } else { ", " });
-                    qb.push_bind(first_def.key.clone());
-                    qb.push(if first { "::text, " } else { ", " });
-                    qb.push_bind(first_def.colour.as_str());
-                }
-                qb.push(if first { "::text)" } else { ")" });
-                first = false;
             }
         }
     }
-    if first {
-        // No stage at all: an empty set of the same shape.
-        qb.push("(NULL::text, NULL::integer, NULL::date, NULL::date, NULL::text, NULL::text");
-        if held {
-            qb.push(", NULL::text, NULL::text");
-        }
-        qb.push(")");
+    qb.push(
+        "(SELECT u.formula, u.term_months, COALESCE(u.date_from, '-infinity') AS date_from, \
+         COALESCE(u.date_until, 'infinity') AS date_until, u.stage, u.colour",
+    );
+    if held {
+        qb.push(", u.first_stage, u.first_colour");
     }
-    qb.push(if held {
-        ") AS h(formula, term_months, date_from, date_until, stage, colour, first_stage, \
-         first_colour)"
+    qb.push(" FROM unnest(");
+    qb.push_bind(cols.formulas);
+    qb.push("::text[], ");
+    qb.push_bind(cols.terms);
+    qb.push("::integer[], ");
+    qb.push_bind(cols.froms);
+    qb.push("::date[], ");
+    qb.push_bind(cols.untils);
+    qb.push("::date[], ");
+    qb.push_bind(cols.stages);
+    qb.push("::text[], ");
+    qb.push_bind(cols.colours);
+    qb.push("::text[]");
+    if held {
+        qb.push(", ");
+        qb.push_bind(cols.first_stages);
+        qb.push("::text[], ");
+        qb.push_bind(cols.first_colours);
+        qb.push(
+            "::text[]) AS u(formula, term_months, date_from, date_until, stage, colour, \
+             first_stage, first_colour)) AS h",
+        );
     } else {
-        ") AS v(formula, term_months, date_from, date_until, stage, colour)"
-    });
+        qb.push(") AS u(formula, term_months, date_from, date_until, stage, colour)) AS v");
+    }
+}
+
+/// The columns of [`push_ranges`], one entry per range.
+#[derive(Default)]
+struct RangeColumns {
+    formulas: Vec<&'static str>,
+    terms: Vec<i32>,
+    froms: Vec<Option<NaiveDate>>,
+    untils: Vec<Option<NaiveDate>>,
+    stages: Vec<String>,
+    colours: Vec<&'static str>,
+    first_stages: Vec<String>,
+    first_colours: Vec<&'static str>,
 }
 
 /// Whether a member whose stage by date is `def` is held in the first stage
@@ -372,9 +384,70 @@ pub fn push_stage_filter(
     qb.push(")");
 }
 
+/// The timelines, from memory when the tables have not changed since they
+/// were last read from this database: a page asks for one number (the
+/// revision bumped by every write to the tables, migration 0027) instead
+/// of every stage with its action text. Each app server keeps its own
+/// copy, checked on every call, so a table saved through another server
+/// is seen at once.
 pub async fn load(pool: &PgPool) -> Result<Timelines, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    load_in(&mut conn).await
+    let key = database_key(pool);
+    let revision: i64 = sqlx::query_scalar("SELECT n FROM timeline_revision")
+        .fetch_one(pool)
+        .await?;
+    if let Some(t) = cached(&key, revision) {
+        return Ok(t);
+    }
+    // The tables and their revision from one snapshot.
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let revision: i64 = sqlx::query_scalar("SELECT n FROM timeline_revision")
+        .fetch_one(&mut *tx)
+        .await?;
+    let timelines = load_in(&mut tx).await?;
+    tx.commit().await?;
+    remember(key, revision, &timelines);
+    Ok(timelines)
+}
+
+/// The timelines read last, per database (tests give each its own).
+type Cache = std::collections::HashMap<String, (i64, Timelines)>;
+
+static CACHE: std::sync::Mutex<Option<Cache>> = std::sync::Mutex::new(None);
+
+/// Which database a pool reads: its server and name.
+fn database_key(pool: &PgPool) -> String {
+    let o = pool.connect_options();
+    format!(
+        "{}|{:?}|{}|{}",
+        o.get_host(),
+        o.get_socket(),
+        o.get_port(),
+        o.get_database().unwrap_or_default()
+    )
+}
+
+fn cached(key: &str, revision: i64) -> Option<Timelines> {
+    // A poisoned lock only means another request panicked while holding
+    // it: the map itself is always whole, so it is used as it is.
+    let cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    cache
+        .as_ref()
+        .and_then(|c| c.get(key))
+        .filter(|(n, _)| *n == revision)
+        .map(|(_, t)| t.clone())
+}
+
+fn remember(key: String, revision: i64, timelines: &Timelines) {
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    let map = cache.get_or_insert_with(Cache::new);
+    // One entry per database; a test run makes hundreds of them.
+    if map.len() >= 64 && !map.contains_key(&key) {
+        map.clear();
+    }
+    map.insert(key, (revision, timelines.clone()));
 }
 
 /// [`load`] inside a transaction (the timeline editor reads the tables it
