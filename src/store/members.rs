@@ -247,27 +247,52 @@ fn push_staged_from(
 ) {
     let (formulas, wanted) = stage_wanted(f);
     qb.push(" FROM (SELECT m.*");
-    push_range_walk(qb, &timelines.selection(today, &formulas, &wanted), "r");
+    push_range_walk(
+        qb,
+        &timelines.selection(today, &formulas, &wanted),
+        "r",
+        "m.*",
+    );
     push_common_where(qb, scope, f);
-    qb.push(" AND NOT ");
-    timeline::push_held(qb, timelines, today);
+    if timelines.may_hold(&formulas, &wanted) {
+        qb.push(" AND NOT ");
+        timeline::push_held(qb, timelines, today);
+    }
     push_walk_end(qb, f, limit, "r");
     let firsts = timelines.first_wanted(&formulas, &wanted);
     if !firsts.is_empty() {
-        qb.push(" UNION ALL SELECT m.*");
-        push_range_walk(qb, &timelines.held_selection(today, &firsts), "h");
+        // The held members' ranges are walked on their index alone, and
+        // only the page's worth of them is read from the table.
+        qb.push(" UNION ALL SELECT m.* FROM members m JOIN (SELECT m.id");
+        push_range_walk(
+            qb,
+            &timelines.held_selection(today, &firsts),
+            "h",
+            "m.id, m.renewal_date",
+        );
         push_common_where(qb, scope, f);
         timeline::push_late_unwelcomed(qb, today);
         push_walk_end(qb, f, limit, "h");
+        qb.push(" ORDER BY m.renewal_date, m.id");
+        if let Some(limit) = limit {
+            qb.push(" LIMIT ");
+            qb.push_bind(limit);
+        }
+        qb.push(") k ON k.id = m.id");
     }
     qb.push(") m");
 }
 
-/// ` FROM unnest(…) AS <alias>(…) CROSS JOIN LATERAL (SELECT m.* FROM
-/// members m`: one row per formula, term and range of `sets`, the ranges
+/// ` FROM unnest(…) AS <alias>(…) CROSS JOIN LATERAL (SELECT <columns>
+/// FROM members m`: one row per formula, term and range of `sets`, the ranges
 /// passed as arrays; the caller adds the conditions, then
 /// [`push_walk_end`].
-fn push_range_walk(qb: &mut QueryBuilder<Postgres>, sets: &[timeline::RangeSet], alias: &str) {
+fn push_range_walk(
+    qb: &mut QueryBuilder<Postgres>,
+    sets: &[timeline::RangeSet],
+    alias: &str,
+    columns: &str,
+) {
     let (mut formulas, mut terms, mut froms, mut untils) = (vec![], vec![], vec![], vec![]);
     for set in sets {
         for &term in &set.terms {
@@ -289,7 +314,7 @@ fn push_range_walk(qb: &mut QueryBuilder<Postgres>, sets: &[timeline::RangeSet],
     qb.push_bind(untils);
     qb.push(format!(
         "::date[]) AS {alias}(formula, term_months, date_from, date_until) \
-         CROSS JOIN LATERAL (SELECT m.* FROM members m"
+         CROSS JOIN LATERAL (SELECT {columns} FROM members m"
     ));
 }
 

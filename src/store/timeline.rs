@@ -122,6 +122,15 @@ impl Timelines {
             .collect()
     }
 
+    /// Whether a stage satisfying `wanted` in `formulas` can hold, by date,
+    /// members that a late renewal keeps in their first stage: otherwise
+    /// a selection by date needs no correction for them.
+    pub fn may_hold(&self, formulas: &[Formula], wanted: impl Fn(&StageDef) -> bool) -> bool {
+        formulas
+            .iter()
+            .any(|&f| self.table(f).iter().any(|d| holds(d) && wanted(d)))
+    }
+
     /// For each formula and term, the renewal dates whose stage by date
     /// holds a late renewal's member in the first stage (see `LateStart`).
     pub fn held_selection(&self, today: NaiveDate, formulas: &[Formula]) -> Vec<RangeSet> {
@@ -370,8 +379,10 @@ pub fn push_stage_filter(
 ) {
     qb.push("((");
     push_selection(qb, &timelines.selection(today, formulas, &wanted));
-    qb.push(" AND NOT ");
-    push_held(qb, timelines, today);
+    if timelines.may_hold(formulas, &wanted) {
+        qb.push(" AND NOT ");
+        push_held(qb, timelines, today);
+    }
     qb.push(")");
     let firsts = timelines.first_wanted(formulas, &wanted);
     if !firsts.is_empty() {
