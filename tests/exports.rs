@@ -516,3 +516,36 @@ async fn a_long_escalation_queue_streams_whole() {
     assert!(all.contains("Escalade numéro 3000 "));
     assert!(all.ends_with('\n'));
 }
+
+#[tokio::test]
+async fn a_streamed_export_arrives_whole_when_the_browser_accepts_gzip() {
+    let n = network().await;
+    let pool = &n.direction.pool;
+    let m = member(pool, "Tremblay", n.district, Some(n.rep_id)).await;
+    escalation(
+        pool,
+        m,
+        n.rep_id,
+        "district",
+        "Le membre attend une réponse",
+        "open",
+    )
+    .await;
+    // Browsers ask for compressed answers; the compressed stream must end
+    // cleanly (it used to reset the connection once the rows were sent).
+    let resp = n
+        .direction
+        .client
+        .get(n.direction.url("/escalades/export.csv"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers().get("content-encoding").map(|v| v.as_bytes()),
+        Some(&b"gzip"[..])
+    );
+    let body = resp.bytes().await.expect("the whole compressed file");
+    assert_eq!(body.get(..2), Some(&[0x1f, 0x8b][..]), "a gzip stream");
+}

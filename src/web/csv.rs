@@ -257,9 +257,10 @@ where
         buffer.extend(encoder.finish());
         let _ = tx.send(Ok(buffer)).await;
     });
-    let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    });
+    // A closed receiver keeps answering `None`: the compression layer polls
+    // the body once more after its end, which `stream::unfold` forbids.
+    let mut rx = rx;
+    let chunks = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     (
         download_headers(filename),
         axum::body::Body::from_stream(chunks),
