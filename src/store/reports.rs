@@ -2,7 +2,7 @@
 //! user's scope (`push_scope`) and the report's filters, on indexed
 //! columns (migrations 0003, 0006, 0009). Figures are finished in
 //! `domain::report`.
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use crate::domain::formula::{Colour, Formula};
@@ -164,27 +164,37 @@ pub async fn retention(
     today: NaiveDate,
     dims: &[Dim],
 ) -> Result<Vec<RetentionRow>, sqlx::Error> {
-    let grouped = |wanted: &dyn Fn(Dim) -> bool, then: &dyn Fn(Dim) -> String, other: &str| {
-        let whens: Vec<String> = dims
+    // Month, district and formula rows from the tallies where they serve;
+    // only groups and representatives are counted from the cycles then.
+    if let Some(district) = tallied_district(scope, filter) {
+        let (tallied, counted): (Vec<Dim>, Vec<Dim>) = dims
             .iter()
-            .copied()
-            .filter(|d| wanted(*d))
-            .map(|d| format!(" WHEN GROUPING({}) = 0 THEN {}", d.column(), then(d)))
-            .collect();
-        if whens.is_empty() {
-            other.to_string()
-        } else {
-            format!("CASE{} ELSE {other} END", whens.concat())
+            .partition(|d| matches!(d, Dim::Month | Dim::District | Dim::Formula));
+        if !tallied.is_empty() {
+            let mut rows =
+                tallied_retention(pool, district, filter, (start, end), today, &tallied).await?;
+            if !counted.is_empty() {
+                rows.extend(
+                    retention_from_cycles(pool, scope, filter, (start, end), today, &counted)
+                        .await?,
+                );
+            }
+            return Ok(rows);
         }
-    };
-    let dim = grouped(&|_| true, &|d| format!("'{}'", d.key()), "''");
-    let month = grouped(
-        &|d| d == Dim::Month,
-        &|d| d.column().to_string(),
-        "NULL::date",
-    );
-    let key_id = grouped(&|d| d.is_id(), &|d| d.column().to_string(), "NULL::bigint");
-    let formula = grouped(&|d| d == Dim::Formula, &|d| d.column().to_string(), "NULL");
+    }
+    retention_from_cycles(pool, scope, filter, (start, end), today, dims).await
+}
+
+/// The retention rows counted from the due cycles themselves.
+async fn retention_from_cycles(
+    pool: &PgPool,
+    scope: Scope,
+    filter: &ReportFilter,
+    (start, end): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+    dims: &[Dim],
+) -> Result<Vec<RetentionRow>, sqlx::Error> {
+    let (dim, month, key_id, formula) = grouping_columns(dims);
     let sets: Vec<String> = dims.iter().map(|d| format!("({})", d.column())).collect();
     let mut qb = QueryBuilder::new(format!(
         "SELECT a.dim, to_char(a.month, 'YYYY-MM') AS month, a.key_id, a.formula, \
@@ -211,6 +221,93 @@ pub async fn retention(
          LEFT JOIN users u ON a.dim = 'representative' AND u.id = a.key_id",
     );
     qb.build_query_as().fetch_all(pool).await
+}
+
+/// The retention rows by month, district and formula read from the
+/// tallies per district, month and formula (migration 0014), when
+/// `tallied_district` allows it and no group or representative rows are
+/// asked for: a few hundred rows however many cycles fall in the period.
+/// The active members of a month are pending once it has passed and
+/// upcoming before; those of the current month are split on today's date
+/// from the tally per district and renewal date (migration 0022). The
+/// same figures as the count from `due_cycles`.
+async fn tallied_retention(
+    pool: &PgPool,
+    district: Option<i64>,
+    filter: &ReportFilter,
+    (start, end): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+    dims: &[Dim],
+) -> Result<Vec<RetentionRow>, sqlx::Error> {
+    let this_month = today.with_day(1).unwrap_or(today);
+    let (dim, month, key_id, formula) = grouping_columns(dims);
+    let sets: Vec<String> = dims.iter().map(|d| format!("({})", d.column())).collect();
+    let mut qb = QueryBuilder::new(format!(
+        "SELECT a.dim, to_char(a.month, 'YYYY-MM') AS month, a.key_id, a.formula, \
+         CASE a.dim WHEN 'district' THEN dd.name END AS name, \
+         a.renewed, a.lost, a.pending, a.upcoming FROM (SELECT {dim} AS dim, {month} AS month, \
+         {key_id} AS key_id, {formula} AS formula, sum(renewed)::bigint AS renewed, \
+         sum(lost)::bigint AS lost, sum(pending)::bigint AS pending, \
+         sum(upcoming)::bigint AS upcoming FROM (SELECT t.month, t.district_id, t.formula, \
+         t.renewed, t.lost, CASE WHEN t.month < "
+    ));
+    qb.push_bind(this_month);
+    qb.push(" THEN t.active WHEN t.month > ");
+    qb.push_bind(this_month);
+    qb.push(" THEN 0 ELSE COALESCE(p.n, 0) END AS pending, CASE WHEN t.month < ");
+    qb.push_bind(this_month);
+    qb.push(" THEN 0 WHEN t.month > ");
+    qb.push_bind(this_month);
+    qb.push(
+        " THEN t.active ELSE t.active - COALESCE(p.n, 0) END AS upcoming FROM due_months t \
+         LEFT JOIN (SELECT t.district_id, t.formula, sum(t.active) AS n \
+         FROM district_renewal_days t WHERE t.renewal_date >= ",
+    );
+    qb.push_bind(this_month);
+    qb.push(" AND t.renewal_date < ");
+    qb.push_bind(today);
+    push_tally_filters(&mut qb, district, filter);
+    qb.push(" GROUP BY 1, 2) p ON t.month = ");
+    qb.push_bind(this_month);
+    qb.push(" AND p.district_id = t.district_id AND p.formula = t.formula WHERE t.month >= ");
+    qb.push_bind(start);
+    qb.push(" AND t.month < ");
+    qb.push_bind(end);
+    push_tally_filters(&mut qb, district, filter);
+    qb.push(format!(
+        ") d GROUP BY GROUPING SETS ({}) HAVING sum(renewed) + sum(lost) + sum(pending) + sum(upcoming) > 0) a \
+         LEFT JOIN districts dd ON a.dim = 'district' AND dd.id = a.key_id",
+        sets.join(", ")
+    ));
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// The `dim`, `month`, `key_id` and `formula` columns of a grouping-sets
+/// query over `dims` (each `CASE WHEN GROUPING(…) = 0 THEN …`).
+fn grouping_columns(dims: &[Dim]) -> (String, String, String, String) {
+    let grouped = |wanted: &dyn Fn(Dim) -> bool, then: &dyn Fn(Dim) -> String, other: &str| {
+        let whens: Vec<String> = dims
+            .iter()
+            .copied()
+            .filter(|d| wanted(*d))
+            .map(|d| format!(" WHEN GROUPING({}) = 0 THEN {}", d.column(), then(d)))
+            .collect();
+        if whens.is_empty() {
+            other.to_string()
+        } else {
+            format!("CASE{} ELSE {other} END", whens.concat())
+        }
+    };
+    (
+        grouped(&|_| true, &|d| format!("'{}'", d.key()), "''"),
+        grouped(
+            &|d| d == Dim::Month,
+            &|d| d.column().to_string(),
+            "NULL::date",
+        ),
+        grouped(&|d| d.is_id(), &|d| d.column().to_string(), "NULL::bigint"),
+        grouped(&|d| d == Dim::Formula, &|d| d.column().to_string(), "NULL"),
+    )
 }
 
 /// Lost members in the period, counted by category, by reason, and by
@@ -404,33 +501,64 @@ pub async fn billing(
     filter: &ReportFilter,
     (start, end): (NaiveDate, NaiveDate),
 ) -> Result<Vec<BillingRow>, sqlx::Error> {
-    // The cycles due (migration 0015), each looking up its own billing
-    // request on an index: a renewed one the request its renewal paid, an
-    // open one the live request of its cycle.
-    let mut qb = QueryBuilder::new(
-        "SELECT to_char(x.due_month, 'YYYY-MM') AS month, x.stage, count(*) AS members, \
-         count(x.amount_cents) AS priced, sum(x.amount_cents)::bigint AS amount_cents FROM (\
-         SELECT c.due_month, CASE WHEN c.outcome = 'renewed' THEN 'paid' \
-         WHEN b.id IS NULL THEN 'to_request' WHEN b.status = 'requested' THEN 'requested' \
-         WHEN b.status = 'paid' THEN 'paid' ELSE 'invoiced' END AS stage, \
-         CASE WHEN c.outcome = 'renewed' THEN rb.amount_cents ELSE b.amount_cents END \
-         AS amount_cents",
-    );
-    qb.push(
-        " FROM due_cycles c LEFT JOIN LATERAL (SELECT b.id, b.status, b.amount_cents \
-         FROM billing_requests b WHERE c.outcome = 'active' AND b.member_id = c.member_id \
-         AND b.cycle = c.cycle AND b.status <> 'cancelled' LIMIT 1) b ON true \
-         LEFT JOIN LATERAL (SELECT rb.amount_cents FROM renewals r \
-         JOIN billing_requests rb ON rb.id = r.billing_request_id \
-         WHERE c.outcome = 'renewed' AND r.id = c.renewal_id) rb ON true \
-         WHERE c.outcome <> 'lost' AND c.due_on >= ",
-    );
-    qb.push_bind(start);
-    qb.push(" AND c.due_on < ");
-    qb.push_bind(end);
-    push_cycle_scope(&mut qb, scope, filter);
-    qb.push(") x GROUP BY 1, 2");
+    // Each due cycle carries its billing step and amount (migration 0024).
+    // The network's and a district's are read from their tally per
+    // district, month, formula and step (a few hundred rows whatever the
+    // size of the network); a group's or a portfolio's from their cycles.
+    let mut qb = QueryBuilder::new("");
+    if let Some(district) = tallied_district(scope, filter) {
+        qb.push(
+            "SELECT to_char(t.month, 'YYYY-MM') AS month, t.stage, \
+             sum(t.members)::bigint AS members, sum(t.priced)::bigint AS priced, \
+             CASE WHEN sum(t.priced) > 0 THEN sum(t.amount_cents) END::bigint AS amount_cents \
+             FROM due_month_billing t WHERE t.month >= ",
+        );
+        qb.push_bind(start);
+        qb.push(" AND t.month < ");
+        qb.push_bind(end);
+        push_tally_filters(&mut qb, district, filter);
+        qb.push(" GROUP BY t.month, t.stage HAVING sum(t.members) > 0");
+    } else {
+        qb.push(
+            "SELECT to_char(c.due_month, 'YYYY-MM') AS month, c.billing_stage AS stage, \
+             count(*) AS members, count(c.billing_cents) AS priced, \
+             sum(c.billing_cents)::bigint AS amount_cents",
+        );
+        push_due_cycles(&mut qb, scope, filter, (start, end));
+        qb.push(" AND c.billing_stage IS NOT NULL GROUP BY c.due_month, c.billing_stage");
+    }
     qb.build_query_as().fetch_all(pool).await
+}
+
+/// Whether the figures of `scope` and `filter` can be read from the
+/// tallies kept per district (migrations 0014, 0022, 0024): the whole
+/// network or one district, perhaps one formula, but no group or
+/// representative. `Some(None)` for the whole network, `Some(Some(d))` for
+/// district `d`.
+fn tallied_district(scope: Scope, filter: &ReportFilter) -> Option<Option<i64>> {
+    if filter.group_id.is_some() || filter.representative_id.is_some() {
+        return None;
+    }
+    match (scope, filter.district_id) {
+        (Scope::Network, d) => Some(d),
+        (Scope::District(d), None) => Some(Some(d)),
+        // A district manager's filter never names another district (the
+        // filter is dropped outside the network), but if it did, both hold.
+        (Scope::District(d), Some(f)) if d == f => Some(Some(d)),
+        _ => None,
+    }
+}
+
+/// `AND …` for a district and the formula filter on a tally `t`.
+fn push_tally_filters(qb: &mut QueryBuilder<Postgres>, district: Option<i64>, f: &ReportFilter) {
+    if let Some(d) = district {
+        qb.push(" AND t.district_id = ");
+        qb.push_bind(d);
+    }
+    if let Some(x) = f.formula {
+        qb.push(" AND t.formula = ");
+        qb.push_bind(x.as_str());
+    }
 }
 
 /// Pre-renewal stages (anchored on the renewal date, before it) of each
