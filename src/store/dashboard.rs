@@ -23,7 +23,7 @@ use crate::store::timeline::{Timelines, push_stage_ranges};
 /// formula, term and renewal date (migrations 0014 and 0022), or a
 /// portfolio's members on their stage index (migration 0019). Ranges
 /// without members give no row.
-fn push_staged_members(
+pub(crate) fn push_staged_members(
     qb: &mut QueryBuilder<Postgres>,
     scope: Scope,
     timelines: &Timelines,

@@ -8,6 +8,7 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 use crate::domain::formula::{Colour, Formula};
 use crate::domain::scope::Scope;
 use crate::domain::timeline::Anchor;
+use crate::store::dashboard::push_staged_members;
 use crate::store::members::push_scope;
 use crate::store::timeline::{Timelines, push_selection};
 
@@ -435,43 +436,60 @@ pub async fn pipeline(
     (start, end): (NaiveDate, NaiveDate),
     today: NaiveDate,
 ) -> Result<Vec<PipelineRow>, sqlx::Error> {
-    // Two sets of rows, by colour and by state (the report shows them
-    // apart). The network's are read from tallies (migrations 0014 and
-    // 0015); a district's or a portfolio's members are counted per renewal
-    // date, formula, term and state first. Either way the stage colour is
-    // worked out on those few rows, not per member.
-    let tallied = scope == Scope::Network
-        && filter.district_id.is_none()
-        && filter.group_id.is_none()
-        && filter.representative_id.is_none();
-    let mut qb = QueryBuilder::new("");
-    if tallied {
-        qb.push("WITH m AS (SELECT renewal_date, formula, term_months, active AS n FROM renewal_days m WHERE m.active <> 0 AND m.renewal_date >= ");
-        qb.push_bind(start);
-        qb.push(" AND m.renewal_date < ");
-        qb.push_bind(end);
-        push_filters(&mut qb, filter, "m.formula");
-        qb.push(
-            "), s AS (SELECT renewal_date, NULLIF(state, '') AS state, active AS n \
-             FROM renewal_day_states m WHERE m.active <> 0 AND m.renewal_date >= ",
-        );
-        qb.push_bind(start);
-        qb.push(" AND m.renewal_date < ");
-        qb.push_bind(end);
-        push_filters(&mut qb, filter, "m.formula");
-        qb.push(")");
-    } else {
-        qb.push(
-            "WITH s AS MATERIALIZED (SELECT renewal_date, formula, term_months, state, count(*) AS n \
-             FROM members m WHERE m.status = 'active' AND m.renewal_date >= ",
-        );
-        qb.push_bind(start);
-        qb.push(" AND m.renewal_date < ");
-        qb.push_bind(end);
-        push_scope(&mut qb, scope);
-        push_filters(&mut qb, filter, "m.formula");
-        qb.push(" GROUP BY 1, 2, 3, 4), m AS (SELECT renewal_date, formula, term_months, sum(n) AS n FROM s GROUP BY 1, 2, 3)");
+    // The network's and a district's from tallies: by colour, each range
+    // of renewal dates that puts a member in a stage today is one index
+    // range scan of the tally per formula, term and renewal date
+    // (migrations 0014 and 0022), as on the homes; by state, the tally per
+    // district, month, formula and state (migration 0025). A group's or a
+    // portfolio's members are counted.
+    let Some(district) = tallied_district(scope, filter) else {
+        return pipeline_from_members(pool, scope, filter, timelines, (start, end), today).await;
+    };
+    let tally_scope = district.map_or(Scope::Network, Scope::District);
+    let mut qb = QueryBuilder::new(
+        "SELECT to_char(m.month, 'YYYY-MM') AS month, v.colour, NULL::text AS state, \
+         false AS by_state, sum(m.n)::bigint AS members",
+    );
+    push_staged_members(&mut qb, tally_scope, timelines, today, Some((start, end)));
+    if let Some(f) = filter.formula {
+        qb.push(" WHERE v.formula = ");
+        qb.push_bind(f.as_str());
     }
+    qb.push(
+        " GROUP BY m.month, v.colour UNION ALL SELECT to_char(t.month, 'YYYY-MM'), NULL, \
+         NULLIF(t.state, ''), true, sum(t.active)::bigint FROM due_month_states t \
+         WHERE t.month >= ",
+    );
+    qb.push_bind(start);
+    qb.push(" AND t.month < ");
+    qb.push_bind(end);
+    push_tally_filters(&mut qb, district, filter);
+    qb.push(" GROUP BY t.month, t.state HAVING sum(t.active) <> 0");
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// [`pipeline`] counted from the members themselves (per renewal date,
+/// formula, term and state first, the stage colour worked out on those
+/// rows): a group's or a portfolio's, and the count the tallies must
+/// equal.
+pub async fn pipeline_from_members(
+    pool: &PgPool,
+    scope: Scope,
+    filter: &ReportFilter,
+    timelines: &Timelines,
+    (start, end): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+) -> Result<Vec<PipelineRow>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(
+        "WITH s AS MATERIALIZED (SELECT renewal_date, formula, term_months, state, count(*) AS n \
+         FROM members m WHERE m.status = 'active' AND m.renewal_date >= ",
+    );
+    qb.push_bind(start);
+    qb.push(" AND m.renewal_date < ");
+    qb.push_bind(end);
+    push_scope(&mut qb, scope);
+    push_filters(&mut qb, filter, "m.formula");
+    qb.push(" GROUP BY 1, 2, 3, 4), m AS (SELECT renewal_date, formula, term_months, sum(n) AS n FROM s GROUP BY 1, 2, 3)");
     qb.push(" SELECT to_char(m.renewal_date, 'YYYY-MM') AS month, ");
     push_colour_case(&mut qb, timelines, today);
     qb.push(
@@ -605,6 +623,55 @@ pub struct FollowUpEffectRow {
 }
 
 pub async fn follow_up_effect(
+    pool: &PgPool,
+    scope: Scope,
+    filter: &ReportFilter,
+    (start, end): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+) -> Result<Vec<FollowUpEffectRow>, sqlx::Error> {
+    let Some(district) = tallied_district(scope, filter) else {
+        return follow_up_effect_from_cycles(pool, scope, filter, (start, end), today).await;
+    };
+    // The network's and a district's from the tally per district, month,
+    // formula, stages followed, last state and outcome (migration 0025):
+    // the cycles renewed or lost, and those still open of the months
+    // before this one; the open cycles of this month already due are read
+    // from their index (a few days of cycles).
+    let this_month = today.with_day(1).unwrap_or(today);
+    let mut qb = QueryBuilder::new(
+        "SELECT formula, pre_followed::bigint AS followed, NULLIF(last_state, '') AS last_state, \
+         CASE outcome WHEN 'active' THEN 'pending' ELSE outcome END AS outcome, \
+         sum(n)::bigint AS members FROM (SELECT t.formula, t.pre_followed, t.last_state, \
+         t.outcome, t.cycles AS n FROM due_month_effects t WHERE t.month >= ",
+    );
+    qb.push_bind(start);
+    qb.push(" AND t.month < ");
+    qb.push_bind(end);
+    push_tally_filters(&mut qb, district, filter);
+    qb.push(" AND (t.outcome <> 'active' OR t.month < ");
+    qb.push_bind(this_month);
+    qb.push(
+        ") UNION ALL SELECT c.formula, c.pre_followed, COALESCE(c.last_state, ''), c.outcome, 1 \
+         FROM due_cycles c WHERE c.outcome = 'active' AND c.due_on >= ",
+    );
+    qb.push_bind(this_month.max(start));
+    qb.push(" AND c.due_on < ");
+    qb.push_bind(today.min(end));
+    if let Some(d) = district {
+        qb.push(" AND c.district_id = ");
+        qb.push_bind(d);
+    }
+    if let Some(x) = filter.formula {
+        qb.push(" AND c.formula = ");
+        qb.push_bind(x.as_str());
+    }
+    qb.push(") x GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0");
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// [`follow_up_effect`] counted from the due cycles: a group's or a
+/// portfolio's, and the count the tally must equal.
+pub async fn follow_up_effect_from_cycles(
     pool: &PgPool,
     scope: Scope,
     filter: &ReportFilter,

@@ -448,6 +448,45 @@ pub async fn assert_report_tallies_match(pool: &PgPool) {
         billing.is_empty(),
         "due_month_billing (kept, counted): {billing:?}"
     );
+    // The follow-up effect's tally (migration 0025) against the cycles.
+    let effects: Vec<(String, i64, i64)> = sqlx::query_as(
+        "WITH kept AS (SELECT district_id, month, formula, pre_followed, last_state, outcome, \
+           cycles::bigint AS n FROM due_month_effects WHERE cycles <> 0), \
+         counted AS (SELECT district_id, due_month AS month, formula, pre_followed, \
+           COALESCE(last_state, '') AS last_state, outcome, count(*) AS n FROM due_cycles \
+           GROUP BY 1, 2, 3, 4, 5, 6) \
+         SELECT concat_ws(' ', district_id, month, formula, pre_followed, last_state, outcome), \
+           COALESCE(k.n, 0), COALESCE(c.n, 0) \
+         FROM kept k FULL JOIN counted c \
+           USING (district_id, month, formula, pre_followed, last_state, outcome) \
+         WHERE k.n IS DISTINCT FROM c.n",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("effets");
+    assert!(
+        effects.is_empty(),
+        "due_month_effects (kept, counted): {effects:?}"
+    );
+    // The active members per district, month, formula and state.
+    let states: Vec<(String, i64, i64)> = sqlx::query_as(
+        "WITH kept AS (SELECT district_id, month, formula, state, active::bigint AS n \
+           FROM due_month_states WHERE active <> 0), \
+         counted AS (SELECT district_id, date_trunc('month', renewal_date)::date AS month, \
+           formula, COALESCE(state, '') AS state, count(*) AS n FROM members \
+           WHERE status = 'active' GROUP BY 1, 2, 3, 4) \
+         SELECT concat_ws(' ', district_id, month, formula, state), COALESCE(k.n, 0), \
+           COALESCE(c.n, 0) \
+         FROM kept k FULL JOIN counted c USING (district_id, month, formula, state) \
+         WHERE k.n IS DISTINCT FROM c.n",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("états par mois");
+    assert!(
+        states.is_empty(),
+        "due_month_states (kept, counted): {states:?}"
+    );
 }
 
 /// Every cycle counted from scratch (members and renewals, billing
@@ -487,14 +526,17 @@ type RetentionLine = (
 /// (month, stage, members, priced, amount)
 type BillingLine = (String, String, i64, i64, Option<i64>);
 
-/// The retention by month, district and formula and the billing steps, as
-/// the reports read them (from the tallies for the network and a
+/// The retention by month, district and formula, the billing steps, the
+/// follow-up effect and the pipeline, as the reports read them (from the tallies for the network and a
 /// district), equal a count from scratch, for the network and each
 /// district, with and without a formula, over a period that spans today.
 pub async fn assert_reports_match_a_recount(pool: &PgPool, today: NaiveDate) {
     use renouvo::domain::formula::Formula;
     use renouvo::domain::scope::Scope;
     use renouvo::store::reports::{self, Dim, ReportFilter};
+    let timelines = renouvo::store::timeline::load(pool)
+        .await
+        .expect("échéanciers");
     let districts: Vec<i64> = sqlx::query_scalar("SELECT id FROM districts ORDER BY id")
         .fetch_all(pool)
         .await
@@ -519,6 +561,7 @@ pub async fn assert_reports_match_a_recount(pool: &PgPool, today: NaiveDate) {
     }
     let periods = [
         (d("2025-06-01"), d("2027-12-01")),
+        (d("2026-11-01"), d("2027-11-01")),
         (d("2026-11-01"), d("2027-01-01")),
         (d("2026-12-01"), d("2027-02-01")),
     ];
@@ -597,6 +640,59 @@ pub async fn assert_reports_match_a_recount(pool: &PgPool, today: NaiveDate) {
             read.sort();
             counted.sort();
             assert_eq!(read, counted, "facturation {scope:?} {filter:?} {start}");
+
+            // (formula, followed, last state, outcome, members)
+            type Effect = (String, i64, Option<String>, String, i64);
+            let effect = |rows: Vec<reports::FollowUpEffectRow>| {
+                let mut v: Vec<Effect> = rows
+                    .into_iter()
+                    .map(|r| (r.formula, r.followed, r.last_state, r.outcome, r.members))
+                    .collect();
+                v.sort();
+                v
+            };
+            let read = reports::follow_up_effect(pool, scope, &filter, (start, end), today)
+                .await
+                .expect("effet des suivis");
+            let counted =
+                reports::follow_up_effect_from_cycles(pool, scope, &filter, (start, end), today)
+                    .await
+                    .expect("effet des suivis recompté");
+            assert_eq!(
+                effect(read),
+                effect(counted),
+                "effet {scope:?} {filter:?} {start}"
+            );
+
+            // (month, colour, state, by state, members)
+            type Pipe = (String, Option<String>, Option<String>, bool, i64);
+            let pipe = |rows: Vec<reports::PipelineRow>| {
+                let mut v: Vec<Pipe> = rows
+                    .into_iter()
+                    .filter(|r| r.members != 0)
+                    .map(|r| (r.month, r.colour, r.state, r.by_state, r.members))
+                    .collect();
+                v.sort();
+                v
+            };
+            let read = reports::pipeline(pool, scope, &filter, &timelines, (start, end), today)
+                .await
+                .expect("à venir");
+            let counted = reports::pipeline_from_members(
+                pool,
+                scope,
+                &filter,
+                &timelines,
+                (start, end),
+                today,
+            )
+            .await
+            .expect("à venir recompté");
+            assert_eq!(
+                pipe(read),
+                pipe(counted),
+                "à venir {scope:?} {filter:?} {start}"
+            );
         }
     }
 }
