@@ -330,6 +330,62 @@ pub async fn losses(
     filter: &ReportFilter,
     (start, end): (NaiveDate, NaiveDate),
 ) -> Result<Vec<LossRow>, sqlx::Error> {
+    // The network's and a district's from the tally per district, month,
+    // formula and reason (migration 0025); a group's or a portfolio's from
+    // their lost members.
+    let mut qb = QueryBuilder::new(
+        "SELECT CASE WHEN GROUPING(r.id) = 0 THEN 'reason' WHEN GROUPING(month) = 0 THEN 'month' \
+         ELSE 'category' END AS dim, r.category, r.id AS reason_id, r.label, month, \
+         sum(x.n)::bigint AS lost FROM (",
+    );
+    push_lost(&mut qb, scope, filter, (start, end));
+    qb.push(
+        ") x JOIN reasons r ON r.id = x.lost_reason_id \
+         GROUP BY GROUPING SETS ((r.category), (r.category, r.id, r.label), (r.category, month)) \
+         HAVING sum(x.n) <> 0 ORDER BY lost DESC, r.label",
+    );
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// `SELECT lost_reason_id, month ('YYYY-MM'), n`: the members lost in the
+/// period, counted per reason and month (a tally for the network or a
+/// district, the members themselves otherwise).
+fn push_lost(
+    qb: &mut QueryBuilder<Postgres>,
+    scope: Scope,
+    filter: &ReportFilter,
+    (start, end): (NaiveDate, NaiveDate),
+) {
+    if let Some(district) = tallied_district(scope, filter) {
+        qb.push(
+            "SELECT t.reason_id AS lost_reason_id, to_char(t.month, 'YYYY-MM') AS month, \
+             t.lost AS n FROM lost_months t WHERE t.month >= ",
+        );
+        qb.push_bind(start);
+        qb.push(" AND t.month < ");
+        qb.push_bind(end);
+        push_tally_filters(qb, district, filter);
+    } else {
+        qb.push(
+            "SELECT m.lost_reason_id, to_char(m.lost_on, 'YYYY-MM') AS month, 1 AS n \
+             FROM members m WHERE m.status = 'lost' AND m.lost_on >= ",
+        );
+        qb.push_bind(start);
+        qb.push(" AND m.lost_on < ");
+        qb.push_bind(end);
+        push_scope(qb, scope);
+        push_filters(qb, filter, "m.formula");
+    }
+}
+
+/// [`losses`] counted from the lost members themselves: the count the
+/// tally must equal.
+pub async fn losses_from_members(
+    pool: &PgPool,
+    scope: Scope,
+    filter: &ReportFilter,
+    (start, end): (NaiveDate, NaiveDate),
+) -> Result<Vec<LossRow>, sqlx::Error> {
     let mut qb = QueryBuilder::new(
         "SELECT CASE WHEN GROUPING(r.id) = 0 THEN 'reason' WHEN GROUPING(month) = 0 THEN 'month' \
          ELSE 'category' END AS dim, r.category, r.id AS reason_id, r.label, month, \
@@ -396,8 +452,12 @@ pub async fn recoverable_losses(
     qb.push(" OFFSET ");
     qb.push_bind(offset);
     let rows = qb.build_query_as().fetch_all(pool).await?;
-    let mut count = QueryBuilder::new("SELECT count(*) FROM members m");
-    push_where(&mut count);
+    let mut count = QueryBuilder::new("SELECT COALESCE(sum(x.n), 0)::bigint FROM (");
+    push_lost(&mut count, scope, filter, (start, end));
+    count.push(
+        ") x WHERE x.lost_reason_id IN \
+         (SELECT id FROM reasons WHERE category <> 'irrecoverable')",
+    );
     let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
     Ok((rows, total))
 }
@@ -875,9 +935,13 @@ pub async fn receivers(
            COALESCE(e.acknowledged_at, e.resolved_at) - e.raised_at) / 3600.0) AS median_hours, \
          percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM \
            COALESCE(e.acknowledged_at, e.resolved_at) - e.raised_at) / 3600.0) AS p90_hours \
-         FROM escalations e JOIN due_cycles m ON m.member_id = e.member_id AND m.renewal_id = 0 \
-         WHERE COALESCE(e.acknowledged_at, e.resolved_at) IS NOT NULL AND e.raised_at >= ",
+         FROM escalations e",
     );
+    // Their members only when a scope or a filter needs them.
+    if scope != Scope::Network || *filter != ReportFilter::default() {
+        qb.push(" JOIN due_cycles m ON m.member_id = e.member_id AND m.renewal_id = 0");
+    }
+    qb.push(" WHERE COALESCE(e.acknowledged_at, e.resolved_at) IS NOT NULL AND e.raised_at >= ");
     qb.push_bind(start);
     qb.push(" AND e.raised_at < ");
     qb.push_bind(end);

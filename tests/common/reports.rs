@@ -487,6 +487,23 @@ pub async fn assert_report_tallies_match(pool: &PgPool) {
         states.is_empty(),
         "due_month_states (kept, counted): {states:?}"
     );
+    // The lost members per district, month, formula and reason.
+    let lost: Vec<(String, i64, i64)> = sqlx::query_as(
+        "WITH kept AS (SELECT district_id, month, formula, reason_id, lost::bigint AS n \
+           FROM lost_months WHERE lost <> 0), \
+         counted AS (SELECT district_id, date_trunc('month', lost_on)::date AS month, formula, \
+           lost_reason_id AS reason_id, count(*) AS n FROM members \
+           WHERE status = 'lost' AND lost_on IS NOT NULL AND lost_reason_id IS NOT NULL \
+           GROUP BY 1, 2, 3, 4) \
+         SELECT concat_ws(' ', district_id, month, formula, reason_id), COALESCE(k.n, 0), \
+           COALESCE(c.n, 0) \
+         FROM kept k FULL JOIN counted c USING (district_id, month, formula, reason_id) \
+         WHERE k.n IS DISTINCT FROM c.n",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("départs par mois");
+    assert!(lost.is_empty(), "lost_months (kept, counted): {lost:?}");
 }
 
 /// Every cycle counted from scratch (members and renewals, billing
@@ -527,7 +544,8 @@ type RetentionLine = (
 type BillingLine = (String, String, i64, i64, Option<i64>);
 
 /// The retention by month, district and formula, the billing steps, the
-/// follow-up effect and the pipeline, as the reports read them (from the tallies for the network and a
+/// follow-up effect, the pipeline and the departures, as the reports read
+/// them (from the tallies for the network and a
 /// district), equal a count from scratch, for the network and each
 /// district, with and without a formula, over a period that spans today.
 pub async fn assert_reports_match_a_recount(pool: &PgPool, today: NaiveDate) {
@@ -693,6 +711,47 @@ pub async fn assert_reports_match_a_recount(pool: &PgPool, today: NaiveDate) {
                 pipe(counted),
                 "à venir {scope:?} {filter:?} {start}"
             );
+
+            // (dim, category, reason, month, lost)
+            type Loss = (String, String, Option<i64>, Option<String>, i64);
+            let loss = |rows: Vec<reports::LossRow>| {
+                let mut v: Vec<Loss> = rows
+                    .into_iter()
+                    .map(|r| (r.dim, r.category, r.reason_id, r.month, r.lost))
+                    .collect();
+                v.sort();
+                v
+            };
+            let read = reports::losses(pool, scope, &filter, (start, end))
+                .await
+                .expect("départs");
+            let counted = reports::losses_from_members(pool, scope, &filter, (start, end))
+                .await
+                .expect("départs recomptés");
+            assert_eq!(
+                loss(read),
+                loss(counted),
+                "départs {scope:?} {filter:?} {start}"
+            );
+            let (_, total) =
+                reports::recoverable_losses(pool, scope, &filter, (start, end), 1_000, 0)
+                    .await
+                    .expect("à récupérer");
+            let counted: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM members m JOIN reasons r ON r.id = m.lost_reason_id \
+                 WHERE m.status = 'lost' AND r.category <> 'irrecoverable' \
+                   AND m.lost_on >= $1 AND m.lost_on < $2 \
+                   AND ($3::bigint IS NULL OR m.district_id = $3) \
+                   AND ($4::text IS NULL OR m.formula = $4)",
+            )
+            .bind(start)
+            .bind(end)
+            .bind(district)
+            .bind(formula)
+            .fetch_one(pool)
+            .await
+            .expect("à récupérer recompté");
+            assert_eq!(total, counted, "à récupérer {scope:?} {filter:?} {start}");
         }
     }
 }

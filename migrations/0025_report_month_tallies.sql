@@ -1,4 +1,4 @@
--- « Suivi » and « À venir » at network scale (issue 10).
+-- « Suivi », « À venir » and « Départs » at network scale (issue 10).
 --
 -- due_month_effects: the due cycles per district, month, formula, number
 -- of pre-renewal stages followed, last state before the due date, and
@@ -107,7 +107,59 @@ CREATE TRIGGER members_due_month_states_update
                             NEW.district_id, NEW.state))
     EXECUTE FUNCTION due_month_states_rows();
 
--- Migration 0024's rebuild, with both tallies.
+-- lost_months: the members lost per district, month of departure,
+-- formula and reason (the departures report's counts by category, reason
+-- and month, and how many may be won back), kept by a row trigger on
+-- members. The list of those who may be won back reads the most recent
+-- departures first on an index and stops at its page.
+CREATE TABLE lost_months (
+    district_id bigint NOT NULL,
+    month       date NOT NULL,
+    formula     text NOT NULL,
+    reason_id   bigint NOT NULL,
+    lost        integer NOT NULL,
+    PRIMARY KEY (district_id, month, formula, reason_id)
+);
+CREATE INDEX lost_months_month_idx ON lost_months (month) INCLUDE (formula, reason_id, lost);
+
+CREATE FUNCTION lost_months_rows() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'lost' AND OLD.lost_on IS NOT NULL
+       AND OLD.lost_reason_id IS NOT NULL THEN
+        INSERT INTO lost_months AS t (district_id, month, formula, reason_id, lost)
+        VALUES (OLD.district_id, date_trunc('month', OLD.lost_on)::date, OLD.formula,
+                OLD.lost_reason_id, -1)
+        ON CONFLICT (district_id, month, formula, reason_id)
+            DO UPDATE SET lost = t.lost + EXCLUDED.lost;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.status = 'lost' AND NEW.lost_on IS NOT NULL
+       AND NEW.lost_reason_id IS NOT NULL THEN
+        INSERT INTO lost_months AS t (district_id, month, formula, reason_id, lost)
+        VALUES (NEW.district_id, date_trunc('month', NEW.lost_on)::date, NEW.formula,
+                NEW.lost_reason_id, 1)
+        ON CONFLICT (district_id, month, formula, reason_id)
+            DO UPDATE SET lost = t.lost + EXCLUDED.lost;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER members_lost_months_rows AFTER INSERT OR DELETE ON members
+    FOR EACH ROW EXECUTE FUNCTION lost_months_rows();
+CREATE TRIGGER members_lost_months_update
+    AFTER UPDATE OF status, lost_on, lost_reason_id, district_id, formula ON members
+    FOR EACH ROW
+    WHEN ((OLD.status, OLD.lost_on, OLD.lost_reason_id, OLD.district_id, OLD.formula)
+          IS DISTINCT FROM (NEW.status, NEW.lost_on, NEW.lost_reason_id, NEW.district_id,
+                            NEW.formula))
+    EXECUTE FUNCTION lost_months_rows();
+
+CREATE INDEX members_lost_recent_idx ON members (lost_on, id) WHERE status = 'lost';
+CREATE INDEX members_district_lost_idx ON members (district_id, lost_on, id)
+    WHERE status = 'lost';
+
+-- Migration 0024's rebuild, with the three tallies.
 CREATE OR REPLACE FUNCTION derived_tables_rebuild() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -116,7 +168,7 @@ BEGIN
     PERFORM set_config('renouvo.rebuilding', 'yes', true);
     TRUNCATE stage_follow_ups, follow_up_monthly, renewal_days, district_renewal_days,
              due_months, due_cycles, portfolio_counts, renewal_day_states, due_month_billing,
-             due_month_effects, due_month_states;
+             due_month_effects, due_month_states, lost_months;
 
     INSERT INTO stage_follow_ups (member_id, cycle, stage_key, first_at, last_at, follow_ups)
     SELECT member_id, cycle, stage_key, min(at), max(at), count(*)
@@ -223,6 +275,12 @@ BEGIN
     SELECT district_id, date_trunc('month', renewal_date)::date, formula, COALESCE(state, ''),
            count(*)
     FROM members WHERE status = 'active' GROUP BY 1, 2, 3, 4;
+
+    INSERT INTO lost_months (district_id, month, formula, reason_id, lost)
+    SELECT district_id, date_trunc('month', lost_on)::date, formula, lost_reason_id, count(*)
+    FROM members
+    WHERE status = 'lost' AND lost_on IS NOT NULL AND lost_reason_id IS NOT NULL
+    GROUP BY 1, 2, 3, 4;
     PERFORM set_config('renouvo.rebuilding', 'no', true);
 
     -- The stages done in each member's current cycle (only the rows that
@@ -248,3 +306,9 @@ FROM due_cycles GROUP BY 1, 2, 3, 4, 5, 6;
 INSERT INTO due_month_states (district_id, month, formula, state, active)
 SELECT district_id, date_trunc('month', renewal_date)::date, formula, COALESCE(state, ''), count(*)
 FROM members WHERE status = 'active' GROUP BY 1, 2, 3, 4;
+
+INSERT INTO lost_months (district_id, month, formula, reason_id, lost)
+SELECT district_id, date_trunc('month', lost_on)::date, formula, lost_reason_id, count(*)
+FROM members
+WHERE status = 'lost' AND lost_on IS NOT NULL AND lost_reason_id IS NOT NULL
+GROUP BY 1, 2, 3, 4;
