@@ -440,17 +440,24 @@ pub async fn recoverable_losses(
         push_scope(qb, scope);
         push_filters(qb, filter, "m.formula");
     };
+    // The page's members first, on the index of departures by date (read
+    // backwards from the end of the period, stopping at the page), then
+    // their names.
     let mut qb = QueryBuilder::new(
-        "SELECT m.id, m.first_name, m.last_name, m.business_name, d.name AS district_name, \
-         m.lost_on, r.label AS reason, m.last_contact_at, u.display_name AS representative_name \
-         FROM members m JOIN districts d ON d.id = m.district_id \
-         JOIN reasons r ON r.id = m.lost_reason_id LEFT JOIN users u ON u.id = m.representative_id",
+        "SELECT o.id, o.first_name, o.last_name, o.business_name, d.name AS district_name, \
+         o.lost_on, r.label AS reason, o.last_contact_at, u.display_name AS representative_name \
+         FROM (SELECT m.id FROM members m",
     );
     push_where(&mut qb);
     qb.push(" ORDER BY m.lost_on DESC, m.id DESC LIMIT ");
     qb.push_bind(limit);
     qb.push(" OFFSET ");
     qb.push_bind(offset);
+    qb.push(
+        ") p JOIN members o ON o.id = p.id JOIN districts d ON d.id = o.district_id \
+         JOIN reasons r ON r.id = o.lost_reason_id LEFT JOIN users u ON u.id = o.representative_id \
+         ORDER BY o.lost_on DESC, o.id DESC",
+    );
     let rows = qb.build_query_as().fetch_all(pool).await?;
     let mut count = QueryBuilder::new("SELECT COALESCE(sum(x.n), 0)::bigint FROM (");
     push_lost(&mut count, scope, filter, (start, end));
