@@ -707,8 +707,9 @@ pub async fn follow_up_effect(
     let this_month = today.with_day(1).unwrap_or(today);
     let mut qb = QueryBuilder::new(
         "SELECT formula, pre_followed::bigint AS followed, NULLIF(last_state, '') AS last_state, \
-         CASE outcome WHEN 'active' THEN 'pending' ELSE outcome END AS outcome, \
-         sum(n)::bigint AS members FROM (SELECT t.formula, t.pre_followed, t.last_state, \
+         CASE outcome WHEN 'active' THEN 'pending' ELSE outcome END AS outcome, members \
+         FROM (SELECT formula, pre_followed, last_state, outcome, sum(n)::bigint AS members \
+         FROM (SELECT t.formula, t.pre_followed, t.last_state, \
          t.outcome, t.cycles AS n FROM due_month_effects t WHERE t.month >= ",
     );
     qb.push_bind(start);
@@ -732,7 +733,7 @@ pub async fn follow_up_effect(
         qb.push(" AND c.formula = ");
         qb.push_bind(x.as_str());
     }
-    qb.push(") x GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0");
+    qb.push(") x GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0) y");
     qb.build_query_as().fetch_all(pool).await
 }
 
