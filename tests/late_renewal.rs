@@ -241,6 +241,36 @@ async fn listed(w: &common::accounts::World, query: &str) -> bool {
     page.contains("Audet")
 }
 
+/// Members due in October 2027 by stage colour (red, yellow), as « À venir »
+/// counts them: the network's from its tallies, and one portfolio's from
+/// its members.
+async fn pipeline_colours(w: &common::accounts::World, portfolio: bool) -> (i64, i64) {
+    use renouvo::store::reports::{ReportFilter, pipeline};
+    let timelines = renouvo::store::timeline::load(&w.app.pool).await.unwrap();
+    let filter = ReportFilter {
+        representative_id: portfolio.then_some(w.rep_a1),
+        ..ReportFilter::default()
+    };
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let rows = pipeline(
+        &w.app.pool,
+        renouvo::domain::scope::Scope::Network,
+        &filter,
+        &timelines,
+        (d("2027-10-01"), d("2027-11-01")),
+        common::accounts::today(),
+    )
+    .await
+    .unwrap();
+    let count = |colour: &str| {
+        rows.iter()
+            .filter(|r| !r.by_state && r.colour.as_deref() == Some(colour))
+            .map(|r| r.members)
+            .sum::<i64>()
+    };
+    (count("red"), count("yellow"))
+}
+
 #[tokio::test]
 async fn counts_and_filters_put_a_late_renewal_in_the_welcome_stage_until_followed_up() {
     use renouvo::domain::scope::Scope;
@@ -277,6 +307,9 @@ async fn counts_and_filters_put_a_late_renewal_in_the_welcome_stage_until_follow
             "{scope:?}"
         );
     }
+    let held_network = pipeline_colours(&w, false).await;
+    let held_portfolio = pipeline_colours(&w, true).await;
+    assert!(held_portfolio.0 >= 1, "{held_portfolio:?}");
     // The list's filters and its rows say the same.
     assert!(listed(&w, "etape=welcome").await);
     assert!(listed(&w, "etape=welcome&tri=nom").await);
@@ -350,6 +383,14 @@ async fn counts_and_filters_put_a_late_renewal_in_the_welcome_stage_until_follow
     }
     assert!(!listed(&w, "etape=welcome").await);
     assert!(listed(&w, "etape=after_1m").await);
+    // « À venir »: from the first stage's colour (red) to the dated one's.
+    for (portfolio, (red, yellow)) in [(false, held_network), (true, held_portfolio)] {
+        assert_eq!(
+            pipeline_colours(&w, portfolio).await,
+            (red - 1, yellow + 1),
+            "portfolio: {portfolio}"
+        );
+    }
     assert_eq!(
         undone(&w).await.get(&w.rep_a1).copied().unwrap_or(0),
         held - 1

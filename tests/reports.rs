@@ -894,6 +894,8 @@ async fn the_tallies_of_the_reports_follow_every_kind_of_write() {
     };
     let rep1 = user("rep1@test.ca").await;
     let rep3 = user("rep3@test.ca").await;
+    let today = d("2026-11-29");
+    assert_reports_match_a_recount(pool, today).await;
 
     // Follow-ups: a new stage in the current cycle, a later state, a
     // correction (which counts for nothing), one dated before an old due
@@ -942,6 +944,56 @@ async fn the_tallies_of_the_reports_follow_every_kind_of_write() {
     .await
     .unwrap();
     assert_report_tallies_match(pool).await;
+    assert_reports_match_a_recount(pool, today).await;
+
+    // Billing steps (migration 0024): a request asked for, sent, received,
+    // paid, repriced, cancelled and asked for again; Hébert's renewal paid
+    // by his request, whose amount then changes.
+    let dion = id("Dion").await;
+    let asked = billing_request(pool, dion, rep1, 1, "requested", 30_000).await;
+    assert_report_tallies_match(pool).await;
+    for step in ["invoice_sent", "received", "cancelled"] {
+        sqlx::query("UPDATE billing_requests SET status = $2 WHERE id = $1")
+            .bind(asked)
+            .bind(step)
+            .execute(pool)
+            .await
+            .unwrap();
+        assert_report_tallies_match(pool).await;
+    }
+    let again = billing_request(pool, dion, rep1, 1, "requested", 31_000).await;
+    sqlx::query("UPDATE billing_requests SET amount_cents = NULL WHERE id = $1")
+        .bind(again)
+        .execute(pool)
+        .await
+        .unwrap();
+    let gauthier_request = billing_request(pool, gauthier, rep1, 1, "paid", 20_000).await;
+    assert_report_tallies_match(pool).await;
+    assert_reports_match_a_recount(pool, today).await;
+    sqlx::query(
+        "UPDATE renewals SET billing_request_id = \
+           (SELECT id FROM billing_requests WHERE member_id = $1 AND status <> 'cancelled') \
+         WHERE member_id = $1",
+    )
+    .bind(hebert)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE billing_requests SET status = 'paid', amount_cents = amount_cents + 100 \
+         WHERE member_id = $1",
+    )
+    .bind(hebert)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM billing_requests WHERE id = $1")
+        .bind(gauthier_request)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_report_tallies_match(pool).await;
+    assert_reports_match_a_recount(pool, today).await;
     let imbeault = id("Imbeault").await;
     run("DELETE FROM renewals WHERE member_id = $1", imbeault).await;
     run(
@@ -996,6 +1048,7 @@ async fn the_tallies_of_the_reports_follow_every_kind_of_write() {
     )
     .await;
     assert_report_tallies_match(pool).await;
+    assert_reports_match_a_recount(pool, today).await;
 
     // Members in bulk, one removed; a follow-up removed (follow-ups are
     // never rewritten in the app, but the tallies do not depend on it).
@@ -1037,6 +1090,7 @@ async fn the_tallies_of_the_reports_follow_every_kind_of_write() {
         .unwrap();
     tx.commit().await.unwrap();
     assert_report_tallies_match(pool).await;
+    assert_reports_match_a_recount(pool, today).await;
 }
 
 /// The direction's report filters offer a district's groups once the
@@ -1080,6 +1134,21 @@ async fn report_filters_offer_the_groups_of_the_district_chosen() {
         district.contains("<th scope=\"row\">Groupe G</th>"),
         "{district}"
     );
+    // The same for the team report's table of representatives; the
+    // receivers of escalations (a few people) are always shown.
+    let team_withheld = "choisissez un district dans les filtres pour voir ce tableau";
+    let network = text(&w.app, &format!("/rapports/equipe?{PERIOD}")).await;
+    assert_eq!(network.matches(team_withheld).count(), 1, "{network}");
+    assert!(!network.contains("Test rep1@test.ca"), "{network}");
+    assert!(network.contains("Test gest@test.ca"), "{network}");
+    let district = text(
+        &w.app,
+        &format!("/rapports/equipe?{PERIOD}&district={district_a}"),
+    )
+    .await;
+    assert!(!district.contains(team_withheld));
+    assert!(district.contains("Test rep1@test.ca"), "{district}");
+    assert!(!district.contains("Test rep3@test.ca"), "{district}");
     let page = text(&w.app, &format!("/rapports/retention?groupe={}", w.group_g)).await;
     assert!(
         page.contains(&format!(

@@ -26,7 +26,7 @@ use crate::store::timeline::{
 /// portfolio's members on their stage index (migration 0019). Ranges
 /// without members give no row. Members that a late renewal holds in their
 /// first stage add a row there and take one off their stage by date.
-fn push_staged_members(
+pub(crate) fn push_staged_members(
     qb: &mut QueryBuilder<Postgres>,
     scope: Scope,
     timelines: &Timelines,

@@ -2,14 +2,16 @@
 //! user's scope (`push_scope`) and the report's filters, on indexed
 //! columns (migrations 0003, 0006, 0009). Figures are finished in
 //! `domain::report`.
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use crate::domain::formula::{Colour, Formula};
 use crate::domain::scope::Scope;
 use crate::domain::timeline::Anchor;
+use crate::domain::timeline_edit::FIRST_KEY;
+use crate::store::dashboard::push_staged_members;
 use crate::store::members::push_scope;
-use crate::store::timeline::{Timelines, push_selection};
+use crate::store::timeline::{Timelines, push_held, push_selection};
 
 /// The filters every report takes (ids already parsed; scope applies too).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -164,27 +166,37 @@ pub async fn retention(
     today: NaiveDate,
     dims: &[Dim],
 ) -> Result<Vec<RetentionRow>, sqlx::Error> {
-    let grouped = |wanted: &dyn Fn(Dim) -> bool, then: &dyn Fn(Dim) -> String, other: &str| {
-        let whens: Vec<String> = dims
+    // Month, district and formula rows from the tallies where they serve;
+    // only groups and representatives are counted from the cycles then.
+    if let Some(district) = tallied_district(scope, filter) {
+        let (tallied, counted): (Vec<Dim>, Vec<Dim>) = dims
             .iter()
-            .copied()
-            .filter(|d| wanted(*d))
-            .map(|d| format!(" WHEN GROUPING({}) = 0 THEN {}", d.column(), then(d)))
-            .collect();
-        if whens.is_empty() {
-            other.to_string()
-        } else {
-            format!("CASE{} ELSE {other} END", whens.concat())
+            .partition(|d| matches!(d, Dim::Month | Dim::District | Dim::Formula));
+        if !tallied.is_empty() {
+            let mut rows =
+                tallied_retention(pool, district, filter, (start, end), today, &tallied).await?;
+            if !counted.is_empty() {
+                rows.extend(
+                    retention_from_cycles(pool, scope, filter, (start, end), today, &counted)
+                        .await?,
+                );
+            }
+            return Ok(rows);
         }
-    };
-    let dim = grouped(&|_| true, &|d| format!("'{}'", d.key()), "''");
-    let month = grouped(
-        &|d| d == Dim::Month,
-        &|d| d.column().to_string(),
-        "NULL::date",
-    );
-    let key_id = grouped(&|d| d.is_id(), &|d| d.column().to_string(), "NULL::bigint");
-    let formula = grouped(&|d| d == Dim::Formula, &|d| d.column().to_string(), "NULL");
+    }
+    retention_from_cycles(pool, scope, filter, (start, end), today, dims).await
+}
+
+/// The retention rows counted from the due cycles themselves.
+async fn retention_from_cycles(
+    pool: &PgPool,
+    scope: Scope,
+    filter: &ReportFilter,
+    (start, end): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+    dims: &[Dim],
+) -> Result<Vec<RetentionRow>, sqlx::Error> {
+    let (dim, month, key_id, formula) = grouping_columns(dims);
     let sets: Vec<String> = dims.iter().map(|d| format!("({})", d.column())).collect();
     let mut qb = QueryBuilder::new(format!(
         "SELECT a.dim, to_char(a.month, 'YYYY-MM') AS month, a.key_id, a.formula, \
@@ -213,6 +225,93 @@ pub async fn retention(
     qb.build_query_as().fetch_all(pool).await
 }
 
+/// The retention rows by month, district and formula read from the
+/// tallies per district, month and formula (migration 0014), when
+/// `tallied_district` allows it and no group or representative rows are
+/// asked for: a few hundred rows however many cycles fall in the period.
+/// The active members of a month are pending once it has passed and
+/// upcoming before; those of the current month are split on today's date
+/// from the tally per district and renewal date (migration 0022). The
+/// same figures as the count from `due_cycles`.
+async fn tallied_retention(
+    pool: &PgPool,
+    district: Option<i64>,
+    filter: &ReportFilter,
+    (start, end): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+    dims: &[Dim],
+) -> Result<Vec<RetentionRow>, sqlx::Error> {
+    let this_month = today.with_day(1).unwrap_or(today);
+    let (dim, month, key_id, formula) = grouping_columns(dims);
+    let sets: Vec<String> = dims.iter().map(|d| format!("({})", d.column())).collect();
+    let mut qb = QueryBuilder::new(format!(
+        "SELECT a.dim, to_char(a.month, 'YYYY-MM') AS month, a.key_id, a.formula, \
+         CASE a.dim WHEN 'district' THEN dd.name END AS name, \
+         a.renewed, a.lost, a.pending, a.upcoming FROM (SELECT {dim} AS dim, {month} AS month, \
+         {key_id} AS key_id, {formula} AS formula, sum(renewed)::bigint AS renewed, \
+         sum(lost)::bigint AS lost, sum(pending)::bigint AS pending, \
+         sum(upcoming)::bigint AS upcoming FROM (SELECT t.month, t.district_id, t.formula, \
+         t.renewed, t.lost, CASE WHEN t.month < "
+    ));
+    qb.push_bind(this_month);
+    qb.push(" THEN t.active WHEN t.month > ");
+    qb.push_bind(this_month);
+    qb.push(" THEN 0 ELSE COALESCE(p.n, 0) END AS pending, CASE WHEN t.month < ");
+    qb.push_bind(this_month);
+    qb.push(" THEN 0 WHEN t.month > ");
+    qb.push_bind(this_month);
+    qb.push(
+        " THEN t.active ELSE t.active - COALESCE(p.n, 0) END AS upcoming FROM due_months t \
+         LEFT JOIN (SELECT t.district_id, t.formula, sum(t.active) AS n \
+         FROM district_renewal_days t WHERE t.renewal_date >= ",
+    );
+    qb.push_bind(this_month);
+    qb.push(" AND t.renewal_date < ");
+    qb.push_bind(today);
+    push_tally_filters(&mut qb, district, filter);
+    qb.push(" GROUP BY 1, 2) p ON t.month = ");
+    qb.push_bind(this_month);
+    qb.push(" AND p.district_id = t.district_id AND p.formula = t.formula WHERE t.month >= ");
+    qb.push_bind(start);
+    qb.push(" AND t.month < ");
+    qb.push_bind(end);
+    push_tally_filters(&mut qb, district, filter);
+    qb.push(format!(
+        ") d GROUP BY GROUPING SETS ({}) HAVING sum(renewed) + sum(lost) + sum(pending) + sum(upcoming) > 0) a \
+         LEFT JOIN districts dd ON a.dim = 'district' AND dd.id = a.key_id",
+        sets.join(", ")
+    ));
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// The `dim`, `month`, `key_id` and `formula` columns of a grouping-sets
+/// query over `dims` (each `CASE WHEN GROUPING(…) = 0 THEN …`).
+fn grouping_columns(dims: &[Dim]) -> (String, String, String, String) {
+    let grouped = |wanted: &dyn Fn(Dim) -> bool, then: &dyn Fn(Dim) -> String, other: &str| {
+        let whens: Vec<String> = dims
+            .iter()
+            .copied()
+            .filter(|d| wanted(*d))
+            .map(|d| format!(" WHEN GROUPING({}) = 0 THEN {}", d.column(), then(d)))
+            .collect();
+        if whens.is_empty() {
+            other.to_string()
+        } else {
+            format!("CASE{} ELSE {other} END", whens.concat())
+        }
+    };
+    (
+        grouped(&|_| true, &|d| format!("'{}'", d.key()), "''"),
+        grouped(
+            &|d| d == Dim::Month,
+            &|d| d.column().to_string(),
+            "NULL::date",
+        ),
+        grouped(&|d| d.is_id(), &|d| d.column().to_string(), "NULL::bigint"),
+        grouped(&|d| d == Dim::Formula, &|d| d.column().to_string(), "NULL"),
+    )
+}
+
 /// Lost members in the period, counted by category, by reason, and by
 /// month and category.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -227,6 +326,62 @@ pub struct LossRow {
 }
 
 pub async fn losses(
+    pool: &PgPool,
+    scope: Scope,
+    filter: &ReportFilter,
+    (start, end): (NaiveDate, NaiveDate),
+) -> Result<Vec<LossRow>, sqlx::Error> {
+    // The network's and a district's from the tally per district, month,
+    // formula and reason (migration 0025); a group's or a portfolio's from
+    // their lost members.
+    let mut qb = QueryBuilder::new(
+        "SELECT CASE WHEN GROUPING(r.id) = 0 THEN 'reason' WHEN GROUPING(month) = 0 THEN 'month' \
+         ELSE 'category' END AS dim, r.category, r.id AS reason_id, r.label, month, \
+         sum(x.n)::bigint AS lost FROM (",
+    );
+    push_lost(&mut qb, scope, filter, (start, end));
+    qb.push(
+        ") x JOIN reasons r ON r.id = x.lost_reason_id \
+         GROUP BY GROUPING SETS ((r.category), (r.category, r.id, r.label), (r.category, month)) \
+         HAVING sum(x.n) <> 0 ORDER BY lost DESC, r.label",
+    );
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// `SELECT lost_reason_id, month ('YYYY-MM'), n`: the members lost in the
+/// period, counted per reason and month (a tally for the network or a
+/// district, the members themselves otherwise).
+fn push_lost(
+    qb: &mut QueryBuilder<Postgres>,
+    scope: Scope,
+    filter: &ReportFilter,
+    (start, end): (NaiveDate, NaiveDate),
+) {
+    if let Some(district) = tallied_district(scope, filter) {
+        qb.push(
+            "SELECT t.reason_id AS lost_reason_id, to_char(t.month, 'YYYY-MM') AS month, \
+             t.lost AS n FROM lost_months t WHERE t.month >= ",
+        );
+        qb.push_bind(start);
+        qb.push(" AND t.month < ");
+        qb.push_bind(end);
+        push_tally_filters(qb, district, filter);
+    } else {
+        qb.push(
+            "SELECT m.lost_reason_id, to_char(m.lost_on, 'YYYY-MM') AS month, 1 AS n \
+             FROM members m WHERE m.status = 'lost' AND m.lost_on >= ",
+        );
+        qb.push_bind(start);
+        qb.push(" AND m.lost_on < ");
+        qb.push_bind(end);
+        push_scope(qb, scope);
+        push_filters(qb, filter, "m.formula");
+    }
+}
+
+/// [`losses`] counted from the lost members themselves: the count the
+/// tally must equal.
+pub async fn losses_from_members(
     pool: &PgPool,
     scope: Scope,
     filter: &ReportFilter,
@@ -286,20 +441,31 @@ pub async fn recoverable_losses(
         push_scope(qb, scope);
         push_filters(qb, filter, "m.formula");
     };
+    // The page's members first, on the index of departures by date (read
+    // backwards from the end of the period, stopping at the page), then
+    // their names.
     let mut qb = QueryBuilder::new(
-        "SELECT m.id, m.first_name, m.last_name, m.business_name, d.name AS district_name, \
-         m.lost_on, r.label AS reason, m.last_contact_at, u.display_name AS representative_name \
-         FROM members m JOIN districts d ON d.id = m.district_id \
-         JOIN reasons r ON r.id = m.lost_reason_id LEFT JOIN users u ON u.id = m.representative_id",
+        "SELECT o.id, o.first_name, o.last_name, o.business_name, d.name AS district_name, \
+         o.lost_on, r.label AS reason, o.last_contact_at, u.display_name AS representative_name \
+         FROM (SELECT m.id FROM members m",
     );
     push_where(&mut qb);
     qb.push(" ORDER BY m.lost_on DESC, m.id DESC LIMIT ");
     qb.push_bind(limit);
     qb.push(" OFFSET ");
     qb.push_bind(offset);
+    qb.push(
+        ") p JOIN members o ON o.id = p.id JOIN districts d ON d.id = o.district_id \
+         JOIN reasons r ON r.id = o.lost_reason_id LEFT JOIN users u ON u.id = o.representative_id \
+         ORDER BY o.lost_on DESC, o.id DESC",
+    );
     let rows = qb.build_query_as().fetch_all(pool).await?;
-    let mut count = QueryBuilder::new("SELECT count(*) FROM members m");
-    push_where(&mut count);
+    let mut count = QueryBuilder::new("SELECT COALESCE(sum(x.n), 0)::bigint FROM (");
+    push_lost(&mut count, scope, filter, (start, end));
+    count.push(
+        ") x WHERE x.lost_reason_id IN \
+         (SELECT id FROM reasons WHERE category <> 'irrecoverable')",
+    );
     let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
     Ok((rows, total))
 }
@@ -338,45 +504,83 @@ pub async fn pipeline(
     (start, end): (NaiveDate, NaiveDate),
     today: NaiveDate,
 ) -> Result<Vec<PipelineRow>, sqlx::Error> {
-    // Two sets of rows, by colour and by state (the report shows them
-    // apart). The network's are read from tallies (migrations 0014 and
-    // 0015); a district's or a portfolio's members are counted per renewal
-    // date, formula, term and state first. Either way the stage colour is
-    // worked out on those few rows, not per member.
-    let tallied = scope == Scope::Network
-        && filter.district_id.is_none()
-        && filter.group_id.is_none()
-        && filter.representative_id.is_none();
-    let mut qb = QueryBuilder::new("");
-    if tallied {
-        qb.push("WITH m AS (SELECT renewal_date, formula, term_months, active AS n FROM renewal_days m WHERE m.active <> 0 AND m.renewal_date >= ");
-        qb.push_bind(start);
-        qb.push(" AND m.renewal_date < ");
-        qb.push_bind(end);
-        push_filters(&mut qb, filter, "m.formula");
-        qb.push(
-            "), s AS (SELECT renewal_date, NULLIF(state, '') AS state, active AS n \
-             FROM renewal_day_states m WHERE m.active <> 0 AND m.renewal_date >= ",
-        );
-        qb.push_bind(start);
-        qb.push(" AND m.renewal_date < ");
-        qb.push_bind(end);
-        push_filters(&mut qb, filter, "m.formula");
-        qb.push(")");
-    } else {
-        qb.push(
-            "WITH s AS MATERIALIZED (SELECT renewal_date, formula, term_months, state, count(*) AS n \
-             FROM members m WHERE m.status = 'active' AND m.renewal_date >= ",
-        );
-        qb.push_bind(start);
-        qb.push(" AND m.renewal_date < ");
-        qb.push_bind(end);
-        push_scope(&mut qb, scope);
-        push_filters(&mut qb, filter, "m.formula");
-        qb.push(" GROUP BY 1, 2, 3, 4), m AS (SELECT renewal_date, formula, term_months, sum(n) AS n FROM s GROUP BY 1, 2, 3)");
+    // The network's and a district's from tallies: by colour, each range
+    // of renewal dates that puts a member in a stage today is one index
+    // range scan of the tally per formula, term and renewal date
+    // (migrations 0014 and 0022), as on the homes; by state, the tally per
+    // district, month, formula and state (migration 0025). A group's or a
+    // portfolio's members are counted.
+    let Some(district) = tallied_district(scope, filter) else {
+        return pipeline_from_members(pool, scope, filter, timelines, (start, end), today).await;
+    };
+    let tally_scope = district.map_or(Scope::Network, Scope::District);
+    let mut qb = QueryBuilder::new(
+        "SELECT to_char(s.month, 'YYYY-MM') AS month, s.colour, NULL::text AS state, \
+         false AS by_state, sum(s.n)::bigint AS members",
+    );
+    push_staged_members(&mut qb, tally_scope, timelines, today, Some((start, end)));
+    if let Some(f) = filter.formula {
+        qb.push(" WHERE s.formula = ");
+        qb.push_bind(f.as_str());
     }
-    qb.push(" SELECT to_char(m.renewal_date, 'YYYY-MM') AS month, ");
+    qb.push(
+        " GROUP BY s.month, s.colour UNION ALL SELECT to_char(t.month, 'YYYY-MM'), NULL, \
+         NULLIF(t.state, ''), true, sum(t.active)::bigint FROM due_month_states t \
+         WHERE t.month >= ",
+    );
+    qb.push_bind(start);
+    qb.push(" AND t.month < ");
+    qb.push_bind(end);
+    push_tally_filters(&mut qb, district, filter);
+    qb.push(" GROUP BY t.month, t.state HAVING sum(t.active) <> 0");
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// [`pipeline`] counted from the members themselves (per renewal date,
+/// formula, term and state first, the stage colour worked out on those
+/// rows): a group's or a portfolio's, and the count the tallies must
+/// equal.
+pub async fn pipeline_from_members(
+    pool: &PgPool,
+    scope: Scope,
+    filter: &ReportFilter,
+    timelines: &Timelines,
+    (start, end): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+) -> Result<Vec<PipelineRow>, sqlx::Error> {
+    // `held`: a late renewal keeps the member in the first stage, whose
+    // colour then counts instead of the stage's by date.
+    let mut qb = QueryBuilder::new(
+        "WITH s AS MATERIALIZED (SELECT renewal_date, formula, term_months, state, ",
+    );
+    push_held(&mut qb, timelines, today);
+    qb.push(
+        " AS held, count(*) AS n \
+         FROM members m WHERE m.status = 'active' AND m.renewal_date >= ",
+    );
+    qb.push_bind(start);
+    qb.push(" AND m.renewal_date < ");
+    qb.push_bind(end);
+    push_scope(&mut qb, scope);
+    push_filters(&mut qb, filter, "m.formula");
+    qb.push(
+        " GROUP BY 1, 2, 3, 4, 5), m AS (SELECT renewal_date, formula, term_months, held, \
+         sum(n) AS n FROM s GROUP BY 1, 2, 3, 4)",
+    );
+    qb.push(
+        " SELECT to_char(m.renewal_date, 'YYYY-MM') AS month, CASE WHEN m.held THEN CASE m.formula",
+    );
+    for formula in Formula::ALL {
+        if let Some(first) = timelines.table(formula).iter().find(|d| d.key == FIRST_KEY) {
+            qb.push(" WHEN ");
+            qb.push_bind(formula.as_str());
+            qb.push(" THEN ");
+            qb.push_bind(first.colour.as_str());
+        }
+    }
+    qb.push(" END ELSE ");
     push_colour_case(&mut qb, timelines, today);
+    qb.push(" END");
     qb.push(
         " AS colour, NULL::text AS state, false AS by_state, sum(m.n)::bigint AS members \
          FROM m GROUP BY 1, 2 UNION ALL SELECT to_char(s.month, 'YYYY-MM'), NULL, s.state, true, \
@@ -404,33 +608,64 @@ pub async fn billing(
     filter: &ReportFilter,
     (start, end): (NaiveDate, NaiveDate),
 ) -> Result<Vec<BillingRow>, sqlx::Error> {
-    // The cycles due (migration 0015), each looking up its own billing
-    // request on an index: a renewed one the request its renewal paid, an
-    // open one the live request of its cycle.
-    let mut qb = QueryBuilder::new(
-        "SELECT to_char(x.due_month, 'YYYY-MM') AS month, x.stage, count(*) AS members, \
-         count(x.amount_cents) AS priced, sum(x.amount_cents)::bigint AS amount_cents FROM (\
-         SELECT c.due_month, CASE WHEN c.outcome = 'renewed' THEN 'paid' \
-         WHEN b.id IS NULL THEN 'to_request' WHEN b.status = 'requested' THEN 'requested' \
-         WHEN b.status = 'paid' THEN 'paid' ELSE 'invoiced' END AS stage, \
-         CASE WHEN c.outcome = 'renewed' THEN rb.amount_cents ELSE b.amount_cents END \
-         AS amount_cents",
-    );
-    qb.push(
-        " FROM due_cycles c LEFT JOIN LATERAL (SELECT b.id, b.status, b.amount_cents \
-         FROM billing_requests b WHERE c.outcome = 'active' AND b.member_id = c.member_id \
-         AND b.cycle = c.cycle AND b.status <> 'cancelled' LIMIT 1) b ON true \
-         LEFT JOIN LATERAL (SELECT rb.amount_cents FROM renewals r \
-         JOIN billing_requests rb ON rb.id = r.billing_request_id \
-         WHERE c.outcome = 'renewed' AND r.id = c.renewal_id) rb ON true \
-         WHERE c.outcome <> 'lost' AND c.due_on >= ",
-    );
-    qb.push_bind(start);
-    qb.push(" AND c.due_on < ");
-    qb.push_bind(end);
-    push_cycle_scope(&mut qb, scope, filter);
-    qb.push(") x GROUP BY 1, 2");
+    // Each due cycle carries its billing step and amount (migration 0024).
+    // The network's and a district's are read from their tally per
+    // district, month, formula and step (a few hundred rows whatever the
+    // size of the network); a group's or a portfolio's from their cycles.
+    let mut qb = QueryBuilder::new("");
+    if let Some(district) = tallied_district(scope, filter) {
+        qb.push(
+            "SELECT to_char(t.month, 'YYYY-MM') AS month, t.stage, \
+             sum(t.members)::bigint AS members, sum(t.priced)::bigint AS priced, \
+             CASE WHEN sum(t.priced) > 0 THEN sum(t.amount_cents) END::bigint AS amount_cents \
+             FROM due_month_billing t WHERE t.month >= ",
+        );
+        qb.push_bind(start);
+        qb.push(" AND t.month < ");
+        qb.push_bind(end);
+        push_tally_filters(&mut qb, district, filter);
+        qb.push(" GROUP BY t.month, t.stage HAVING sum(t.members) > 0");
+    } else {
+        qb.push(
+            "SELECT to_char(c.due_month, 'YYYY-MM') AS month, c.billing_stage AS stage, \
+             count(*) AS members, count(c.billing_cents) AS priced, \
+             sum(c.billing_cents)::bigint AS amount_cents",
+        );
+        push_due_cycles(&mut qb, scope, filter, (start, end));
+        qb.push(" AND c.billing_stage IS NOT NULL GROUP BY c.due_month, c.billing_stage");
+    }
     qb.build_query_as().fetch_all(pool).await
+}
+
+/// Whether the figures of `scope` and `filter` can be read from the
+/// tallies kept per district (migrations 0014, 0022, 0024): the whole
+/// network or one district, perhaps one formula, but no group or
+/// representative. `Some(None)` for the whole network, `Some(Some(d))` for
+/// district `d`.
+fn tallied_district(scope: Scope, filter: &ReportFilter) -> Option<Option<i64>> {
+    if filter.group_id.is_some() || filter.representative_id.is_some() {
+        return None;
+    }
+    match (scope, filter.district_id) {
+        (Scope::Network, d) => Some(d),
+        (Scope::District(d), None) => Some(Some(d)),
+        // A district manager's filter never names another district (the
+        // filter is dropped outside the network), but if it did, both hold.
+        (Scope::District(d), Some(f)) if d == f => Some(Some(d)),
+        _ => None,
+    }
+}
+
+/// `AND …` for a district and the formula filter on a tally `t`.
+fn push_tally_filters(qb: &mut QueryBuilder<Postgres>, district: Option<i64>, f: &ReportFilter) {
+    if let Some(d) = district {
+        qb.push(" AND t.district_id = ");
+        qb.push_bind(d);
+    }
+    if let Some(x) = f.formula {
+        qb.push(" AND t.formula = ");
+        qb.push_bind(x.as_str());
+    }
 }
 
 /// Pre-renewal stages (anchored on the renewal date, before it) of each
@@ -477,6 +712,56 @@ pub struct FollowUpEffectRow {
 }
 
 pub async fn follow_up_effect(
+    pool: &PgPool,
+    scope: Scope,
+    filter: &ReportFilter,
+    (start, end): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+) -> Result<Vec<FollowUpEffectRow>, sqlx::Error> {
+    let Some(district) = tallied_district(scope, filter) else {
+        return follow_up_effect_from_cycles(pool, scope, filter, (start, end), today).await;
+    };
+    // The network's and a district's from the tally per district, month,
+    // formula, stages followed, last state and outcome (migration 0025):
+    // the cycles renewed or lost, and those still open of the months
+    // before this one; the open cycles of this month already due are read
+    // from their index (a few days of cycles).
+    let this_month = today.with_day(1).unwrap_or(today);
+    let mut qb = QueryBuilder::new(
+        "SELECT formula, pre_followed::bigint AS followed, NULLIF(last_state, '') AS last_state, \
+         CASE outcome WHEN 'active' THEN 'pending' ELSE outcome END AS outcome, members \
+         FROM (SELECT formula, pre_followed, last_state, outcome, sum(n)::bigint AS members \
+         FROM (SELECT t.formula, t.pre_followed, t.last_state, \
+         t.outcome, t.cycles AS n FROM due_month_effects t WHERE t.month >= ",
+    );
+    qb.push_bind(start);
+    qb.push(" AND t.month < ");
+    qb.push_bind(end);
+    push_tally_filters(&mut qb, district, filter);
+    qb.push(" AND (t.outcome <> 'active' OR t.month < ");
+    qb.push_bind(this_month);
+    qb.push(
+        ") UNION ALL SELECT c.formula, c.pre_followed, COALESCE(c.last_state, ''), c.outcome, 1 \
+         FROM due_cycles c WHERE c.outcome = 'active' AND c.due_on >= ",
+    );
+    qb.push_bind(this_month.max(start));
+    qb.push(" AND c.due_on < ");
+    qb.push_bind(today.min(end));
+    if let Some(d) = district {
+        qb.push(" AND c.district_id = ");
+        qb.push_bind(d);
+    }
+    if let Some(x) = filter.formula {
+        qb.push(" AND c.formula = ");
+        qb.push_bind(x.as_str());
+    }
+    qb.push(") x GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0) y");
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// [`follow_up_effect`] counted from the due cycles: a group's or a
+/// portfolio's, and the count the tally must equal.
+pub async fn follow_up_effect_from_cycles(
     pool: &PgPool,
     scope: Scope,
     filter: &ReportFilter,
@@ -680,9 +965,13 @@ pub async fn receivers(
            COALESCE(e.acknowledged_at, e.resolved_at) - e.raised_at) / 3600.0) AS median_hours, \
          percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM \
            COALESCE(e.acknowledged_at, e.resolved_at) - e.raised_at) / 3600.0) AS p90_hours \
-         FROM escalations e JOIN due_cycles m ON m.member_id = e.member_id AND m.renewal_id = 0 \
-         WHERE COALESCE(e.acknowledged_at, e.resolved_at) IS NOT NULL AND e.raised_at >= ",
+         FROM escalations e",
     );
+    // Their members only when a scope or a filter needs them.
+    if scope != Scope::Network || *filter != ReportFilter::default() {
+        qb.push(" JOIN due_cycles m ON m.member_id = e.member_id AND m.renewal_id = 0");
+    }
+    qb.push(" WHERE COALESCE(e.acknowledged_at, e.resolved_at) IS NOT NULL AND e.raised_at >= ");
     qb.push_bind(start);
     qb.push(" AND e.raised_at < ");
     qb.push_bind(end);

@@ -369,10 +369,20 @@ pub async fn assert_report_tallies_match(pool: &PgPool) {
              WHERE s.member_id = x.member_id AND s.cycle = x.cycle) AS pre_followed, \
            (SELECT f.state FROM follow_ups f WHERE f.member_id = x.member_id \
              AND f.corrects_id IS NULL AND f.at < x.due_on ORDER BY f.at DESC, f.id DESC LIMIT 1) \
-             AS last_state FROM x), \
+             AS last_state, \
+           CASE x.outcome WHEN 'lost' THEN NULL WHEN 'renewed' THEN 'paid' ELSE COALESCE( \
+             (SELECT CASE b.status WHEN 'requested' THEN 'requested' WHEN 'paid' THEN 'paid' \
+               ELSE 'invoiced' END FROM billing_requests b WHERE b.member_id = x.member_id \
+               AND b.cycle = x.cycle AND b.status <> 'cancelled'), 'to_request') END \
+             AS billing_stage, \
+           CASE x.outcome WHEN 'renewed' THEN (SELECT b.amount_cents FROM renewals r \
+               JOIN billing_requests b ON b.id = r.billing_request_id WHERE r.id = x.renewal_id) \
+             WHEN 'active' THEN (SELECT b.amount_cents FROM billing_requests b \
+               WHERE b.member_id = x.member_id AND b.cycle = x.cycle \
+               AND b.status <> 'cancelled') END AS billing_cents FROM x), \
          kept AS (SELECT member_id, renewal_id, cycle, due_on, outcome, district_id, group_id, \
-           formula, representative_id, due_month, stages, pre_followed, last_state \
-           FROM due_cycles), \
+           formula, representative_id, due_month, stages, pre_followed, last_state, \
+           billing_stage, billing_cents FROM due_cycles), \
          k AS (SELECT member_id, renewal_id, row(kept.*)::text AS r FROM kept), \
          c AS (SELECT member_id, renewal_id, row(counted.*)::text AS r FROM counted) \
          SELECT COALESCE(k.r, '(absent)'), COALESCE(c.r, '(absent)') \
@@ -416,4 +426,332 @@ pub async fn assert_report_tallies_match(pool: &PgPool) {
         days.is_empty(),
         "renewal_day_states (kept, counted): {days:?}"
     );
+    // (district, month, formula, stage, kept, counted): the billing tally
+    // (migration 0024) against the cycles' billing steps, recounted above.
+    type Billing = (i64, NaiveDate, String, String, Vec<i64>, Vec<i64>);
+    let billing: Vec<Billing> = sqlx::query_as(
+        "WITH kept AS (SELECT district_id, month, formula, stage, \
+           ARRAY[members, priced, amount_cents]::bigint[] AS n FROM due_month_billing \
+           WHERE (members, priced, amount_cents) <> (0, 0, 0)), \
+         counted AS (SELECT district_id, due_month AS month, formula, billing_stage AS stage, \
+           ARRAY[count(*), count(billing_cents), COALESCE(sum(billing_cents), 0)]::bigint[] AS n \
+           FROM due_cycles WHERE billing_stage IS NOT NULL GROUP BY 1, 2, 3, 4) \
+         SELECT district_id, month, formula, stage, COALESCE(k.n, '{0,0,0}'), \
+           COALESCE(c.n, '{0,0,0}') \
+         FROM kept k FULL JOIN counted c USING (district_id, month, formula, stage) \
+         WHERE k.n IS DISTINCT FROM c.n",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("facturation");
+    assert!(
+        billing.is_empty(),
+        "due_month_billing (kept, counted): {billing:?}"
+    );
+    // The follow-up effect's tally (migration 0025) against the cycles.
+    let effects: Vec<(String, i64, i64)> = sqlx::query_as(
+        "WITH kept AS (SELECT district_id, month, formula, pre_followed, last_state, outcome, \
+           cycles::bigint AS n FROM due_month_effects WHERE cycles <> 0), \
+         counted AS (SELECT district_id, due_month AS month, formula, pre_followed, \
+           COALESCE(last_state, '') AS last_state, outcome, count(*) AS n FROM due_cycles \
+           GROUP BY 1, 2, 3, 4, 5, 6) \
+         SELECT concat_ws(' ', district_id, month, formula, pre_followed, last_state, outcome), \
+           COALESCE(k.n, 0), COALESCE(c.n, 0) \
+         FROM kept k FULL JOIN counted c \
+           USING (district_id, month, formula, pre_followed, last_state, outcome) \
+         WHERE k.n IS DISTINCT FROM c.n",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("effets");
+    assert!(
+        effects.is_empty(),
+        "due_month_effects (kept, counted): {effects:?}"
+    );
+    // The active members per district, month, formula and state.
+    let states: Vec<(String, i64, i64)> = sqlx::query_as(
+        "WITH kept AS (SELECT district_id, month, formula, state, active::bigint AS n \
+           FROM due_month_states WHERE active <> 0), \
+         counted AS (SELECT district_id, date_trunc('month', renewal_date)::date AS month, \
+           formula, COALESCE(state, '') AS state, count(*) AS n FROM members \
+           WHERE status = 'active' GROUP BY 1, 2, 3, 4) \
+         SELECT concat_ws(' ', district_id, month, formula, state), COALESCE(k.n, 0), \
+           COALESCE(c.n, 0) \
+         FROM kept k FULL JOIN counted c USING (district_id, month, formula, state) \
+         WHERE k.n IS DISTINCT FROM c.n",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("états par mois");
+    assert!(
+        states.is_empty(),
+        "due_month_states (kept, counted): {states:?}"
+    );
+    // The lost members per district, month, formula and reason.
+    let lost: Vec<(String, i64, i64)> = sqlx::query_as(
+        "WITH kept AS (SELECT district_id, month, formula, reason_id, lost::bigint AS n \
+           FROM lost_months WHERE lost <> 0), \
+         counted AS (SELECT district_id, date_trunc('month', lost_on)::date AS month, formula, \
+           lost_reason_id AS reason_id, count(*) AS n FROM members \
+           WHERE status = 'lost' AND lost_on IS NOT NULL AND lost_reason_id IS NOT NULL \
+           GROUP BY 1, 2, 3, 4) \
+         SELECT concat_ws(' ', district_id, month, formula, reason_id), COALESCE(k.n, 0), \
+           COALESCE(c.n, 0) \
+         FROM kept k FULL JOIN counted c USING (district_id, month, formula, reason_id) \
+         WHERE k.n IS DISTINCT FROM c.n",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("départs par mois");
+    assert!(lost.is_empty(), "lost_months (kept, counted): {lost:?}");
+}
+
+/// Every cycle counted from scratch (members and renewals, billing
+/// requests looked up one by one): `due_on`, `outcome`, `district_id`,
+/// `formula`, `group_id`, `representative_id`, `billing_stage`,
+/// `billing_cents`.
+const CYCLES_FROM_SCRATCH: &str = "WITH x AS ( \
+       SELECT r.member_id, r.id AS renewal_id, r.cycle - 1 AS cycle, r.previous_renewal AS due_on, \
+         'renewed' AS outcome, m.district_id, m.group_id, r.previous_formula AS formula, \
+         m.representative_id, r.billing_request_id FROM renewals r JOIN members m ON m.id = r.member_id \
+       UNION ALL \
+       SELECT m.id, 0, m.cycle, m.renewal_date, m.status, m.district_id, m.group_id, m.formula, \
+         m.representative_id, NULL FROM members m), \
+     cycles AS (SELECT x.*, CASE x.outcome WHEN 'lost' THEN NULL WHEN 'renewed' THEN 'paid' \
+         ELSE COALESCE((SELECT CASE b.status WHEN 'requested' THEN 'requested' \
+           WHEN 'paid' THEN 'paid' ELSE 'invoiced' END FROM billing_requests b \
+           WHERE b.member_id = x.member_id AND b.cycle = x.cycle AND b.status <> 'cancelled'), \
+           'to_request') END AS billing_stage, \
+       CASE x.outcome WHEN 'renewed' THEN (SELECT b.amount_cents FROM billing_requests b \
+           WHERE b.id = x.billing_request_id) \
+         WHEN 'active' THEN (SELECT b.amount_cents FROM billing_requests b \
+           WHERE b.member_id = x.member_id AND b.cycle = x.cycle AND b.status <> 'cancelled') \
+         END AS billing_cents FROM x) ";
+
+/// (dim, month, key, formula, renewed, lost, pending, upcoming)
+type RetentionLine = (
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
+/// (month, stage, members, priced, amount)
+type BillingLine = (String, String, i64, i64, Option<i64>);
+
+/// The retention by month, district and formula, the billing steps, the
+/// follow-up effect, the pipeline and the departures, as the reports read
+/// them (from the tallies for the network and a
+/// district), equal a count from scratch, for the network and each
+/// district, with and without a formula, over a period that spans today.
+pub async fn assert_reports_match_a_recount(pool: &PgPool, today: NaiveDate) {
+    use renouvo::domain::formula::Formula;
+    use renouvo::domain::scope::Scope;
+    use renouvo::store::reports::{self, Dim, ReportFilter};
+    let timelines = renouvo::store::timeline::load(pool)
+        .await
+        .expect("échéanciers");
+    let districts: Vec<i64> = sqlx::query_scalar("SELECT id FROM districts ORDER BY id")
+        .fetch_all(pool)
+        .await
+        .expect("districts");
+    let mut cases: Vec<(Scope, ReportFilter)> = Vec::new();
+    for formula in [None, Some(Formula::Regional), Some(Formula::Partner)] {
+        let f = ReportFilter {
+            formula,
+            ..ReportFilter::default()
+        };
+        cases.push((Scope::Network, f));
+        for &d in &districts {
+            cases.push((Scope::District(d), f));
+            cases.push((
+                Scope::Network,
+                ReportFilter {
+                    district_id: Some(d),
+                    ..f
+                },
+            ));
+        }
+    }
+    let periods = [
+        (d("2025-06-01"), d("2027-12-01")),
+        (d("2026-11-01"), d("2027-11-01")),
+        (d("2026-11-01"), d("2027-01-01")),
+        (d("2026-12-01"), d("2027-02-01")),
+    ];
+    for (scope, filter) in cases {
+        let district = match scope {
+            Scope::District(d) => Some(d),
+            _ => filter.district_id,
+        };
+        let formula = filter.formula.map(|f| f.as_str());
+        for (start, end) in periods {
+            let mut read: Vec<RetentionLine> = reports::retention(
+                pool,
+                scope,
+                &filter,
+                (start, end),
+                today,
+                &[Dim::Month, Dim::District, Dim::Formula],
+            )
+            .await
+            .expect("rétention")
+            .into_iter()
+            .map(|r| {
+                (
+                    r.dim, r.month, r.key_id, r.formula, r.renewed, r.lost, r.pending, r.upcoming,
+                )
+            })
+            .collect();
+            let mut counted: Vec<RetentionLine> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{CYCLES_FROM_SCRATCH} SELECT CASE WHEN GROUPING(month) = 0 THEN 'month' \
+                   WHEN GROUPING(district_id) = 0 THEN 'district' ELSE 'formula' END, \
+                 CASE WHEN GROUPING(month) = 0 THEN to_char(month, 'YYYY-MM') END, \
+                 CASE WHEN GROUPING(district_id) = 0 THEN district_id END, \
+                 CASE WHEN GROUPING(formula) = 0 THEN formula END, \
+                 count(*) FILTER (WHERE outcome = 'renewed'), \
+                 count(*) FILTER (WHERE outcome = 'lost'), \
+                 count(*) FILTER (WHERE outcome = 'active' AND due_on < $3), \
+                 count(*) FILTER (WHERE outcome = 'active' AND due_on >= $3) \
+                 FROM (SELECT date_trunc('month', due_on)::date AS month, * FROM cycles) c \
+                 WHERE due_on >= $1 AND due_on < $2 \
+                   AND ($4::bigint IS NULL OR district_id = $4) \
+                   AND ($5::text IS NULL OR formula = $5) \
+                 GROUP BY GROUPING SETS ((month), (district_id), (formula))"
+            )))
+            .bind(start)
+            .bind(end)
+            .bind(today)
+            .bind(district)
+            .bind(formula)
+            .fetch_all(pool)
+            .await
+            .expect("rétention recomptée");
+            read.sort();
+            counted.sort();
+            assert_eq!(read, counted, "rétention {scope:?} {filter:?} {start}");
+
+            let mut read: Vec<BillingLine> = reports::billing(pool, scope, &filter, (start, end))
+                .await
+                .expect("facturation")
+                .into_iter()
+                .map(|r| (r.month, r.stage, r.members, r.priced, r.amount_cents))
+                .collect();
+            let mut counted: Vec<BillingLine> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{CYCLES_FROM_SCRATCH} SELECT to_char(due_on, 'YYYY-MM'), billing_stage, \
+                   count(*), count(billing_cents), sum(billing_cents)::bigint FROM cycles \
+                 WHERE outcome <> 'lost' AND due_on >= $1 AND due_on < $2 \
+                   AND ($3::bigint IS NULL OR district_id = $3) \
+                   AND ($4::text IS NULL OR formula = $4) GROUP BY 1, 2"
+            )))
+            .bind(start)
+            .bind(end)
+            .bind(district)
+            .bind(formula)
+            .fetch_all(pool)
+            .await
+            .expect("facturation recomptée");
+            read.sort();
+            counted.sort();
+            assert_eq!(read, counted, "facturation {scope:?} {filter:?} {start}");
+
+            // (formula, followed, last state, outcome, members)
+            type Effect = (String, i64, Option<String>, String, i64);
+            let effect = |rows: Vec<reports::FollowUpEffectRow>| {
+                let mut v: Vec<Effect> = rows
+                    .into_iter()
+                    .map(|r| (r.formula, r.followed, r.last_state, r.outcome, r.members))
+                    .collect();
+                v.sort();
+                v
+            };
+            let read = reports::follow_up_effect(pool, scope, &filter, (start, end), today)
+                .await
+                .expect("effet des suivis");
+            let counted =
+                reports::follow_up_effect_from_cycles(pool, scope, &filter, (start, end), today)
+                    .await
+                    .expect("effet des suivis recompté");
+            assert_eq!(
+                effect(read),
+                effect(counted),
+                "effet {scope:?} {filter:?} {start}"
+            );
+
+            // (month, colour, state, by state, members)
+            type Pipe = (String, Option<String>, Option<String>, bool, i64);
+            let pipe = |rows: Vec<reports::PipelineRow>| {
+                let mut v: Vec<Pipe> = rows
+                    .into_iter()
+                    .filter(|r| r.members != 0)
+                    .map(|r| (r.month, r.colour, r.state, r.by_state, r.members))
+                    .collect();
+                v.sort();
+                v
+            };
+            let read = reports::pipeline(pool, scope, &filter, &timelines, (start, end), today)
+                .await
+                .expect("à venir");
+            let counted = reports::pipeline_from_members(
+                pool,
+                scope,
+                &filter,
+                &timelines,
+                (start, end),
+                today,
+            )
+            .await
+            .expect("à venir recompté");
+            assert_eq!(
+                pipe(read),
+                pipe(counted),
+                "à venir {scope:?} {filter:?} {start}"
+            );
+
+            // (dim, category, reason, month, lost)
+            type Loss = (String, String, Option<i64>, Option<String>, i64);
+            let loss = |rows: Vec<reports::LossRow>| {
+                let mut v: Vec<Loss> = rows
+                    .into_iter()
+                    .map(|r| (r.dim, r.category, r.reason_id, r.month, r.lost))
+                    .collect();
+                v.sort();
+                v
+            };
+            let read = reports::losses(pool, scope, &filter, (start, end))
+                .await
+                .expect("départs");
+            let counted = reports::losses_from_members(pool, scope, &filter, (start, end))
+                .await
+                .expect("départs recomptés");
+            assert_eq!(
+                loss(read),
+                loss(counted),
+                "départs {scope:?} {filter:?} {start}"
+            );
+            let (_, total) =
+                reports::recoverable_losses(pool, scope, &filter, (start, end), 1_000, 0)
+                    .await
+                    .expect("à récupérer");
+            let counted: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM members m JOIN reasons r ON r.id = m.lost_reason_id \
+                 WHERE m.status = 'lost' AND r.category <> 'irrecoverable' \
+                   AND m.lost_on >= $1 AND m.lost_on < $2 \
+                   AND ($3::bigint IS NULL OR m.district_id = $3) \
+                   AND ($4::text IS NULL OR m.formula = $4)",
+            )
+            .bind(start)
+            .bind(end)
+            .bind(district)
+            .bind(formula)
+            .fetch_one(pool)
+            .await
+            .expect("à récupérer recompté");
+            assert_eq!(total, counted, "à récupérer {scope:?} {filter:?} {start}");
+        }
+    }
 }

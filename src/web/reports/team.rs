@@ -15,6 +15,7 @@ use chrono_tz::Tz;
 
 use crate::domain::escalation::duration_fr;
 use crate::domain::report::{Outcomes, decimal_fr, rate_fr, share};
+use crate::domain::scope::Scope;
 use crate::domain::user::Role;
 use crate::store::reports::{self, Dim, ReceiverRow, TeamCounts, pre_renewal_stages};
 use crate::store::timeline as timeline_store;
@@ -58,6 +59,10 @@ pub struct TeamPage {
     form: FilterForm,
     reps: Vec<RepLine>,
     receivers: Vec<ReceiverLine>,
+    /// Whole network, no district chosen: the table of representatives
+    /// (300 at 100,000 members, 3,000 at a million) waits for a district;
+    /// its CSV has them all.
+    reps_withheld: bool,
     csv_reps: CsvLinks,
     csv_receivers: CsvLinks,
 }
@@ -76,13 +81,37 @@ fn hours_text(h: Option<f64>) -> String {
     h.map_or("—".into(), |h| duration_fr((h * 3600.0).round() as i64))
 }
 
+/// The whole network, not narrowed to a district or a person.
+fn whole_network(user: &CurrentUser, sel: &Selection) -> bool {
+    user.scope() == Scope::Network
+        && sel.filter.district_id.is_none()
+        && sel.filter.group_id.is_none()
+        && sel.filter.representative_id.is_none()
+}
+
+/// The representatives' lines and the receivers' (`with_reps` false: the
+/// receivers only).
 async fn figures(
     state: &AppState,
     user: &CurrentUser,
     sel: &Selection,
+    with_reps: bool,
 ) -> AppResult<(Vec<RepLine>, Vec<ReceiverLine>)> {
     let (pool, scope, today) = (&state.pool, user.scope(), state.today());
     let span = (sel.period.start(), sel.period.end());
+    let tz = state.config.time_zone;
+    let receivers = reports::receivers(
+        pool,
+        scope,
+        &sel.filter,
+        (midnight(span.0, tz), midnight(span.1, tz)),
+        today,
+    )
+    .await?;
+    let receivers = receivers.into_iter().map(receiver_line).collect();
+    if !with_reps {
+        return Ok((Vec::new(), receivers));
+    }
     let timelines = timeline_store::load(pool).await?;
     let stages = pre_renewal_stages(&timelines);
     let reps = reports::representatives(pool, scope, &sel.filter).await?;
@@ -94,15 +123,6 @@ async fn figures(
         span,
         today,
         &[Dim::Representative],
-    )
-    .await?;
-    let tz = state.config.time_zone;
-    let receivers = reports::receivers(
-        pool,
-        scope,
-        &sel.filter,
-        (midnight(span.0, tz), midnight(span.1, tz)),
-        today,
     )
     .await?;
     let counts: HashMap<i64, TeamCounts> = counts.into_iter().map(|c| (c.user_id, c)).collect();
@@ -142,10 +162,7 @@ async fn figures(
             }
         })
         .collect();
-    Ok((
-        rep_lines,
-        receivers.into_iter().map(receiver_line).collect(),
-    ))
+    Ok((rep_lines, receivers))
 }
 
 fn receiver_line(r: ReceiverRow) -> ReceiverLine {
@@ -169,12 +186,14 @@ pub async fn page(
     user.require(&REPORT_ROLES)?;
     let mut sel = q.select(state.today(), user.scope());
     let refused = !sel.errors.is_empty();
-    let (reps, receivers) = figures(&state, &user, &sel).await?;
+    let withheld = whole_network(&user, &sel);
+    let (reps, receivers) = figures(&state, &user, &sel, !withheld).await?;
     let form = FilterForm::load(&state, &user, PATH, &q, &mut sel, true).await?;
     let page = TeamPage {
         layout: Layout::new("Équipe", &user.0, "/rapports"),
         reps,
         receivers,
+        reps_withheld: withheld,
         csv_reps: CsvLinks::new(CSV_PATH, "", &sel.query),
         csv_receivers: CsvLinks::new(CSV_PATH, "escalades", &sel.query),
         form,
@@ -194,10 +213,11 @@ pub async fn csv(
         return Err(refuse_csv(&sel.errors));
     }
     let dialect = Dialect::from_param(q.format.as_deref());
-    let (reps, receivers) = figures(&state, &user, &sel).await?;
+    let escalations = q.tableau.trim() == "escalades";
+    let (reps, receivers) = figures(&state, &user, &sel, !escalations).await?;
     let span = format!("{}_{}", sel.period.from.key(), sel.period.to.key());
     let hours = |h: Option<f64>| h.map_or(Cell::Empty, |x| Cell::Decimal(x, 1));
-    if q.tableau.trim() == "escalades" {
+    if escalations {
         let rows = receivers
             .iter()
             .map(|r| {
