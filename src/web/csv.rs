@@ -257,9 +257,13 @@ where
         buffer.extend(encoder.finish());
         let _ = tx.send(Ok(buffer)).await;
     });
-    let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    });
+    // Fused: the compression layer polls the body once more after its end,
+    // and a bare `unfold` panics when polled after returning `None` (the
+    // download was then cut short for every browser, which all ask for gzip).
+    let chunks =
+        futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|chunk| (chunk, rx))
+        }));
     (
         download_headers(filename),
         axum::body::Body::from_stream(chunks),
