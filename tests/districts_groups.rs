@@ -203,6 +203,19 @@ async fn a_district_with_active_groups_cannot_be_deactivated() {
     insert_group(&app.pool, d, "Trois-Rivières Matin", "A").await;
     insert_group(&app.pool, d, "Shawinigan", "B").await;
 
+    // The first click is refused at once rather than asking a question
+    // whose « Oui » could only be refused in turn.
+    let resp = app
+        .post_form(&format!("/districts/{d}/activation"), &[("active", "non")])
+        .await;
+    assert_eq!(resp.status(), 409);
+    let body = resp.text().await.unwrap();
+    assert!(
+        body.contains("Le district Mauricie compte encore 2 groupes actifs"),
+        "{body}"
+    );
+    assert!(!body.contains("Oui, désactiver le district"), "{body}");
+
     let resp = app
         .post_form(
             &format!("/districts/{d}/activation"),

@@ -549,3 +549,39 @@ async fn a_streamed_export_arrives_whole_when_the_browser_accepts_gzip() {
     let body = resp.bytes().await.expect("the whole compressed file");
     assert_eq!(body.get(..2), Some(&[0x1f, 0x8b][..]), "a gzip stream");
 }
+
+/// Browsers all ask for gzip: a streamed export must reach its end through
+/// the compression layer (it once panicked there, after the last chunk,
+/// and the download failed).
+#[tokio::test]
+async fn streamed_exports_complete_when_compressed() {
+    let app = TestApp::spawn_at(d("2026-11-29")).await;
+    app.login_as(Role::Direction).await;
+    for path in [
+        "/membres/export.csv",
+        "/escalades/export.csv",
+        "/facturation/export.csv",
+    ] {
+        let resp = app
+            .client
+            .get(app.url(path))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(
+            resp.headers()
+                .get("content-encoding")
+                .and_then(|v| v.to_str().ok()),
+            Some("gzip"),
+            "{path}"
+        );
+        let body = resp.bytes().await;
+        assert!(body.is_ok(), "{path}: download cut short: {body:?}");
+        assert!(
+            body.is_ok_and(|b| b.starts_with(&[0x1f, 0x8b])),
+            "{path}: not gzip"
+        );
+    }
+}

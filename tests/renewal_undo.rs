@@ -75,7 +75,9 @@ async fn a_paid_renewal_is_undone_with_its_formula_cycle_and_request_step() {
         "{page}"
     );
     assert!(
-        page.contains("reviendra au 1 mai 2027 (au lieu du 1 mai 2028)"),
+        page.replace("&#39;", "'").contains(
+            "la date de renouvellement d'Alice Audet reviendra au 1 mai 2027 (au lieu du 1 mai 2028)"
+        ),
         "{page}"
     );
     assert!(

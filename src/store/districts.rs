@@ -160,6 +160,15 @@ pub async fn rename(
     Ok(())
 }
 
+/// How many active groups a district still has (it cannot be deactivated
+/// while there are any).
+pub async fn active_groups<'e>(conn: impl PgExecutor<'e>, id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM groups WHERE district_id = $1 AND active")
+        .bind(id)
+        .fetch_one(conn)
+        .await
+}
+
 /// Activates or deactivates a district; a district with active groups
 /// cannot be deactivated. Returns whether anything changed.
 pub async fn set_active(

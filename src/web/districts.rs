@@ -304,7 +304,21 @@ pub async fn set_active(
     user.require(MANAGERS)?;
     let district = find(&state, &raw).await?;
     let active = form.target(district.active);
+    // Refused before the question as well as after it: asking to confirm
+    // something that cannot be done would only lead to a second refusal.
+    let refuse = |n: i64| {
+        format!(
+            "Le district {} compte encore {} : désactivez d'abord ces groupes, puis le district.",
+            district.name,
+            count_of(n, "groupe actif", "groupes actifs")
+        )
+    };
     if !active && district.active && !form.confirmed() {
+        let groups = districts::active_groups(&state.pool, district.id).await?;
+        if groups > 0 {
+            let page = list_page(&state, &user, None, Some(refuse(groups))).await?;
+            return Ok((StatusCode::CONFLICT, page).into_response());
+        }
         let name = &district.name;
         let page = crate::web::confirm::ConfirmPage::new(
             Layout::new(format!("Désactiver {name}"), &user.0, NAV),
@@ -315,8 +329,7 @@ pub async fn set_active(
         )
         .says(format!(
             "Le district {name} ne sera plus proposé pour les membres, les groupes ni les \
-             comptes. Il faut d'abord que ses groupes soient désactivés ; il pourra être \
-             réactivé plus tard."
+             comptes. Il pourra être réactivé plus tard."
         ))
         .keeps("active", "non");
         return Ok(page.into_response());
@@ -335,13 +348,7 @@ pub async fn set_active(
         }
         Err(DistrictError::HasActiveGroups(n)) => {
             drop(tx);
-            let message = format!(
-                "Le district {} compte encore {} : désactivez d'abord ces groupes, puis le \
-                 district.",
-                district.name,
-                count_of(n, "groupe actif", "groupes actifs")
-            );
-            let page = list_page(&state, &user, None, Some(message)).await?;
+            let page = list_page(&state, &user, None, Some(refuse(n))).await?;
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(e.into()),

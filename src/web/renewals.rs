@@ -405,7 +405,7 @@ pub async fn undo(
             "Oui, annuler ce renouvellement",
             format!("/membres/{id}#facturation"),
         )
-        .says(format!(
+        .says(crate::fr!(
             "Le renouvellement enregistré le {} sera annulé : la date de renouvellement de \
              {name} reviendra au {} (au lieu du {}) et le cycle précédent reprendra.",
             date_fr(last.recorded_at.with_timezone(&tz).date_naive()),
