@@ -251,3 +251,104 @@ async fn deactivating_a_group_a_district_or_a_user_asks_first() {
         .unwrap();
     assert!(list.contains("Le compte de "), "{list}");
 }
+
+/// A request whose cycle was renewed another way (direction recorded the
+/// renewal while the invoice was out) cannot renew the member a second
+/// time: its payment is noted without a question (no date moves) and
+/// without a second renewal.
+#[tokio::test]
+async fn a_payment_never_renews_a_cycle_twice() {
+    let w = world().await;
+    let pool = &w.app.pool;
+    let rep = client_as(&w.app, REP_A1).await;
+    let fact = client_as(&w.app, FACT).await;
+    let dir = client_as(&w.app, DIR).await;
+    let asked = post(
+        &w.app,
+        &rep,
+        &format!("/membres/{}/facturation", w.m1),
+        &[("decision", "renew_same"), ("amount", "150")],
+    )
+    .await;
+    assert_eq!(asked.status(), 303);
+    let id: i64 = sqlx::query_scalar("SELECT id FROM billing_requests WHERE member_id = $1")
+        .bind(w.m1)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let sent = post(&w.app, &fact, &format!("/facturation/{id}/envoyee"), &[]).await;
+    assert_eq!(sent.status(), 303);
+    let renewed = post(
+        &w.app,
+        &dir,
+        &format!("/membres/{}/renouvellement", w.m1),
+        &[("confirme", "oui")],
+    )
+    .await;
+    assert_eq!(renewed.status(), 303);
+    assert_eq!(member_status(pool, w.m1).await.1, "2028-05-01");
+
+    // No question page (nothing would move): the payment is noted at once.
+    let paid = post(&w.app, &fact, &format!("/facturation/{id}/payee"), &[]).await;
+    assert_eq!(paid.status(), 303);
+    assert_eq!(member_status(pool, w.m1).await.1, "2028-05-01");
+    let (status, renewals): (String, i64) = sqlx::query_as(
+        "SELECT b.status, (SELECT count(*) FROM renewals r WHERE r.member_id = b.member_id) \
+         FROM billing_requests b WHERE b.id = $1",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!((status.as_str(), renewals), ("paid", 1));
+}
+
+/// A member who left cannot be renewed by a payment: reactivation first.
+#[tokio::test]
+async fn a_payment_for_a_member_who_left_is_refused() {
+    let w = world().await;
+    let pool = &w.app.pool;
+    let rep = client_as(&w.app, REP_A1).await;
+    let fact = client_as(&w.app, FACT).await;
+    post(
+        &w.app,
+        &rep,
+        &format!("/membres/{}/facturation", w.m1),
+        &[("decision", "renew_same"), ("amount", "150")],
+    )
+    .await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM billing_requests WHERE member_id = $1")
+        .bind(w.m1)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    post(&w.app, &fact, &format!("/facturation/{id}/envoyee"), &[]).await;
+    sqlx::query(
+        "UPDATE members SET status = 'lost', lost_on = '2026-11-20', \
+         lost_reason_id = (SELECT id FROM reasons ORDER BY id LIMIT 1) WHERE id = $1",
+    )
+    .bind(w.m1)
+    .execute(pool)
+    .await
+    .unwrap();
+    let refused = post(
+        &w.app,
+        &fact,
+        &format!("/facturation/{id}/payee"),
+        &[("confirme", "oui")],
+    )
+    .await;
+    assert_eq!(refused.status(), 409);
+    let page = refused.text().await.unwrap().replace("&#39;", "'");
+    assert!(page.contains("Ce membre a quitté le réseau"), "{page}");
+    assert_eq!(
+        member_status(pool, w.m1).await,
+        ("lost".into(), "2027-05-01".into())
+    );
+    let status: String = sqlx::query_scalar("SELECT status FROM billing_requests WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "invoice_sent");
+}

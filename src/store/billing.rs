@@ -102,17 +102,31 @@ pub async fn advance(
     today: NaiveDate,
 ) -> Result<(Status, i64), BillingError> {
     let mut qb = QueryBuilder::new(
-        "SELECT b.member_id, b.status, b.decision, b.new_formula FROM billing_requests b \
+        "SELECT b.member_id, b.status, b.decision, b.new_formula, b.cycle = m.cycle, \
+         m.status = 'active' FROM billing_requests b \
          JOIN members m ON m.id = b.member_id WHERE b.id = ",
     );
     qb.push_bind(request_id);
     push_scope(&mut qb, scope);
-    qb.push(" FOR UPDATE OF b");
-    let (member_id, status, decision, new_formula): (i64, String, String, Option<String>) = qb
+    // The member too: its cycle must not move under the payment.
+    qb.push(" FOR UPDATE OF b, m");
+    type Row = (i64, String, String, Option<String>, bool, bool);
+    let (member_id, status, decision, new_formula, same_cycle, active): Row = qb
         .build_query_as()
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(BillingError::NotFound)?;
+    // A payment renews the cycle its request was made for, once: a cycle
+    // already renewed another way (direction recorded it while the invoice
+    // was out) only gets its payment noted; a member who has left is
+    // reactivated first.
+    if step == Step::MarkPaid && !active {
+        return Err(BillingError::Refused(
+            "Ce membre a quitté le réseau : enregistrez d'abord sa réactivation, puis \
+             son paiement."
+                .into(),
+        ));
+    }
     let status = Status::parse(&status).ok_or(BillingError::NotFound)?;
     let decision =
         Decision::from_parts(&decision, new_formula.as_deref()).ok_or(BillingError::NotFound)?;
@@ -150,7 +164,7 @@ pub async fn advance(
         },
     )
     .await?;
-    if next == Status::Paid {
+    if next == Status::Paid && same_cycle {
         // Billing and direction act network-wide: the member is theirs to renew.
         renewals::record(
             conn,
@@ -176,6 +190,9 @@ pub struct PaymentPreview {
     pub status: String,
     pub decision: String,
     pub new_formula: Option<String>,
+    /// Paying would renew the member: the request is of the member's
+    /// current cycle and the member is active.
+    pub renews: bool,
 }
 
 pub async fn payment_preview(
@@ -184,7 +201,8 @@ pub async fn payment_preview(
 ) -> Result<Option<PaymentPreview>, sqlx::Error> {
     sqlx::query_as(
         "SELECT m.first_name || ' ' || m.last_name AS member_name, m.renewal_date, \
-         m.term_months, m.formula, b.status, b.decision, b.new_formula \
+         m.term_months, m.formula, b.status, b.decision, b.new_formula, \
+         (b.cycle = m.cycle AND m.status = 'active') AS renews \
          FROM billing_requests b JOIN members m ON m.id = b.member_id WHERE b.id = $1",
     )
     .bind(request_id)

@@ -451,10 +451,12 @@ async fn step(
             .await?
             .ok_or(AppError::NotFound)?;
         // A request that cannot be paid gets the store's refusal below.
-        if matches!(
-            Status::parse(&p.status),
-            Some(Status::InvoiceSent | Status::Received)
-        ) {
+        if p.renews
+            && matches!(
+                Status::parse(&p.status),
+                Some(Status::InvoiceSent | Status::Received)
+            )
+        {
             return Ok(payment_page(&user, request_id, &p, &form, state.today()).into_response());
         }
     }
