@@ -271,31 +271,51 @@ async fn pipeline_colours(w: &common::accounts::World, portfolio: bool) -> (i64,
     (count("red"), count("yellow"))
 }
 
-#[tokio::test]
-async fn counts_and_filters_put_a_late_renewal_in_the_welcome_stage_until_followed_up() {
+/// The three scopes whose homes count by stage: the network's and the
+/// district's tallies, and a portfolio's members.
+fn home_scopes(w: &common::accounts::World) -> [renouvo::domain::scope::Scope; 3] {
     use renouvo::domain::scope::Scope;
-    let w = world().await;
-    let scopes = [
+    [
         Scope::Network,
         Scope::District(w.district_a),
         Scope::Representative {
             user_id: w.rep_a1,
             district_id: w.district_a,
         },
-    ];
+    ]
+}
+
+/// The representative logs the follow-up that checks the registration.
+async fn follow_up_welcome(w: &common::accounts::World, member: i64) {
+    let rep = client_as(&w.app, REP_A1).await;
+    let r = post(
+        &w.app,
+        &rep,
+        &format!("/membres/{member}/suivis"),
+        &[
+            ("channel", "call"),
+            ("body", "Inscription vérifiée."),
+            ("state", "green"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn homes_and_upcoming_count_a_late_renewal_in_the_welcome_stage_until_followed_up() {
+    let w = world().await;
     let mut before = Vec::new();
-    for scope in scopes {
+    for scope in home_scopes(&w) {
         before.push((
             stage_count(&w, scope, "welcome").await,
             stage_count(&w, scope, "after_1m").await,
         ));
     }
     renew_late(&w, w.m1).await;
-
-    // Held in « Inscription (vérification) »: counted there by every home
-    // (the network's and the district's tallies, and a portfolio's members),
+    // Held in « Inscription (vérification) »: counted there by every home,
     // not in « 1 mois après » where its dates would put it.
-    for (scope, (welcome, after)) in scopes.into_iter().zip(&before) {
+    for (scope, (welcome, after)) in home_scopes(&w).into_iter().zip(&before) {
         assert_eq!(
             stage_count(&w, scope, "welcome").await,
             welcome + 1,
@@ -310,7 +330,35 @@ async fn counts_and_filters_put_a_late_renewal_in_the_welcome_stage_until_follow
     let held_network = pipeline_colours(&w, false).await;
     let held_portfolio = pipeline_colours(&w, true).await;
     assert!(held_portfolio.0 >= 1, "{held_portfolio:?}");
-    // The list's filters and its rows say the same.
+
+    // Followed up: back to the dates, on the homes and in « À venir » (from
+    // the first stage's colour, red, to the dated one's, yellow).
+    follow_up_welcome(&w, w.m1).await;
+    for (scope, (welcome, after)) in home_scopes(&w).into_iter().zip(&before) {
+        assert_eq!(
+            stage_count(&w, scope, "welcome").await,
+            *welcome,
+            "{scope:?}"
+        );
+        assert_eq!(
+            stage_count(&w, scope, "after_1m").await,
+            after + 1,
+            "{scope:?}"
+        );
+    }
+    for (portfolio, (red, yellow)) in [(false, held_network), (true, held_portfolio)] {
+        assert_eq!(
+            pipeline_colours(&w, portfolio).await,
+            (red - 1, yellow + 1),
+            "portfolio: {portfolio}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_list_filters_a_late_renewal_under_the_welcome_stage_until_followed_up() {
+    let w = world().await;
+    renew_late(&w, w.m1).await;
     assert!(listed(&w, "etape=welcome").await);
     assert!(listed(&w, "etape=welcome&tri=nom").await);
     assert!(!listed(&w, "etape=after_1m").await);
@@ -323,25 +371,35 @@ async fn counts_and_filters_put_a_late_renewal_in_the_welcome_stage_until_follow
         .unwrap();
     assert!(list.contains("Inscription (vérification)"), "{list}");
 
-    // The district activity counts the welcome stage to do, even when the
-    // stage by date already has a follow-up.
+    follow_up_welcome(&w, w.m1).await;
+    assert!(!listed(&w, "etape=welcome").await);
+    assert!(listed(&w, "etape=after_1m").await);
+}
+
+#[tokio::test]
+async fn the_district_activity_counts_a_held_welcome_stage_as_to_do() {
+    let w = world().await;
+    renew_late(&w, w.m1).await;
     let timelines = renouvo::store::timeline::load(&w.app.pool).await.unwrap();
-    let undone = |w: &common::accounts::World| {
+    let undone = || {
         let timelines = timelines.clone();
         let pool = w.app.pool.clone();
-        let district = w.district_a;
+        let (district, rep) = (w.district_a, w.rep_a1);
         async move {
-            renouvo::store::activity::undone_by_representative(
+            let by_rep = renouvo::store::activity::undone_by_representative(
                 &pool,
                 district,
                 &timelines,
                 common::accounts::today(),
             )
             .await
-            .unwrap()
+            .unwrap();
+            by_rep.get(&rep).copied().unwrap_or(0)
         }
     };
-    let held = undone(&w).await.get(&w.rep_a1).copied().unwrap_or(0);
+    let held = undone().await;
+    // Even when the stage by date already has a follow-up, the held
+    // welcome stage is still to do.
     sqlx::query(
         "INSERT INTO stage_follow_ups (member_id, cycle, stage_key, first_at, last_at, follow_ups) \
          SELECT id, cycle, 'after_1m', now(), now(), 1 FROM members WHERE id = $1",
@@ -351,48 +409,11 @@ async fn counts_and_filters_put_a_late_renewal_in_the_welcome_stage_until_follow
     .await
     .unwrap();
     assert_eq!(
-        undone(&w).await.get(&w.rep_a1).copied().unwrap_or(0),
+        undone().await,
         held,
         "the held welcome stage is still to do"
     );
-
-    // Followed up: back to the dates everywhere.
-    let r = post(
-        &w.app,
-        &rep,
-        &format!("/membres/{}/suivis", w.m1),
-        &[
-            ("channel", "call"),
-            ("body", "Inscription vérifiée."),
-            ("state", "green"),
-        ],
-    )
-    .await;
-    assert_eq!(r.status(), 303);
-    for (scope, (welcome, after)) in scopes.into_iter().zip(&before) {
-        assert_eq!(
-            stage_count(&w, scope, "welcome").await,
-            *welcome,
-            "{scope:?}"
-        );
-        assert_eq!(
-            stage_count(&w, scope, "after_1m").await,
-            after + 1,
-            "{scope:?}"
-        );
-    }
-    assert!(!listed(&w, "etape=welcome").await);
-    assert!(listed(&w, "etape=after_1m").await);
-    // « À venir »: from the first stage's colour (red) to the dated one's.
-    for (portfolio, (red, yellow)) in [(false, held_network), (true, held_portfolio)] {
-        assert_eq!(
-            pipeline_colours(&w, portfolio).await,
-            (red - 1, yellow + 1),
-            "portfolio: {portfolio}"
-        );
-    }
-    assert_eq!(
-        undone(&w).await.get(&w.rep_a1).copied().unwrap_or(0),
-        held - 1
-    );
+    // Followed up: the dated stage, already done, leaves nothing to do.
+    follow_up_welcome(&w, w.m1).await;
+    assert_eq!(undone().await, held - 1);
 }
