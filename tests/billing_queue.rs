@@ -240,3 +240,81 @@ async fn every_open_request_can_be_reached_page_by_page() {
     assert!(last.contains("Membre 001") && !last.contains("Membre 120"));
     assert!(!last.contains("/facturation?page=4"));
 }
+
+/// Rows of the tally kept per district, status and decision that differ
+/// from the requests counted from scratch (kept, counted).
+async fn tally_drift(pool: &PgPool) -> Vec<(i64, String, String, Vec<i64>, Vec<i64>)> {
+    sqlx::query_as(
+        "WITH kept AS (SELECT district_id, status, decision, \
+           ARRAY[requests, priced, amount_cents]::bigint[] AS n FROM billing_tallies \
+           WHERE (requests, priced, amount_cents) <> (0, 0, 0)), \
+         counted AS (SELECT m.district_id, b.status, b.decision, \
+           ARRAY[count(*), count(b.amount_cents), COALESCE(sum(b.amount_cents), 0)]::bigint[] AS n \
+           FROM billing_requests b JOIN members m ON m.id = b.member_id GROUP BY 1, 2, 3) \
+         SELECT district_id, status, decision, COALESCE(k.n, '{}'), COALESCE(c.n, '{}') \
+         FROM kept k FULL JOIN counted c USING (district_id, status, decision) \
+         WHERE k.n IS DISTINCT FROM c.n",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// The tab's figures come from a tally (migration 0030): it follows a
+/// request asked, priced, moved along, its member moving district, and a
+/// request removed; and the figures of a district's tab follow the move.
+#[tokio::test]
+async fn the_tabs_figures_follow_every_change_of_a_request_and_of_its_member() {
+    let w = world().await;
+    let pool = &w.app.pool;
+    let r1 = request(pool, w.m1, w.rep_a1, "renew_same", "requested", 3, None).await;
+    let r2 = request(
+        pool,
+        w.m2,
+        w.rep_a1,
+        "renew_same",
+        "invoice_sent",
+        2,
+        Some(20000),
+    )
+    .await;
+    request(pool, w.m_b, w.rep_b, "not_renewing", "requested", 1, None).await;
+    assert!(tally_drift(pool).await.is_empty());
+    let writes = [
+        "UPDATE billing_requests SET amount_cents = 15000 WHERE id = $1",
+        "UPDATE billing_requests SET status = 'invoice_sent' WHERE id = $1",
+        "UPDATE billing_requests SET decision = 'change_formula', new_formula = 'exclusive' \
+         WHERE id = $1",
+        "UPDATE billing_requests SET amount_cents = NULL WHERE id = $1",
+        "UPDATE billing_requests SET status = 'paid', amount_cents = 18000 WHERE id = $1",
+    ];
+    for sql in writes {
+        sqlx::query(sql).bind(r1).execute(pool).await.unwrap();
+        assert_eq!(tally_drift(pool).await, vec![], "after {sql}");
+    }
+
+    let fact = client_as(&w.app, FACT).await;
+    let tab_of_b = format!("/facturation?district={}", w.district_b);
+    let before = get(&w.app, &fact, &tab_of_b).await.text().await.unwrap();
+    assert!(!before.contains("Benoît Bouchard"));
+    assert!(!before.contains("200,00"), "{before}");
+    // Benoît moves to the other district with his request.
+    sqlx::query("UPDATE members SET district_id = $2 WHERE id = $1")
+        .bind(w.m2)
+        .bind(w.district_b)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(tally_drift(pool).await, vec![], "after the move");
+    let after = get(&w.app, &fact, &tab_of_b).await.text().await.unwrap();
+    assert!(after.contains("Benoît Bouchard"), "{after}");
+    assert!(after.contains("1 demande"), "{after}");
+    assert!(after.contains("200,00\u{a0}$ au total"), "{after}");
+
+    sqlx::query("DELETE FROM billing_requests WHERE id = $1")
+        .bind(r2)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(tally_drift(pool).await, vec![], "after the removal");
+}

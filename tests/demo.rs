@@ -932,7 +932,7 @@ async fn two_years_of_history_show_seasons_districts_and_the_follow_up_effect() 
 /// are all zero left out: the triggers leave them behind when a member
 /// moves, a rebuild never writes them).
 async fn derived_tables(pool: &PgPool) -> Vec<(&'static str, String)> {
-    const TABLES: [(&str, &str); 12] = [
+    const TABLES: [(&str, &str); 14] = [
         ("stage_follow_ups", "true"),
         ("follow_up_monthly", "true"),
         ("renewal_days", "active <> 0"),
@@ -951,6 +951,11 @@ async fn derived_tables(pool: &PgPool) -> Vec<(&'static str, String)> {
         ("due_month_effects", "cycles <> 0"),
         ("due_month_states", "active <> 0"),
         ("lost_months", "lost <> 0"),
+        (
+            "billing_tallies",
+            "(requests, priced, amount_cents) <> (0, 0, 0)",
+        ),
+        ("escalation_days", "escalations <> 0"),
     ];
     let stages: String = sqlx::query_scalar(
         "SELECT string_agg(id || ' ' || stages_done::text, E'\\n' ORDER BY id) FROM members",

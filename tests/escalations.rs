@@ -856,3 +856,93 @@ async fn a_failing_escalation_leaves_the_reason_unwritten() {
     );
     assert_eq!(count(pool, "SELECT count(*) FROM member_reasons").await, 1);
 }
+
+/// Rows of the tally of escalations per district, level, status and due
+/// date that differ from the escalations counted from scratch (kept,
+/// counted).
+async fn escalation_tally_drift(pool: &PgPool) -> Vec<(i64, String, String, NaiveDate, i64, i64)> {
+    sqlx::query_as(
+        "WITH kept AS (SELECT district_id, level, status, due_on, escalations::bigint AS n \
+           FROM escalation_days WHERE escalations <> 0), \
+         counted AS (SELECT m.district_id, e.level, e.status, e.due_on, count(*) AS n \
+           FROM escalations e JOIN members m ON m.id = e.member_id GROUP BY 1, 2, 3, 4) \
+         SELECT district_id, level, status, due_on, COALESCE(k.n, 0), COALESCE(c.n, 0) \
+         FROM kept k FULL JOIN counted c USING (district_id, level, status, due_on) \
+         WHERE k.n IS DISTINCT FROM c.n",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// The homes' columns of waiting and late escalations per district, and
+/// the queues' counts, come from a tally (migration 0030): it follows an
+/// escalation raised, taken in charge, escalated, resolved, its member
+/// moving district, and one removed.
+#[tokio::test]
+async fn the_waiting_counts_follow_every_change_of_an_escalation_and_of_its_member() {
+    let t = team().await;
+    let pool = &t.app.pool;
+    let m = member(pool, "Tally", t.district, Some(t.rep)).await;
+    let insert = "INSERT INTO escalations (member_id, raised_by, level, body, raised_at, due_on) \
+                  VALUES ($1, $2, 'district', 'x', now(), $3::date) RETURNING id";
+    let late: i64 = sqlx::query_scalar(insert)
+        .bind(m)
+        .bind(t.rep)
+        .bind("2026-11-20")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let on_time: i64 = sqlx::query_scalar(insert)
+        .bind(m)
+        .bind(t.rep)
+        .bind("2026-12-04")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(escalation_tally_drift(pool).await, vec![]);
+    t.app.login("dir@test.ca", PASSWORD).await;
+    let (_, home) = page(&t.app, "/direction").await;
+    assert!(
+        home.contains("<td class=\"num\">2</td><td class=\"num overdue\">1</td></tr>"),
+        "{home}"
+    );
+
+    let writes = [
+        "UPDATE escalations SET status = 'acknowledged', acknowledged_at = now(), \
+         acknowledged_by = raised_by WHERE id = $1",
+        "UPDATE escalations SET due_on = due_on + 30 WHERE id = $1",
+        "UPDATE escalations SET level = 'direction' WHERE id = $1",
+        "UPDATE escalations SET status = 'resolved', resolved_at = now(), resolved_by = raised_by, \
+         resolution = 'Réglé.' WHERE id = $1",
+    ];
+    for sql in writes {
+        sqlx::query(sql).bind(late).execute(pool).await.unwrap();
+        assert_eq!(escalation_tally_drift(pool).await, vec![], "after {sql}");
+    }
+    sqlx::query("UPDATE members SET district_id = $2 WHERE id = $1")
+        .bind(m)
+        .bind(t.other_district)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(escalation_tally_drift(pool).await, vec![], "after the move");
+    // The manager of the new district now has the waiting one in their queue.
+    t.app.login("gest2@test.ca", PASSWORD).await;
+    let (_, queue) = page(&t.app, "/escalades").await;
+    assert!(queue.contains("Membre Tally"), "{queue}");
+    assert!(
+        queue.contains("Escalades <span class=\"count-pill\">1</span>"),
+        "{queue}"
+    );
+    sqlx::query("DELETE FROM escalations WHERE id = $1")
+        .bind(on_time)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        escalation_tally_drift(pool).await,
+        vec![],
+        "after the removal"
+    );
+}

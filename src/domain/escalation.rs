@@ -1,6 +1,6 @@
 //! Escalations and the reasons catalogue (SPEC §2, §5): levels and who
 //! receives them, statuses and the moves between them, the 7-day answer
-//! rule, and the median response time. Pure: today is a parameter.
+//! rule, and how a response delay reads. Pure: today is a parameter.
 use chrono::{Days, NaiveDate};
 use serde::Deserialize;
 
@@ -193,19 +193,6 @@ impl ReasonCategory {
             ReasonCategory::Recoverable => "Récupérable",
             ReasonCategory::RecoverableFollowed => "Récupérable, toujours suivi",
         }
-    }
-}
-
-/// The median of durations (seconds); the mean of the two middle values
-/// for an even count. `None` when there is none.
-pub fn median(durations: &[i64]) -> Option<i64> {
-    let mut sorted = durations.to_vec();
-    sorted.sort_unstable();
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2]),
-        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2),
     }
 }
 
@@ -423,14 +410,6 @@ mod tests {
                 .contains("pas de niveau supérieur")
         );
         assert!(check(Resolve, Level::District, Status::Escalated).is_err());
-    }
-
-    #[test]
-    fn median_of_durations() {
-        assert_eq!(median(&[]), None);
-        assert_eq!(median(&[5]), Some(5));
-        assert_eq!(median(&[30, 2, 4]), Some(4));
-        assert_eq!(median(&[10, 2, 4, 100]), Some(7));
     }
 
     #[test]

@@ -381,7 +381,15 @@ pub struct QueueTotals {
 /// enum, never from the request) so that the planner can use the partial
 /// index of open requests (migration 0017).
 fn push_queue_where(qb: &mut QueryBuilder<Postgres>, f: &QueueFilter) {
-    qb.push(" WHERE b.status IN (");
+    push_tab_where(qb, f, "b", "m");
+    // The member list's search (migration 0006's trigram index).
+    crate::store::members::push_text_search(qb, &f.text);
+}
+
+/// ` WHERE …` of the tab (statuses, decision, district) on the requests
+/// (alias `request`, their members `member`) or on their tally.
+fn push_tab_where(qb: &mut QueryBuilder<Postgres>, f: &QueueFilter, request: &str, member: &str) {
+    qb.push(format!(" WHERE {request}.status IN ("));
     if f.statuses.is_empty() {
         qb.push("NULL");
     }
@@ -394,23 +402,21 @@ fn push_queue_where(qb: &mut QueryBuilder<Postgres>, f: &QueueFilter) {
     qb.push(")");
     match f.not_renewing {
         Some(true) => {
-            qb.push(" AND b.decision = 'not_renewing'");
+            qb.push(format!(" AND {request}.decision = 'not_renewing'"));
         }
         Some(false) => {
-            qb.push(" AND b.decision <> 'not_renewing'");
+            qb.push(format!(" AND {request}.decision <> 'not_renewing'"));
         }
         None => {}
     }
     if let Some(decision) = f.decision {
-        qb.push(" AND b.decision = ");
+        qb.push(format!(" AND {request}.decision = "));
         qb.push_bind(decision);
     }
     if let Some(d) = f.district_id {
-        qb.push(" AND m.district_id = ");
+        qb.push(format!(" AND {member}.district_id = "));
         qb.push_bind(d);
     }
-    // The member list's search (migration 0006's trigram index).
-    crate::store::members::push_text_search(qb, &f.text);
 }
 
 fn push_queue_order(qb: &mut QueryBuilder<Postgres>, f: &QueueFilter) {
@@ -432,23 +438,29 @@ pub async fn queue(
     let mut qb = QueryBuilder::new(request_select!());
     push_queue_where(&mut qb, f);
     push_queue_order(&mut qb, f);
-    qb.push(" LIMIT ");
-    qb.push_bind(limit);
-    qb.push(" OFFSET ");
-    qb.push_bind(offset);
+    crate::store::push_limit(&mut qb, limit, Some(offset));
     let rows = qb.build_query_as().fetch_all(pool).await?;
-    // The tab's totals read the requests alone unless a filter needs
-    // their members (district, search): the whole tab's requests are not
-    // each joined to their member.
-    let mut qb = QueryBuilder::new(
-        "SELECT count(*) AS count, COALESCE(sum(b.amount_cents), 0)::bigint AS amount_cents, \
-         count(*) FILTER (WHERE b.amount_cents IS NULL) AS without_amount \
-         FROM billing_requests b",
-    );
-    if f.district_id.is_some() || !f.text.trim().is_empty() {
-        qb.push(" JOIN members m ON m.id = b.member_id");
-    }
-    push_queue_where(&mut qb, f);
+    // The tab's figures: from the tally kept per district, status and
+    // decision (migration 0030), a few rows whatever the size of the
+    // network; a search counts the requests it finds.
+    let qb = &mut if f.text.trim().is_empty() {
+        let mut qb = QueryBuilder::new(
+            "SELECT COALESCE(sum(t.requests), 0)::bigint AS count, \
+             COALESCE(sum(t.amount_cents), 0)::bigint AS amount_cents, \
+             COALESCE(sum(t.requests - t.priced), 0)::bigint AS without_amount \
+             FROM billing_tallies t",
+        );
+        push_tab_where(&mut qb, f, "t", "t");
+        qb
+    } else {
+        let mut qb = QueryBuilder::new(
+            "SELECT count(*) AS count, COALESCE(sum(b.amount_cents), 0)::bigint AS amount_cents, \
+             count(*) FILTER (WHERE b.amount_cents IS NULL) AS without_amount \
+             FROM billing_requests b JOIN members m ON m.id = b.member_id",
+        );
+        push_queue_where(&mut qb, f);
+        qb
+    };
     let totals = qb.build_query_as().fetch_one(pool).await?;
     Ok((rows, totals))
 }

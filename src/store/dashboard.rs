@@ -226,16 +226,20 @@ pub async fn districts(
          sum(t.orphans)::bigint AS orphans FROM due_months t WHERE true",
     );
     push_district_scope(&mut qb, scope);
+    // Escalations waiting for an answer from their tally per district,
+    // level, status and due date (migration 0030), not from the
+    // escalations joined to their members.
     qb.push(
-        " GROUP BY 1) a ON a.district_id = d.id LEFT JOIN (SELECT m.district_id, \
-         count(*) AS pending, count(*) FILTER (WHERE e.due_on < ",
+        " GROUP BY 1) a ON a.district_id = d.id LEFT JOIN (SELECT t.district_id, \
+         sum(t.escalations)::bigint AS pending, \
+         COALESCE(sum(t.escalations) FILTER (WHERE t.due_on < ",
     );
     qb.push_bind(today);
     qb.push(
-        ") AS late FROM escalations e JOIN members m ON m.id = e.member_id \
-         WHERE e.status IN ('open', 'acknowledged')",
+        "), 0)::bigint AS late FROM escalation_days t \
+         WHERE t.status IN ('open', 'acknowledged')",
     );
-    push_scope(&mut qb, scope);
+    push_district_scope(&mut qb, scope);
     qb.push(" GROUP BY 1) e ON e.district_id = d.id WHERE (d.active OR a.active > 0)");
     if let Some(d) = scope.district() {
         qb.push(" AND d.id = ");

@@ -245,7 +245,12 @@ fn push_queue_where(
         qb.push(" AND m.district_id = ");
         qb.push_bind(d);
     }
-    match f.status {
+    push_status_where(qb, f.status, today);
+}
+
+/// `AND …` of a status filter (alias `e`).
+fn push_status_where(qb: &mut QueryBuilder<Postgres>, status: StatusFilter, today: NaiveDate) {
+    match status {
         StatusFilter::Pending => {
             qb.push(" AND e.status IN ('open', 'acknowledged')");
         }
@@ -328,10 +333,7 @@ pub async fn queue_page(
     push_queue_from(&mut qb, view, filter);
     push_queue_where(&mut qb, view, filter, today);
     push_queue_order(&mut qb, filter, today);
-    qb.push(" LIMIT ");
-    qb.push_bind(limit);
-    qb.push(" OFFSET ");
-    qb.push_bind(offset);
+    crate::store::push_limit(&mut qb, limit, Some(offset));
     qb.push(") e");
     qb.push(JOINS);
     push_queue_order(&mut qb, filter, today);
@@ -345,10 +347,51 @@ pub async fn queue_count(
     filter: &QueueFilter,
     today: NaiveDate,
 ) -> Result<i64, sqlx::Error> {
-    let mut qb = QueryBuilder::new("SELECT count(*)");
-    push_queue_from(&mut qb, view, filter);
-    push_queue_where(&mut qb, view, filter, today);
+    let mut qb = QueryBuilder::new("SELECT ");
+    if tallied(view) {
+        qb.push("COALESCE(sum(e.escalations), 0)::bigint FROM escalation_days e");
+        push_tally_where(&mut qb, view, filter, today);
+    } else {
+        qb.push("count(*)");
+        push_queue_from(&mut qb, view, filter);
+        push_queue_where(&mut qb, view, filter, today);
+    }
     qb.build_query_scalar().fetch_one(pool).await
+}
+
+/// Whether a view's figures can be read from the tally of escalations per
+/// district, level, status and due date (migration 0030): direction's and
+/// a district manager's can; a representative's, chosen by who raised
+/// them, cannot.
+fn tallied(view: QueueView) -> bool {
+    matches!(view, QueueView::Network | QueueView::District(_))
+}
+
+/// [`push_queue_where`] on the tally (alias `e`: its district is
+/// `e.district_id`).
+fn push_tally_where(
+    qb: &mut QueryBuilder<Postgres>,
+    view: QueueView,
+    f: &QueueFilter,
+    today: NaiveDate,
+) {
+    let mut view_district = None;
+    if let QueueView::District(d) = view {
+        qb.push(" WHERE e.level = 'district' AND e.district_id = ");
+        qb.push_bind(d);
+        view_district = Some(d);
+    } else {
+        qb.push(" WHERE true");
+    }
+    if let Some(level) = f.level {
+        qb.push(" AND e.level = ");
+        qb.push_bind(level.as_str());
+    }
+    if let Some(d) = f.district_id.filter(|&d| Some(d) != view_district) {
+        qb.push(" AND e.district_id = ");
+        qb.push_bind(d);
+    }
+    push_status_where(qb, f.status, today);
 }
 
 /// A page of the queue and the total.
@@ -365,32 +408,47 @@ pub async fn queue(
     Ok((rows, total))
 }
 
-/// A first response: who acknowledged (or else resolved) an escalation,
-/// and when.
+/// First responses of one person (who acknowledged, or else resolved,
+/// an escalation): how many, their median delay in seconds, and how many
+/// came after the due date.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct FirstResponse {
-    pub receiver_id: i64,
+pub struct FirstResponses {
     pub receiver_name: String,
-    pub raised_at: DateTime<Utc>,
-    pub responded_at: DateTime<Utc>,
-    pub due_on: NaiveDate,
+    pub count: i64,
+    pub median_seconds: i64,
+    pub late: i64,
 }
 
-/// First responses to the escalations raised since `since`.
+/// First responses to the escalations raised since `since`, per person,
+/// by name: aggregated by the database (one row per person, however many
+/// escalations the network has). The median is that of whole seconds, the
+/// two middle ones averaged down when their number is even; « late » is a
+/// response on a day (in `time_zone`) after the due date.
 pub async fn first_responses(
     pool: &PgPool,
     since: DateTime<Utc>,
-) -> Result<Vec<FirstResponse>, sqlx::Error> {
+    time_zone: &str,
+) -> Result<Vec<FirstResponses>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT u.id AS receiver_id, u.display_name AS receiver_name, e.raised_at, \
-         COALESCE(e.acknowledged_at, e.resolved_at) AS responded_at, e.due_on \
-         FROM escalations e \
-         JOIN users u ON u.id = CASE WHEN e.acknowledged_at IS NOT NULL THEN e.acknowledged_by \
-                                     ELSE e.resolved_by END \
-         WHERE e.raised_at >= $1 AND COALESCE(e.acknowledged_at, e.resolved_at) IS NOT NULL \
+        "SELECT u.display_name AS receiver_name, count(*) AS count, \
+                floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY r.seconds))::bigint \
+                    AS median_seconds, \
+                count(*) FILTER (WHERE r.late) AS late \
+         FROM (SELECT CASE WHEN e.acknowledged_at IS NOT NULL THEN e.acknowledged_by \
+                           ELSE e.resolved_by END AS receiver_id, \
+                      trunc(extract(epoch FROM COALESCE(e.acknowledged_at, e.resolved_at) \
+                                                - e.raised_at)) AS seconds, \
+                      (COALESCE(e.acknowledged_at, e.resolved_at) AT TIME ZONE $2)::date \
+                          > e.due_on AS late \
+               FROM escalations e \
+               WHERE e.raised_at >= $1 \
+                 AND COALESCE(e.acknowledged_at, e.resolved_at) IS NOT NULL) r \
+         JOIN users u ON u.id = r.receiver_id \
+         GROUP BY u.id, u.display_name \
          ORDER BY u.display_name, u.id",
     )
     .bind(since)
+    .bind(time_zone)
     .fetch_all(pool)
     .await
 }
@@ -558,10 +616,21 @@ pub async fn pending_counts(
         status: StatusFilter::Pending,
         ..QueueFilter::default()
     };
-    let mut qb = QueryBuilder::new("SELECT count(*), count(*) FILTER (WHERE e.due_on < ");
-    qb.push_bind(today);
-    qb.push(")");
-    push_queue_from(&mut qb, view, &filter);
-    push_queue_where(&mut qb, view, &filter, today);
+    let mut qb = QueryBuilder::new("SELECT ");
+    if tallied(view) {
+        qb.push(
+            "COALESCE(sum(e.escalations), 0)::bigint, \
+             COALESCE(sum(e.escalations) FILTER (WHERE e.due_on < ",
+        );
+        qb.push_bind(today);
+        qb.push("), 0)::bigint FROM escalation_days e");
+        push_tally_where(&mut qb, view, &filter, today);
+    } else {
+        qb.push("count(*), count(*) FILTER (WHERE e.due_on < ");
+        qb.push_bind(today);
+        qb.push(")");
+        push_queue_from(&mut qb, view, &filter);
+        push_queue_where(&mut qb, view, &filter, today);
+    }
     qb.build_query_as().fetch_one(pool).await
 }

@@ -275,8 +275,7 @@ fn push_staged_from(
         push_walk_end(qb, f, limit, "h");
         qb.push(" ORDER BY m.renewal_date, m.id");
         if let Some(limit) = limit {
-            qb.push(" LIMIT ");
-            qb.push_bind(limit);
+            crate::store::push_limit(qb, limit, None);
         }
         qb.push(") k ON k.id = m.id");
     }
@@ -335,8 +334,7 @@ fn push_walk_end(
     push_text(qb, f);
     qb.push(" ORDER BY m.renewal_date, m.id");
     if let Some(limit) = limit {
-        qb.push(" LIMIT ");
-        qb.push_bind(limit);
+        crate::store::push_limit(qb, limit, None);
     }
     qb.push(") m");
 }
@@ -410,8 +408,7 @@ pub async fn list(
         count.push(" FROM members m");
         push_where(&mut count, scope, timelines, today, filter);
     }
-    count.push(" LIMIT ");
-    count.push_bind(cap.saturating_add(1));
+    crate::store::push_limit(&mut count, cap.saturating_add(1), None);
     count.push(") matching");
     let mut qb = limited_page(scope, timelines, today, filter, sort, limit, offset);
     let rows = qb.build_query_as().fetch_all(pool).await?;
@@ -504,10 +501,7 @@ fn limited_page(
         push_where(&mut qb, scope, timelines, today, filter);
     }
     qb.push(order);
-    qb.push(" LIMIT ");
-    qb.push_bind(limit);
-    qb.push(" OFFSET ");
-    qb.push_bind(offset);
+    crate::store::push_limit(&mut qb, limit, Some(offset));
     qb.push(
         ") m JOIN districts d ON d.id = m.district_id \
          LEFT JOIN groups g ON g.id = m.group_id \
@@ -594,40 +588,57 @@ pub struct Choice {
     pub district_name: String,
 }
 
+macro_rules! group_choice_select {
+    () => {
+        "SELECT g.id, g.name || ' (' || CASE g.kind WHEN 'A' THEN 'A' ELSE 'B' END || ')' AS name, \
+         g.district_id, d.name AS district_name FROM groups g JOIN districts d ON d.id = g.district_id"
+    };
+}
+
+macro_rules! representative_choice_select {
+    () => {
+        "SELECT u.id, u.display_name AS name, u.district_id AS district_id, d.name AS district_name \
+         FROM users u JOIN districts d ON d.id = u.district_id"
+    };
+}
+
 pub async fn district_choices(pool: &PgPool, scope: Scope) -> Result<Vec<Choice>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, name, id AS district_id, name AS district_name FROM districts \
-         WHERE active AND ($1::bigint IS NULL OR id = $1) ORDER BY name",
-    )
-    .bind(scope.district())
-    .fetch_all(pool)
-    .await
+    let mut qb = QueryBuilder::new(
+        "SELECT id, name, id AS district_id, name AS district_name FROM districts WHERE active",
+    );
+    push_when(&mut qb, " AND id = ", scope.district());
+    qb.push(" ORDER BY name");
+    qb.build_query_as().fetch_all(pool).await
 }
 
 pub async fn group_choices(pool: &PgPool, scope: Scope) -> Result<Vec<Choice>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT g.id, g.name || ' (' || CASE g.kind WHEN 'A' THEN 'A' ELSE 'B' END || ')' AS name, \
-         g.district_id, d.name AS district_name FROM groups g JOIN districts d ON d.id = g.district_id \
-         WHERE g.active AND ($1::bigint IS NULL OR g.district_id = $1) ORDER BY d.name, g.name",
-    )
-    .bind(scope.district())
-    .fetch_all(pool)
-    .await
+    let mut qb = QueryBuilder::new(concat!(group_choice_select!(), " WHERE g.active"));
+    push_when(&mut qb, " AND g.district_id = ", scope.district());
+    qb.push(" ORDER BY d.name, g.name");
+    qb.build_query_as().fetch_all(pool).await
 }
 
 pub async fn representative_choices(
     pool: &PgPool,
     scope: Scope,
 ) -> Result<Vec<Choice>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT u.id, u.display_name AS name, u.district_id AS district_id, d.name AS district_name \
-         FROM users u JOIN districts d ON d.id = u.district_id \
-         WHERE u.active AND u.role = 'representative' AND ($1::bigint IS NULL OR u.district_id = $1) \
-         ORDER BY d.name, u.display_name",
-    )
-    .bind(scope.district())
-    .fetch_all(pool)
-    .await
+    let mut qb = QueryBuilder::new(concat!(
+        representative_choice_select!(),
+        " WHERE u.active AND u.role = 'representative'"
+    ));
+    push_when(&mut qb, " AND u.district_id = ", scope.district());
+    qb.push(" ORDER BY d.name, u.display_name");
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// `<sql> $n` when `value` is given, nothing otherwise: optional filters
+/// are left out of the statement rather than written `($1 IS NULL OR …)`,
+/// which PostgreSQL plans again on every call.
+fn push_when(qb: &mut QueryBuilder<Postgres>, sql: &str, value: Option<i64>) {
+    if let Some(v) = value {
+        qb.push(sql);
+        qb.push_bind(v);
+    }
 }
 
 /// Groups and representatives offered by a member list's filters: those
@@ -650,35 +661,47 @@ pub async fn filter_choices(
         Scope::Representative { user_id, .. } => Some(user_id),
         _ => None,
     };
-    let groups = sqlx::query_as(
-        "SELECT g.id, g.name || ' (' || CASE g.kind WHEN 'A' THEN 'A' ELSE 'B' END || ')' AS name, \
-         g.district_id, d.name AS district_name FROM groups g JOIN districts d ON d.id = g.district_id \
-         WHERE ((g.active AND g.district_id = $1) \
-            OR (g.id = $2 AND ($3::bigint IS NULL OR g.district_id = $3))) \
-           AND ($4::bigint IS NULL OR g.id IN (SELECT m.group_id FROM members m \
-                WHERE m.representative_id = $4 AND m.group_id IS NOT NULL)) \
-         ORDER BY d.name, g.name",
-    )
-    .bind(district)
-    .bind(chosen_group)
-    .bind(scope.district())
-    .bind(own)
-    .fetch_all(pool)
-    .await?;
-    let representatives = sqlx::query_as(
-        "SELECT u.id, u.display_name AS name, u.district_id AS district_id, d.name AS district_name \
-         FROM users u JOIN districts d ON d.id = u.district_id \
-         WHERE u.role = 'representative' AND ((u.active AND u.district_id = $1) \
-            OR (u.id = $2 AND ($3::bigint IS NULL OR u.district_id = $3))) \
-           AND ($4::bigint IS NULL OR u.id = $4) \
-         ORDER BY d.name, u.display_name",
-    )
-    .bind(district)
-    .bind(chosen_representative)
-    .bind(scope.district())
-    .bind(own)
-    .fetch_all(pool)
-    .await?;
+    // Offered: the active ones of the district, and the one already
+    // chosen (in scope) even if inactive or elsewhere.
+    let mut qb = QueryBuilder::new(concat!(group_choice_select!(), " WHERE (false"));
+    push_when(&mut qb, " OR (g.active AND g.district_id = ", district);
+    if district.is_some() {
+        qb.push(")");
+    }
+    push_when(&mut qb, " OR (g.id = ", chosen_group);
+    if chosen_group.is_some() {
+        push_when(&mut qb, " AND g.district_id = ", scope.district());
+        qb.push(")");
+    }
+    qb.push(")");
+    push_when(
+        &mut qb,
+        " AND g.id IN (SELECT m.group_id FROM members m WHERE m.group_id IS NOT NULL \
+         AND m.representative_id = ",
+        own,
+    );
+    if own.is_some() {
+        qb.push(")");
+    }
+    qb.push(" ORDER BY d.name, g.name");
+    let groups = qb.build_query_as().fetch_all(pool).await?;
+    let mut qb = QueryBuilder::new(concat!(
+        representative_choice_select!(),
+        " WHERE u.role = 'representative' AND (false"
+    ));
+    push_when(&mut qb, " OR (u.active AND u.district_id = ", district);
+    if district.is_some() {
+        qb.push(")");
+    }
+    push_when(&mut qb, " OR (u.id = ", chosen_representative);
+    if chosen_representative.is_some() {
+        push_when(&mut qb, " AND u.district_id = ", scope.district());
+        qb.push(")");
+    }
+    qb.push(")");
+    push_when(&mut qb, " AND u.id = ", own);
+    qb.push(" ORDER BY d.name, u.display_name");
+    let representatives = qb.build_query_as().fetch_all(pool).await?;
     Ok((groups, representatives))
 }
 

@@ -450,10 +450,8 @@ pub async fn recoverable_losses(
          FROM (SELECT m.id FROM members m",
     );
     push_where(&mut qb);
-    qb.push(" ORDER BY m.lost_on DESC, m.id DESC LIMIT ");
-    qb.push_bind(limit);
-    qb.push(" OFFSET ");
-    qb.push_bind(offset);
+    qb.push(" ORDER BY m.lost_on DESC, m.id DESC ");
+    crate::store::push_limit(&mut qb, limit, Some(offset));
     qb.push(
         ") p JOIN members o ON o.id = p.id JOIN districts d ON d.id = o.district_id \
          JOIN reasons r ON r.id = o.lost_reason_id LEFT JOIN users u ON u.id = o.representative_id \

@@ -65,7 +65,7 @@ pub async fn touch_list(
     let mut qb = QueryBuilder::new(member_row_select!());
     qb.push(" WHERE m.status = 'active'");
     push_scope(&mut qb, scope);
-    qb.push(" ORDER BY m.last_contact_at NULLS FIRST, m.renewal_date, m.id LIMIT ");
-    qb.push_bind(limit);
+    qb.push(" ORDER BY m.last_contact_at NULLS FIRST, m.renewal_date, m.id ");
+    crate::store::push_limit(&mut qb, limit, None);
     qb.build_query_as().fetch_all(pool).await
 }

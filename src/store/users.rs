@@ -385,10 +385,8 @@ pub async fn list(
     let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
     let mut qb = sqlx::QueryBuilder::new(LINE_SELECT);
     push_user_where(&mut qb, district, filter);
-    qb.push(" ORDER BY lower(u.display_name), u.id LIMIT ");
-    qb.push_bind(limit);
-    qb.push(" OFFSET ");
-    qb.push_bind(offset);
+    qb.push(" ORDER BY lower(u.display_name), u.id ");
+    crate::store::push_limit(&mut qb, limit, Some(offset));
     let rows = qb.build_query_as().fetch_all(pool).await?;
     Ok((rows, total))
 }

@@ -1,7 +1,6 @@
 //! Escalations: raising one from the member file, the queue (with the
 //! median response time per receiver for direction), one escalation with
 //! its chain, and the receiver's moves. Each write is one transaction.
-use std::collections::BTreeMap;
 
 use crate::web::form::{Path, Query};
 use askama::Template;
@@ -13,7 +12,7 @@ use chrono::{Days, NaiveTime, Utc};
 use serde::Deserialize;
 
 use crate::domain::escalation::{
-    self as rules, Action, EscalationForm, Level, duration_fr, is_overdue, median,
+    self as rules, Action, EscalationForm, Level, duration_fr, is_overdue,
 };
 use crate::domain::format::date_fr;
 use crate::domain::scope::Scope;
@@ -154,9 +153,9 @@ impl QueueQuery {
 /// A line of « Délai de réponse médian par personne ».
 pub struct ResponseLine {
     pub name: String,
-    pub count: usize,
+    pub count: i64,
     pub median: String,
-    pub late: usize,
+    pub late: i64,
 }
 
 #[derive(Template, WebTemplate)]
@@ -217,7 +216,7 @@ pub async fn queue(
             .unwrap_or_else(Utc::now);
         (
             members::district_choices(&state.pool, Scope::Network).await?,
-            response_lines(store::first_responses(&state.pool, since).await?, tz),
+            response_lines(store::first_responses(&state.pool, since, tz.name()).await?),
         )
     } else {
         (Vec::new(), Vec::new())
@@ -356,24 +355,13 @@ pub fn csv_time(at: chrono::DateTime<Utc>, tz: chrono_tz::Tz) -> String {
 
 /// Per receiver: how many first responses, their median delay, and how
 /// many came after the due date.
-fn response_lines(rows: Vec<store::FirstResponse>, tz: chrono_tz::Tz) -> Vec<ResponseLine> {
-    let mut by_receiver: BTreeMap<(String, i64), (Vec<i64>, usize)> = BTreeMap::new();
-    for r in rows {
-        let entry = by_receiver
-            .entry((r.receiver_name, r.receiver_id))
-            .or_default();
-        entry.0.push((r.responded_at - r.raised_at).num_seconds());
-        if r.responded_at.with_timezone(&tz).date_naive() > r.due_on {
-            entry.1 += 1;
-        }
-    }
-    by_receiver
-        .into_iter()
-        .map(|((name, _), (durations, late))| ResponseLine {
-            name,
-            count: durations.len(),
-            median: median(&durations).map(duration_fr).unwrap_or_default(),
-            late,
+fn response_lines(rows: Vec<store::FirstResponses>) -> Vec<ResponseLine> {
+    rows.into_iter()
+        .map(|r| ResponseLine {
+            name: r.receiver_name,
+            count: r.count,
+            median: duration_fr(r.median_seconds),
+            late: r.late,
         })
         .collect()
 }
