@@ -94,7 +94,8 @@ CREATE TABLE escalation_days (
     status      text NOT NULL,
     due_on      date NOT NULL,
     escalations integer NOT NULL,
-    PRIMARY KEY (district_id, level, status, due_on)
+    -- Every reading asks for some statuses (waiting: open, acknowledged).
+    PRIMARY KEY (status, district_id, level, due_on)
 );
 
 CREATE FUNCTION escalation_days_row() RETURNS trigger
@@ -110,7 +111,7 @@ BEGIN
         FROM members m WHERE TG_OP <> 'DELETE' AND m.id = NEW.member_id
     ) AS x (district_id, level, status, due_on, n)
     GROUP BY 1, 2, 3, 4
-    ON CONFLICT (district_id, level, status, due_on) DO UPDATE
+    ON CONFLICT (status, district_id, level, due_on) DO UPDATE
         SET escalations = t.escalations + EXCLUDED.escalations;
     RETURN NULL;
 END
@@ -136,7 +137,7 @@ BEGIN
     CROSS JOIN (VALUES (OLD.district_id, -1), (NEW.district_id, 1)) AS d(district_id, sign)
     WHERE e.member_id = NEW.id
     GROUP BY d.district_id, d.sign, e.level, e.status, e.due_on
-    ON CONFLICT (district_id, level, status, due_on) DO UPDATE
+    ON CONFLICT (status, district_id, level, due_on) DO UPDATE
         SET escalations = t.escalations + EXCLUDED.escalations;
     RETURN NULL;
 END
