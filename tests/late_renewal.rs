@@ -3,7 +3,7 @@
 //! until followed up, instead of being missed at once.
 mod common;
 
-use common::accounts::{FACT, REP_A1, client_as, get, post, world};
+use common::accounts::{FACT, REP_A1, client_as, get, world};
 use common::actions::{ask_send_and_pay, log_follow_up, log_in};
 use common::location;
 
@@ -213,18 +213,8 @@ fn home_scopes(w: &common::accounts::World) -> [renouvo::domain::scope::Scope; 3
 
 /// The representative logs the follow-up that checks the registration.
 async fn follow_up_welcome(w: &common::accounts::World, member: i64) {
-    let rep = client_as(&w.app, REP_A1).await;
-    let r = post(
-        &w.app,
-        &rep,
-        &format!("/membres/{member}/suivis"),
-        &[
-            ("channel", "call"),
-            ("body", "Inscription vérifiée."),
-            ("state", "green"),
-        ],
-    )
-    .await;
+    let rep = log_in(&w.app, REP_A1).await;
+    let r = log_follow_up(&rep, member, "Inscription vérifiée.", "green").await;
     assert_eq!(r.status(), 303);
 }
 

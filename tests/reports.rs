@@ -824,6 +824,7 @@ async fn the_homes_retention_stays_the_reports_after_every_kind_of_write() {
     let pool = &w.app.pool;
     write_each_kind_on_a_member(&w).await;
     add_many_then_remove_one(&w).await;
+    assert_tallies_match(pool).await;
     let today = d("2026-11-29");
     let period = (d("2025-11-01"), d("2026-11-01"));
     for scope in [Scope::Network, Scope::District(w.district_b)] {
