@@ -2,7 +2,7 @@
 //! tab's total, CSV, and pages through every row.
 mod common;
 
-use common::accounts::{FACT, client_as, get, insert_member, world};
+use common::accounts::{FACT, World, client_as, get, insert_member, world};
 use sqlx::PgPool;
 
 /// A request asked `days_ago` days ago, in `status`, with `amount_cents`.
@@ -104,24 +104,19 @@ async fn to_do_lists_invoices_to_send_first_oldest_first_then_awaiting_payment()
     );
 }
 
-#[tokio::test]
-async fn the_queue_is_searched_by_member_and_filtered_by_district_and_decision() {
+/// Four requests: Alice Audet (district A, asked a day ago) and Benoît
+/// Bouchard (A, invoice sent, ten days ago) renewing; Bruno Brault (B) not
+/// renewing; Carole Cyr (B) renewing. Returns the world and billing's
+/// client.
+async fn queue_of_four() -> (World, reqwest::Client) {
     let w = world().await;
     let pool = &w.app.pool;
+    let (m1, m2, rep_a1) = (w.m1, w.m2, w.rep_a1);
+    request(pool, m1, rep_a1, "renew_same", "requested", 1, Some(15000)).await;
     request(
         pool,
-        w.m1,
-        w.rep_a1,
-        "renew_same",
-        "requested",
-        1,
-        Some(15000),
-    )
-    .await;
-    request(
-        pool,
-        w.m2,
-        w.rep_a1,
+        m2,
+        rep_a1,
         "renew_same",
         "invoice_sent",
         10,
@@ -141,56 +136,49 @@ async fn the_queue_is_searched_by_member_and_filtered_by_district_and_decision()
     )
     .await;
     let fact = client_as(&w.app, FACT).await;
+    (w, fact)
+}
 
-    let found = get(&w.app, &fact, "/facturation?q=bouch")
-        .await
-        .text()
-        .await
-        .unwrap();
+async fn text(w: &World, client: &reqwest::Client, path: &str) -> String {
+    get(&w.app, client, path).await.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_queue_is_searched_by_member_name() {
+    let (w, fact) = queue_of_four().await;
+    let found = text(&w, &fact, "/facturation?q=bouch").await;
     assert!(found.contains("Benoît Bouchard") && !found.contains("Alice Audet"));
     assert!(found.contains("1 demande"));
+}
 
-    let district = get(
-        &w.app,
+#[tokio::test]
+async fn the_queue_is_filtered_by_district_and_by_decision() {
+    let (w, fact) = queue_of_four().await;
+    let district = text(
+        &w,
         &fact,
         &format!("/facturation?district={}", w.district_b),
     )
-    .await
-    .text()
-    .await
-    .unwrap();
+    .await;
     assert!(district.contains("Carole Cyr") && !district.contains("Alice Audet"));
-
-    let decision = get(
-        &w.app,
+    let decision = text(
+        &w,
         &fact,
         "/facturation?statut=toutes&decision=not_renewing",
     )
-    .await
-    .text()
-    .await
-    .unwrap();
+    .await;
     assert!(decision.contains("Bruno Brault") && !decision.contains("Carole Cyr"));
+}
 
-    // The CSV follows the same search, in the same order.
-    let csv = get(
-        &w.app,
-        &fact,
-        &format!("/facturation/export.csv?district={}", w.district_a),
-    )
-    .await
-    .text()
-    .await
-    .unwrap();
+#[tokio::test]
+async fn the_queue_csv_follows_the_search_in_the_same_order_and_the_links_keep_it() {
+    let (w, fact) = queue_of_four().await;
+    let path = format!("/facturation/export.csv?district={}", w.district_a);
+    let csv = text(&w, &fact, &path).await;
     assert!(csv.contains("Alice Audet") && csv.contains("Bouchard"));
     assert!(!csv.contains("Carole"));
     assert!(at(&csv, "Alice Audet") < at(&csv, "Bouchard"));
-    // The page's links keep the search.
-    let page = get(&w.app, &fact, "/facturation?q=cyr")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = text(&w, &fact, "/facturation?q=cyr").await;
     assert!(page.contains("/facturation/export.csv?q=cyr"));
 }
 

@@ -3,6 +3,7 @@
 //! ordering, retiring (kept in history, gone from the forms), deleting.
 mod common;
 
+use common::actions::log_in;
 use common::catalogue::{d, insert_members, unescape};
 use common::{PASSWORD, TestApp, location};
 use renouvo::domain::formula::Formula;
@@ -46,8 +47,9 @@ async fn status_of(app: &TestApp, client: &reqwest::Client, method: &str, path: 
     req.send().await.unwrap().status().as_u16()
 }
 
-#[tokio::test]
-async fn only_direction_may_use_the_catalogue() {
+/// The four roles of district « Montréal » (rep@, gest@, fact@, dir@),
+/// and the id of a reason no member uses (« Groupe fermé »).
+async fn catalogue_app() -> (TestApp, i64) {
     let app = TestApp::spawn_at(d("2026-11-29")).await;
     let district = app.create_district("Montréal").await;
     for (email, role) in [
@@ -60,6 +62,12 @@ async fn only_direction_may_use_the_catalogue() {
         app.create_user(email, role, district).await;
     }
     let unused = reason_id(&app, "Groupe fermé").await;
+    (app, unused)
+}
+
+#[tokio::test]
+async fn the_catalogue_refuses_every_role_but_direction_by_role() {
+    let (app, unused) = catalogue_app().await;
     let routes: Vec<(&str, String)> = vec![
         ("GET", "/raisons".into()),
         ("GET", "/raisons/nouvelle".into()),
@@ -73,53 +81,30 @@ async fn only_direction_may_use_the_catalogue() {
     ];
     // Other roles are refused by role (403, as every direction page);
     // direction gets the pages, its forms (a bad one: 422) and actions.
+    let refused = [403; 9];
     let cases: [(&str, [u16; 9]); 4] = [
-        ("rep@test.ca", [403, 403, 403, 403, 403, 403, 403, 403, 403]),
-        (
-            "gest@test.ca",
-            [403, 403, 403, 403, 403, 403, 403, 403, 403],
-        ),
-        (
-            "fact@test.ca",
-            [403, 403, 403, 403, 403, 403, 403, 403, 403],
-        ),
+        ("rep@test.ca", refused),
+        ("gest@test.ca", refused),
+        ("fact@test.ca", refused),
         ("dir@test.ca", [200, 200, 200, 422, 422, 303, 303, 404, 404]),
     ];
     for (email, expected) in cases {
-        let client = app.new_client();
-        let login = client
-            .post(app.url("/login"))
-            .header("origin", format!("http://{}", app.addr))
-            .form(&[("email", email), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(login.status(), 303);
+        let browser = log_in(&app, email).await;
         let mut got = Vec::new();
         for (method, path) in &routes {
-            got.push(status_of(&app, &client, method, path).await);
+            got.push(status_of(&app, &browser.client, method, path).await);
         }
         assert_eq!(got, expected.to_vec(), "{email}");
     }
-    // Nobody but direction deleted anything; direction may delete it.
-    let client = app.new_client();
-    let rep_delete = {
-        client
-            .post(app.url("/login"))
-            .header("origin", format!("http://{}", app.addr))
-            .form(&[("email", "gest@test.ca"), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
-        status_of(
-            &app,
-            &client,
-            "POST",
-            &format!("/raisons/{unused}/suppression"),
-        )
-        .await
-    };
-    assert_eq!(rep_delete, 403);
+}
+
+#[tokio::test]
+async fn a_manager_may_not_delete_a_reason_and_visitors_go_to_the_login_page() {
+    let (app, unused) = catalogue_app().await;
+    let gest = log_in(&app, "gest@test.ca").await;
+    let path = format!("/raisons/{unused}/suppression");
+    assert_eq!(status_of(&app, &gest.client, "POST", &path).await, 403);
+    assert_eq!(reason_id(&app, "Groupe fermé").await, unused, "still there");
     let anonymous = app
         .new_client()
         .get(app.url("/raisons"))
@@ -131,26 +116,15 @@ async fn only_direction_may_use_the_catalogue() {
         303,
         "anonymous visitors go to the login page"
     );
-    // The navigation of direction only shows the two new entries.
-    app.login("dir@test.ca", PASSWORD).await;
-    let home = app.get("/raisons").await.text().await.unwrap();
+}
+
+#[tokio::test]
+async fn only_the_navigation_of_direction_shows_reasons_and_timelines() {
+    let (app, _) = catalogue_app().await;
+    let (_, home) = log_in(&app, "dir@test.ca").await.page("/raisons").await;
     assert!(home.contains(r#"href="/raisons" aria-current="page">Raisons"#));
     assert!(home.contains(r#"href="/echeanciers">Échéanciers"#));
-    let rep = app.new_client();
-    rep.post(app.url("/login"))
-        .header("origin", format!("http://{}", app.addr))
-        .form(&[("email", "rep@test.ca"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    let rep_home = rep
-        .get(app.url("/membres"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, rep_home) = log_in(&app, "rep@test.ca").await.page("/membres").await;
     assert!(!rep_home.contains("/raisons\"") && !rep_home.contains("/echeanciers\""));
 }
 
@@ -364,70 +338,90 @@ async fn moving_a_reason_up_and_down_keeps_the_category_numbered() {
     assert_eq!(forged.status(), 400);
 }
 
-#[tokio::test]
-async fn a_retired_reason_stays_in_the_members_history_and_leaves_the_forms() {
+/// Direction logged in; a member who recorded « Manque de temps » (with
+/// « Régional proposé » tried) and another who left for it last month.
+struct Retired {
+    app: TestApp,
+    member: i64,
+    departed: i64,
+    reason: i64,
+    /// The reason's `<option>` in the member file's forms.
+    option: String,
+}
+
+/// The situation above, then « Manque de temps » retired by direction.
+async fn a_retired_reason() -> Retired {
     let app = TestApp::spawn_at(d("2026-11-29")).await;
     app.login_as(Role::Direction).await;
     let district = app.create_district("Laval").await;
-    let members = insert_members(
-        &app.pool,
-        district,
-        &[
-            (Formula::Regional, 12, d("2027-01-10")),
-            (Formula::Regional, 12, d("2026-10-15")),
-        ],
-        None,
-    )
-    .await;
+    let rows = [
+        (Formula::Regional, 12, d("2027-01-10")),
+        (Formula::Regional, 12, d("2026-10-15")),
+    ];
+    let members = insert_members(&app.pool, district, &rows, None).await;
     let (member, departed) = (members[0], members[1]);
-    let id = reason_id(&app, "Manque de temps").await;
-    // Another member left for this reason last month.
+    let reason = reason_id(&app, "Manque de temps").await;
     sqlx::query(
         "UPDATE members SET status = 'lost', lost_on = '2026-10-15', lost_reason_id = $1 \
          WHERE id = $2",
     )
-    .bind(id)
+    .bind(reason)
     .bind(departed)
     .execute(&app.pool)
     .await
     .unwrap();
+    let id = reason.to_string();
+    let form = [
+        ("reason_id", id.as_str()),
+        ("answer_tried", "Régional proposé"),
+    ];
     let recorded = app
-        .post_form(
-            &format!("/membres/{member}/raisons"),
-            &[
-                ("reason_id", &id.to_string()),
-                ("answer_tried", "Régional proposé"),
-            ],
-        )
+        .post_form(&format!("/membres/{member}/raisons"), &form)
         .await;
     assert_eq!(recorded.status(), 303);
-    let option = format!("<option value=\"{id}\"");
-    let page = app
-        .get(&format!("/membres/{member}"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains(&option));
-
+    let option = format!("<option value=\"{reason}\"");
+    assert!(file_of(&app, member).await.contains(&option));
     let retired = app
-        .post_form(&format!("/raisons/{id}/activation"), &[("active", "non")])
+        .post_form(
+            &format!("/raisons/{reason}/activation"),
+            &[("active", "non")],
+        )
         .await;
     assert_eq!(location(&retired), "/raisons?fait=retiree");
-    let page = app
-        .get(&format!("/membres/{member}"))
+    Retired {
+        app,
+        member,
+        departed,
+        reason,
+        option,
+    }
+}
+
+async fn file_of(app: &TestApp, member: i64) -> String {
+    app.get(&format!("/membres/{member}"))
         .await
         .text()
         .await
-        .unwrap();
-    assert!(!page.contains(&option), "no form offers it any more");
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_retired_reason_leaves_the_forms_and_stays_in_the_members_history() {
+    let r = a_retired_reason().await;
+    let page = file_of(&r.app, r.member).await;
+    assert!(!page.contains(&r.option), "no form offers it any more");
     assert!(page.contains("Manque de temps"), "the history keeps it");
     assert!(page.contains("Régional proposé"));
-    // A form posted with it anyway is refused, and so is a departure.
+}
+
+#[tokio::test]
+async fn a_retired_reason_posted_anyway_is_refused_and_so_is_a_departure() {
+    let r = a_retired_reason().await;
+    let (app, member, id) = (&r.app, r.member, r.reason.to_string());
     let again = app
         .post_form(
             &format!("/membres/{member}/raisons"),
-            &[("reason_id", &id.to_string()), ("answer_tried", "")],
+            &[("reason_id", &id), ("answer_tried", "")],
         )
         .await;
     assert_eq!(again.status(), 422);
@@ -437,7 +431,7 @@ async fn a_retired_reason_stays_in_the_members_history_and_leaves_the_forms() {
             &[
                 ("confirme", "oui"),
                 ("lost_on", "2026-11-28"),
-                ("reason_id", &id.to_string()),
+                ("reason_id", &id),
             ],
         )
         .await;
@@ -455,15 +449,14 @@ async fn a_retired_reason_stays_in_the_members_history_and_leaves_the_forms() {
         .await
         .unwrap();
     assert_eq!(status, "active", "the departure was not recorded");
-    // The departure recorded before keeps its reason, on the file and in
-    // the departures report.
-    let file = app
-        .get(&format!("/membres/{departed}"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(file.contains("Manque de temps"));
+}
+
+#[tokio::test]
+async fn a_departure_recorded_before_keeps_its_retired_reason_which_cannot_be_deleted() {
+    let r = a_retired_reason().await;
+    let app = &r.app;
+    // On the file and in the departures report.
+    assert!(file_of(app, r.departed).await.contains("Manque de temps"));
     let report = app.get("/rapports/departs").await.text().await.unwrap();
     assert!(report.contains("Manque de temps"), "{report}");
     let list = app.get("/raisons").await.text().await.unwrap();
@@ -473,19 +466,21 @@ async fn a_retired_reason_stays_in_the_members_history_and_leaves_the_forms() {
         !list.contains("Supprimer la raison Manque de temps"),
         "used: no delete button"
     );
+}
 
-    let back = app
-        .post_form(&format!("/raisons/{id}/activation"), &[("active", "oui")])
+#[tokio::test]
+async fn a_reactivated_reason_comes_back_to_the_forms_and_both_changes_are_audited() {
+    let r = a_retired_reason().await;
+    let back = r
+        .app
+        .post_form(
+            &format!("/raisons/{}/activation", r.reason),
+            &[("active", "oui")],
+        )
         .await;
     assert_eq!(location(&back), "/raisons?fait=reactivee");
-    let page = app
-        .get(&format!("/membres/{member}"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains(&option));
-    assert_eq!(audit_fields(&app, id).await, ["Active", "Active"]);
+    assert!(file_of(&r.app, r.member).await.contains(&r.option));
+    assert_eq!(audit_fields(&r.app, r.reason).await, ["Active", "Active"]);
 }
 
 #[tokio::test]

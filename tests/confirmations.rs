@@ -4,6 +4,7 @@
 mod common;
 
 use common::accounts::{DIR, FACT, REP_A1, client_as, get, post, world};
+use common::actions::{ask_and_send, log_in};
 use common::location;
 use sqlx::PgPool;
 
@@ -65,25 +66,15 @@ async fn recording_a_renewal_asks_first_with_the_name_and_dates() {
 async fn payment_received_asks_first_then_renews() {
     let w = world().await;
     let pool = &w.app.pool;
-    let rep = client_as(&w.app, REP_A1).await;
-    let fact = client_as(&w.app, FACT).await;
-    post(
-        &w.app,
-        &rep,
-        &format!("/membres/{}/facturation", w.m1),
-        &[
-            ("decision", "change_formula"),
-            ("new_formula", "partner"),
-            ("amount", "150"),
-        ],
-    )
-    .await;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM billing_requests WHERE member_id = $1")
-        .bind(w.m1)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    post(&w.app, &fact, &format!("/facturation/{id}/envoyee"), &[]).await;
+    let rep = log_in(&w.app, REP_A1).await;
+    let billing = log_in(&w.app, FACT).await;
+    let fields = [
+        ("decision", "change_formula"),
+        ("new_formula", "partner"),
+        ("amount", "150"),
+    ];
+    let id = ask_and_send(&rep, &billing, w.m1, &fields).await;
+    let fact = billing.client;
     let action = format!("/facturation/{id}/payee");
     let ask = post(&w.app, &fact, &action, &[]).await;
     assert_eq!(ask.status(), 200);
@@ -260,24 +251,12 @@ async fn deactivating_a_group_a_district_or_a_user_asks_first() {
 async fn a_payment_never_renews_a_cycle_twice() {
     let w = world().await;
     let pool = &w.app.pool;
-    let rep = client_as(&w.app, REP_A1).await;
-    let fact = client_as(&w.app, FACT).await;
+    let rep = log_in(&w.app, REP_A1).await;
+    let billing = log_in(&w.app, FACT).await;
+    let fields = [("decision", "renew_same"), ("amount", "150")];
+    let id = ask_and_send(&rep, &billing, w.m1, &fields).await;
+    let fact = billing.client;
     let dir = client_as(&w.app, DIR).await;
-    let asked = post(
-        &w.app,
-        &rep,
-        &format!("/membres/{}/facturation", w.m1),
-        &[("decision", "renew_same"), ("amount", "150")],
-    )
-    .await;
-    assert_eq!(asked.status(), 303);
-    let id: i64 = sqlx::query_scalar("SELECT id FROM billing_requests WHERE member_id = $1")
-        .bind(w.m1)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let sent = post(&w.app, &fact, &format!("/facturation/{id}/envoyee"), &[]).await;
-    assert_eq!(sent.status(), 303);
     let renewed = post(
         &w.app,
         &dir,
@@ -308,21 +287,11 @@ async fn a_payment_never_renews_a_cycle_twice() {
 async fn a_payment_for_a_member_who_left_is_refused() {
     let w = world().await;
     let pool = &w.app.pool;
-    let rep = client_as(&w.app, REP_A1).await;
-    let fact = client_as(&w.app, FACT).await;
-    post(
-        &w.app,
-        &rep,
-        &format!("/membres/{}/facturation", w.m1),
-        &[("decision", "renew_same"), ("amount", "150")],
-    )
-    .await;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM billing_requests WHERE member_id = $1")
-        .bind(w.m1)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    post(&w.app, &fact, &format!("/facturation/{id}/envoyee"), &[]).await;
+    let rep = log_in(&w.app, REP_A1).await;
+    let billing = log_in(&w.app, FACT).await;
+    let fields = [("decision", "renew_same"), ("amount", "150")];
+    let id = ask_and_send(&rep, &billing, w.m1, &fields).await;
+    let fact = billing.client;
     sqlx::query(
         "UPDATE members SET status = 'lost', lost_on = '2026-11-20', \
          lost_reason_id = (SELECT id FROM reasons ORDER BY id LIMIT 1) WHERE id = $1",

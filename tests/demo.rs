@@ -32,8 +32,9 @@ async fn count_today(pool: &PgPool, sql: &'static str) -> i64 {
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
-#[tokio::test]
-async fn seeding_twice_creates_once_and_fills_every_case() {
+/// A fresh database with the demo seeded for `today()`; returns it and the
+/// logins the seeding printed.
+async fn seeded() -> (PgPool, Vec<demo::DemoLogin>) {
     let (pool, _) = common::fresh_database().await;
     let started = std::time::Instant::now();
     let logins = demo::seed_for(&pool, today())
@@ -41,9 +42,14 @@ async fn seeding_twice_creates_once_and_fills_every_case() {
         .unwrap()
         .expect("seeded");
     eprintln!("demo seeded in {:?}", started.elapsed());
+    (pool, logins)
+}
+
+#[tokio::test]
+async fn seeding_twice_creates_once_with_a_login_and_an_audit_line_for_everything() {
+    let (pool, logins) = seeded().await;
     assert!(demo::seed_for(&pool, today()).await.unwrap().is_none());
     assert!(demo::seed(&pool).await.unwrap().is_none());
-
     let users = count(&pool, "SELECT count(*) FROM users").await;
     assert_eq!(users, logins.len() as i64);
     let c = |sql| count(&pool, sql);
@@ -53,6 +59,18 @@ async fn seeding_twice_creates_once_and_fills_every_case() {
     assert!(c("SELECT count(*) FROM groups WHERE kind = 'B'").await > 0);
     let members = c("SELECT count(*) FROM members").await;
     assert!((350..=450).contains(&members), "{members} members");
+    // Every member and group has its "created" line in the audit log.
+    let audited = c("SELECT count(*) FROM audit_log \
+                     WHERE field = 'created' AND entity IN ('member', 'group') \
+                    ")
+    .await;
+    assert_eq!(audited, members + groups);
+}
+
+#[tokio::test]
+async fn the_demo_has_members_of_every_formula_state_and_situation() {
+    let (pool, _) = seeded().await;
+    let c = |sql| count(&pool, sql);
     for formula in [
         "SELECT count(*) FROM members WHERE formula = 'exclusive'",
         "SELECT count(*) FROM members WHERE formula = 'regional'",
@@ -68,6 +86,24 @@ async fn seeding_twice_creates_once_and_fills_every_case() {
     assert!(overdue > 0, "overdue members");
     let orphans = c("SELECT count(*) FROM members WHERE representative_id IS NULL").await;
     assert!(orphans > 0, "orphans");
+    let lost = c("SELECT count(*) FROM members WHERE status = 'lost'").await;
+    assert!(lost > 0, "lost members");
+    for state in ["flame", "green", "yellow", "red"] {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM members WHERE state = $1")
+            .bind(state)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(n > 0, "state {state}");
+    }
+    assert!(c("SELECT count(*) FROM members WHERE board_member").await > 0);
+    assert!(c("SELECT count(*) FROM members WHERE gr_credits_cents > 0").await > 0);
+}
+
+#[tokio::test]
+async fn the_demo_has_people_in_the_urgent_stages_and_late_renewals_held_in_welcome() {
+    let (pool, _) = seeded().await;
+    let c = |sql| count(&pool, sql);
     // Cycles begun by a renewal recorded late start their first stage on
     // that day; some still wait for its follow-up.
     let late = c("SELECT count(*) FROM members WHERE welcome_from IS NOT NULL").await;
@@ -81,8 +117,6 @@ async fn seeding_twice_creates_once_and_fills_every_case() {
         held > 0 && held < late,
         "{held} of {late} late renewals without welcome follow-up"
     );
-    let lost = c("SELECT count(*) FROM members WHERE status = 'lost'").await;
-    assert!(lost > 0, "lost members");
     // The urgent stages have people in them: red (last two weeks) and
     // orange (a month to two weeks before).
     let red = count_today(
@@ -98,22 +132,6 @@ async fn seeding_twice_creates_once_and_fills_every_case() {
     )
     .await;
     assert!(red >= 5 && orange >= 5, "red {red}, orange {orange}");
-    for state in ["flame", "green", "yellow", "red"] {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM members WHERE state = $1")
-            .bind(state)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        assert!(n > 0, "state {state}");
-    }
-    assert!(c("SELECT count(*) FROM members WHERE board_member").await > 0);
-    assert!(c("SELECT count(*) FROM members WHERE gr_credits_cents > 0").await > 0);
-    // Every member and group has its "created" line in the audit log.
-    let audited = c("SELECT count(*) FROM audit_log \
-                     WHERE field = 'created' AND entity IN ('member', 'group') \
-                    ")
-    .await;
-    assert_eq!(audited, members + groups);
 }
 
 type Row = (
@@ -829,12 +847,18 @@ const DUE_CYCLES: &str = "WITH due AS ( \
           AND s.cycle = d.cycle AND s.stage_key <> 'renewal_day') AS followed \
      FROM due d JOIN members m ON m.id = d.member_id";
 
-#[tokio::test]
-async fn two_years_of_history_show_seasons_districts_and_the_follow_up_effect() {
+/// A fresh database with the demo seeded for `late_autumn()`: two years
+/// of history.
+async fn seeded_history() -> PgPool {
     let (pool, _) = common::fresh_database().await;
     demo::seed_for(&pool, late_autumn()).await.unwrap();
-    let c = |sql| count(&pool, sql);
+    pool
+}
 
+#[tokio::test]
+async fn two_years_of_history_come_due_and_fill_every_table_the_reports_read() {
+    let pool = seeded_history().await;
+    let c = |sql| count(&pool, sql);
     // 24 months of renewal dates come due, and the follow-ups go back as far.
     let months = c(
         "SELECT count(DISTINCT date_trunc('month', due)) FROM (SELECT previous_renewal AS due \
@@ -845,7 +869,6 @@ async fn two_years_of_history_show_seasons_districts_and_the_follow_up_effect() 
     assert_eq!(months, 24);
     let oldest = c("SELECT count(*) FROM follow_ups WHERE at < '2025-01-01'").await;
     assert!(oldest > 0, "follow-ups two years back");
-
     // Every table the reports read has rows, in every state.
     for sql in [
         "SELECT count(*) FROM stage_follow_ups",
@@ -869,8 +892,12 @@ async fn two_years_of_history_show_seasons_districts_and_the_follow_up_effect() 
     ] {
         assert!(c(sql).await > 0, "{sql}");
     }
+}
 
-    // Seasons: autumn and winter months see more renewals come due than summer.
+#[tokio::test]
+async fn the_history_has_busy_seasons_and_districts_that_differ() {
+    let pool = seeded_history().await;
+    // Autumn and winter months see more renewals come due than summer.
     let by_month: Vec<(f64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT extract(month FROM due)::float8, count(*) FROM ({DUE_CYCLES}) x \
          WHERE due >= DATE '2024-12-01' GROUP BY 1"
@@ -889,8 +916,6 @@ async fn two_years_of_history_show_seasons_districts_and_the_follow_up_effect() 
     let busy = per_month(&[9.0, 10.0, 11.0, 1.0, 2.0, 3.0]);
     let summer = per_month(&[6.0, 7.0, 8.0]);
     assert!(busy > 1.8 * summer, "busy {busy}, summer {summer}");
-
-    // Districts differ.
     let rates: Vec<(i64, f64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT district_id, avg(renewed::int)::float8 * 100 FROM ({DUE_CYCLES}) x GROUP BY 1"
     )))
@@ -900,9 +925,12 @@ async fn two_years_of_history_show_seasons_districts_and_the_follow_up_effect() 
     let best = rates.iter().map(|r| r.1).fold(f64::MIN, f64::max);
     let worst = rates.iter().map(|r| r.1).fold(f64::MAX, f64::min);
     assert!(best - worst >= 8.0, "{rates:?}");
+}
 
-    // Members whose stages were followed renew more often: the generator's
-    // behaviour, read back from the tables as a report would.
+#[tokio::test]
+async fn in_the_history_members_whose_stages_were_followed_renew_more_often() {
+    let pool = seeded_history().await;
+    // The generator's behaviour, read back from the tables as a report would.
     let groups: Vec<(bool, i64, f64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT followed >= 6, count(*), avg(renewed::int)::float8 * 100 FROM ({DUE_CYCLES}) x \
          WHERE followed >= 6 OR followed <= 2 GROUP BY 1 ORDER BY 1"
@@ -919,7 +947,7 @@ async fn two_years_of_history_show_seasons_districts_and_the_follow_up_effect() 
     };
     eprintln!(
         "followed: {followed} cycles, {followed_rate:.1} % renewed; \
-         neglected: {neglected} cycles, {neglected_rate:.1} % renewed; districts {rates:?}"
+         neglected: {neglected} cycles, {neglected_rate:.1} % renewed"
     );
     assert!(followed > 50 && neglected > 20, "{followed} / {neglected}");
     assert!(

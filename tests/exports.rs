@@ -168,36 +168,28 @@ fn data_rows(csv: &str) -> usize {
     csv.lines().count().saturating_sub(1)
 }
 
-#[tokio::test]
-async fn escalations_export_follows_the_queue_scope_filters_and_neutralises_formulas() {
+/// The network with five escalations: Tremblay (rep's own member) has an
+/// open `=HYPERLINK` and a resolved `-12`; Gagnon (a colleague's) an open
+/// `@SOMME` at district level and a tab-led one at direction level; Roy
+/// (the other district) a CR-led one.
+async fn escalations_network() -> Network {
     let n = network().await;
     let pool = &n.direction.pool;
     let own = member(pool, "Tremblay", n.district, Some(n.rep_id)).await;
     let colleague = member(pool, "Gagnon", n.district, Some(n.other_rep_id)).await;
     let far = member(pool, "Roy", n.other_district, Some(n.far_rep_id)).await;
-    escalation(pool, own, n.rep_id, "district", "=HYPERLINK(\"x\")", "open").await;
-    escalation(pool, own, n.rep_id, "district", "-12", "resolved").await;
-    escalation(
-        pool,
-        colleague,
-        n.other_rep_id,
-        "district",
-        "@SOMME",
-        "open",
-    )
-    .await;
-    escalation(
-        pool,
-        colleague,
-        n.other_rep_id,
-        "direction",
-        "\tcaché",
-        "open",
-    )
-    .await;
+    let (rep, other_rep) = (n.rep_id, n.other_rep_id);
+    escalation(pool, own, rep, "district", "=HYPERLINK(\"x\")", "open").await;
+    escalation(pool, own, rep, "district", "-12", "resolved").await;
+    escalation(pool, colleague, other_rep, "district", "@SOMME", "open").await;
+    escalation(pool, colleague, other_rep, "direction", "\tcaché", "open").await;
     escalation(pool, far, n.far_rep_id, "district", "\rretour", "open").await;
+    n
+}
 
-    // Direction: the whole network, with the page's filters.
+#[tokio::test]
+async fn the_escalations_export_neutralises_formula_cells_in_both_dialects_and_keeps_numbers() {
+    let n = escalations_network().await;
     let all = excel_csv(&n.direction, "/escalades/export.csv?statut=all").await;
     assert_eq!(data_rows(&all), 5, "{all}");
     assert!(all.starts_with("Numéro;Membre;District;Niveau"));
@@ -205,6 +197,14 @@ async fn escalations_export_follows_the_queue_scope_filters_and_neutralises_form
         assert!(all.contains(neutralised), "{neutralised:?} in {all}");
     }
     assert!(all.contains(";-12;") && !all.contains("'-12"), "{all}");
+    let comma = comma_csv(&n.direction, "/escalades/export.csv?statut=all").await;
+    assert_eq!(data_rows(&comma), 5);
+    assert!(comma.starts_with("Numéro,Membre,District,Niveau"));
+}
+
+#[tokio::test]
+async fn direction_exports_the_whole_networks_escalations_with_the_pages_filters() {
+    let n = escalations_network().await;
     let pending = excel_csv(&n.direction, "/escalades/export.csv").await;
     assert_eq!(data_rows(&pending), 4, "resolved left out by default");
     let in_quebec = excel_csv(
@@ -223,11 +223,11 @@ async fn escalations_export_follows_the_queue_scope_filters_and_neutralises_form
     )
     .await;
     assert_eq!(data_rows(&direction_level), 1);
-    let comma = comma_csv(&n.direction, "/escalades/export.csv?statut=all").await;
-    assert_eq!(data_rows(&comma), 5);
-    assert!(comma.starts_with("Numéro,Membre,District,Niveau"));
+}
 
-    // A manager: district-level escalations of their district only.
+#[tokio::test]
+async fn a_manager_exports_the_district_level_escalations_of_their_district_only() {
+    let n = escalations_network().await;
     let managed = excel_csv(&n.manager, "/escalades/export.csv?statut=all").await;
     assert_eq!(data_rows(&managed), 3, "{managed}");
     assert!(!managed.contains("Membre Roy") && !managed.contains("caché"));
@@ -243,17 +243,22 @@ async fn escalations_export_follows_the_queue_scope_filters_and_neutralises_form
     )
     .await;
     assert_eq!(data_rows(&forced), 3);
+}
 
-    // A representative: what they raised, all statuses by default.
+#[tokio::test]
+async fn a_representative_exports_what_they_raised_and_billing_gets_no_escalations() {
+    let n = escalations_network().await;
+    // All statuses by default.
     let raised = excel_csv(&n.rep, "/escalades/export.csv").await;
     assert_eq!(data_rows(&raised), 2, "{raised}");
     assert!(!raised.contains("Gagnon"));
-
-    // Billing has no escalation queue.
     let (status, _, _) = download(&n.billing, "/escalades/export.csv").await;
     assert_eq!(status, 403);
+}
 
-    // The page offers both files with its filters.
+#[tokio::test]
+async fn the_escalations_page_offers_both_files_with_its_filters() {
+    let n = escalations_network().await;
     let page = n
         .direction
         .get("/escalades?statut=all&niveau=district")

@@ -3,7 +3,8 @@
 //! until followed up, instead of being missed at once.
 mod common;
 
-use common::accounts::{FACT, REP_A1, client_as, get, post, world};
+use common::accounts::{FACT, REP_A1, client_as, get, world};
+use common::actions::{ask_send_and_pay, log_follow_up, log_in};
 use common::location;
 
 /// The section of the member file drawing the cycle.
@@ -21,49 +22,15 @@ fn todo_of(page: &str) -> &str {
 }
 
 #[tokio::test]
-async fn the_welcome_stage_after_a_late_payment_is_a_task_not_missed() {
+async fn a_late_payment_starts_the_welcome_stage_on_the_day_it_is_recorded() {
     let w = world().await;
-    let pool = &w.app.pool;
     // Due 2026-10-20, paid 2026-11-24 (today): five weeks late, so by the
     // dates alone the new cycle would already be at « 1 mois après ».
-    sqlx::query("UPDATE members SET renewal_date = '2026-10-20' WHERE id = $1")
-        .bind(w.m1)
-        .execute(pool)
-        .await
-        .unwrap();
-    let rep = client_as(&w.app, REP_A1).await;
-    let fact = client_as(&w.app, FACT).await;
-    let r = post(
-        &w.app,
-        &rep,
-        &format!("/membres/{}/facturation", w.m1),
-        &[("decision", "renew_same"), ("amount", "150")],
-    )
-    .await;
-    assert_eq!(r.status(), 303);
-    let id: i64 = sqlx::query_scalar("SELECT id FROM billing_requests WHERE member_id = $1")
-        .bind(w.m1)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    assert_eq!(
-        post(&w.app, &fact, &format!("/facturation/{id}/envoyee"), &[])
-            .await
-            .status(),
-        303
-    );
-    let paid = post(
-        &w.app,
-        &fact,
-        &format!("/facturation/{id}/payee"),
-        &[("confirme", "oui")],
-    )
-    .await;
-    assert_eq!(paid.status(), 303, "{}", paid.text().await.unwrap());
+    renew_late(&w, w.m1).await;
     let (renewal, welcome_from): (chrono::NaiveDate, Option<chrono::NaiveDate>) =
         sqlx::query_as("SELECT renewal_date, welcome_from FROM members WHERE id = $1")
             .bind(w.m1)
-            .fetch_one(pool)
+            .fetch_one(&w.app.pool)
             .await
             .unwrap();
     assert_eq!(renewal.to_string(), "2027-10-20");
@@ -71,8 +38,13 @@ async fn the_welcome_stage_after_a_late_payment_is_a_task_not_missed() {
         welcome_from.map(|d| d.to_string()).as_deref(),
         Some("2026-11-24")
     );
+}
 
-    // The member file: the welcome stage is current, from today, not missed.
+#[tokio::test]
+async fn after_a_late_payment_the_file_shows_the_welcome_stage_current_not_missed() {
+    let w = world().await;
+    renew_late(&w, w.m1).await;
+    let rep = client_as(&w.app, REP_A1).await;
     let file = get(&w.app, &rep, &format!("/membres/{}", w.m1))
         .await
         .text()
@@ -86,36 +58,35 @@ async fn the_welcome_stage_after_a_late_payment_is_a_task_not_missed() {
     let cycle = cycle_of(&file);
     assert!(!cycle.contains("manquée"), "{cycle}");
     assert!(cycle.contains("current"));
+}
 
-    // « Aujourd'hui » lists it among the stages to do.
+#[tokio::test]
+async fn after_a_late_payment_today_lists_the_welcome_stage_to_do() {
+    let w = world().await;
+    renew_late(&w, w.m1).await;
+    let rep = client_as(&w.app, REP_A1).await;
     let day = get(&w.app, &rep, "/aujourdhui").await.text().await.unwrap();
     let todo = todo_of(&day);
     assert!(todo.contains("Alice Audet"), "{todo}");
     assert!(todo.contains("Inscription (vérification)"), "{todo}");
+}
 
-    // Followed up: the follow-up counts for the welcome stage, which is done;
-    // the dated stage takes over.
-    let r = post(
-        &w.app,
-        &rep,
-        &format!("/membres/{}/suivis", w.m1),
-        &[
-            ("channel", "call"),
-            ("body", "Inscription vérifiée, profil complet."),
-            ("state", "green"),
-        ],
-    )
-    .await;
+#[tokio::test]
+async fn a_follow_up_after_a_late_payment_does_the_welcome_stage_and_the_dated_one_takes_over() {
+    let w = world().await;
+    renew_late(&w, w.m1).await;
+    let rep = log_in(&w.app, REP_A1).await;
+    let r = log_follow_up(&rep, w.m1, "Inscription vérifiée, profil complet.", "green").await;
     assert_eq!(r.status(), 303);
     let stage: Option<String> = sqlx::query_scalar(
         "SELECT stage_key FROM follow_ups WHERE member_id = $1 ORDER BY id DESC LIMIT 1",
     )
     .bind(w.m1)
-    .fetch_one(pool)
+    .fetch_one(&w.app.pool)
     .await
     .unwrap();
     assert_eq!(stage.as_deref(), Some("welcome"));
-    let file = get(&w.app, &rep, &location(&r)).await.text().await.unwrap();
+    let (_, file) = rep.page(&location(&r)).await;
     assert!(file.contains("À faire maintenant : 1 mois après"), "{file}");
     let cycle = cycle_of(&file);
     assert!(cycle.contains("faite"));
@@ -132,29 +103,10 @@ async fn a_renewal_recorded_on_time_keeps_the_dated_stages() {
         .execute(pool)
         .await
         .unwrap();
-    let fact = client_as(&w.app, FACT).await;
-    let rep = client_as(&w.app, REP_A1).await;
-    post(
-        &w.app,
-        &rep,
-        &format!("/membres/{}/facturation", w.m2),
-        &[("decision", "renew_same"), ("amount", "150")],
-    )
-    .await;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM billing_requests WHERE member_id = $1")
-        .bind(w.m2)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    post(&w.app, &fact, &format!("/facturation/{id}/envoyee"), &[]).await;
-    let paid = post(
-        &w.app,
-        &fact,
-        &format!("/facturation/{id}/payee"),
-        &[("confirme", "oui")],
-    )
-    .await;
-    assert_eq!(paid.status(), 303);
+    let rep = log_in(&w.app, REP_A1).await;
+    let fact = log_in(&w.app, FACT).await;
+    let fields = [("decision", "renew_same"), ("amount", "150")];
+    ask_send_and_pay(&rep, &fact, w.m2, &fields).await;
     let welcome_from: Option<chrono::NaiveDate> =
         sqlx::query_scalar("SELECT welcome_from FROM members WHERE id = $1")
             .bind(w.m2)
@@ -162,11 +114,7 @@ async fn a_renewal_recorded_on_time_keeps_the_dated_stages() {
             .await
             .unwrap();
     assert_eq!(welcome_from, None);
-    let file = get(&w.app, &rep, &format!("/membres/{}", w.m2))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let (_, file) = rep.page(&format!("/membres/{}", w.m2)).await;
     assert!(
         file.contains("Le nouveau cycle commence le 1 déc. 2026"),
         "{file}"
@@ -176,37 +124,15 @@ async fn a_renewal_recorded_on_time_keeps_the_dated_stages() {
 /// Records `member`'s renewal due 2026-10-20 as paid today (2026-11-24),
 /// five weeks late: by date alone the new cycle is at « 1 mois après ».
 async fn renew_late(w: &common::accounts::World, member: i64) {
-    let pool = &w.app.pool;
     sqlx::query("UPDATE members SET renewal_date = '2026-10-20' WHERE id = $1")
         .bind(member)
-        .execute(pool)
+        .execute(&w.app.pool)
         .await
         .unwrap();
-    let rep = client_as(&w.app, REP_A1).await;
-    let fact = client_as(&w.app, FACT).await;
-    let asked = post(
-        &w.app,
-        &rep,
-        &format!("/membres/{member}/facturation"),
-        &[("decision", "renew_same"), ("amount", "150")],
-    )
-    .await;
-    assert_eq!(asked.status(), 303);
-    let id: i64 = sqlx::query_scalar("SELECT id FROM billing_requests WHERE member_id = $1")
-        .bind(member)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let sent = post(&w.app, &fact, &format!("/facturation/{id}/envoyee"), &[]).await;
-    assert_eq!(sent.status(), 303);
-    let paid = post(
-        &w.app,
-        &fact,
-        &format!("/facturation/{id}/payee"),
-        &[("confirme", "oui")],
-    )
-    .await;
-    assert_eq!(paid.status(), 303);
+    let rep = log_in(&w.app, REP_A1).await;
+    let fact = log_in(&w.app, FACT).await;
+    let fields = [("decision", "renew_same"), ("amount", "150")];
+    ask_send_and_pay(&rep, &fact, member, &fields).await;
 }
 
 /// Active members per stage key, for one scope, as the homes count them.
@@ -287,18 +213,8 @@ fn home_scopes(w: &common::accounts::World) -> [renouvo::domain::scope::Scope; 3
 
 /// The representative logs the follow-up that checks the registration.
 async fn follow_up_welcome(w: &common::accounts::World, member: i64) {
-    let rep = client_as(&w.app, REP_A1).await;
-    let r = post(
-        &w.app,
-        &rep,
-        &format!("/membres/{member}/suivis"),
-        &[
-            ("channel", "call"),
-            ("body", "Inscription vérifiée."),
-            ("state", "green"),
-        ],
-    )
-    .await;
+    let rep = log_in(&w.app, REP_A1).await;
+    let r = log_follow_up(&rep, member, "Inscription vérifiée.", "green").await;
     assert_eq!(r.status(), 303);
 }
 

@@ -3,85 +3,92 @@
 mod common;
 
 use common::accounts::{DIR, FACT, REP_A1, client_as, get, post, world};
+use common::actions::{
+    ask_and_send, confirm_received, latest_request, log_in, request_billing, send_invoice,
+};
 use common::location;
 
 #[tokio::test]
-async fn billing_steps_and_follow_ups_name_the_member() {
+async fn asking_for_an_invoice_names_the_member_on_the_file() {
     let w = world().await;
-    let rep = client_as(&w.app, REP_A1).await;
-    let fact = client_as(&w.app, FACT).await;
-
-    // The representative asks for the invoice: the file names the member.
-    let r = post(
-        &w.app,
-        &rep,
-        &format!("/membres/{}/facturation", w.m1),
-        &[("decision", "renew_same"), ("amount", "150")],
-    )
-    .await;
+    let rep = log_in(&w.app, REP_A1).await;
+    let r = request_billing(&rep, w.m1, &[("decision", "renew_same"), ("amount", "150")]).await;
     assert_eq!(r.status(), 303);
-    let page = get(&w.app, &rep, &location(&r)).await.text().await.unwrap();
+    let (_, page) = rep.page(&location(&r)).await;
     assert!(
         page.replace("&#39;", "'")
             .contains("Demande de facturation d'Alice Audet envoyée."),
         "{page}"
     );
+}
 
-    // Billing sends it from the queue: the queue's message names her.
-    let id: i64 = sqlx::query_scalar("SELECT id FROM billing_requests WHERE member_id = $1")
-        .bind(w.m1)
-        .fetch_one(&w.app.pool)
-        .await
-        .unwrap();
-    let r = post(&w.app, &fact, &format!("/facturation/{id}/envoyee"), &[]).await;
+#[tokio::test]
+async fn sending_an_invoice_from_the_queue_names_the_member() {
+    let w = world().await;
+    let rep = log_in(&w.app, REP_A1).await;
+    let fact = log_in(&w.app, FACT).await;
+    let r = request_billing(&rep, w.m1, &[("decision", "renew_same"), ("amount", "150")]).await;
+    assert_eq!(r.status(), 303);
+    let id = latest_request(&w.app.pool, w.m1).await;
+    let r = send_invoice(&fact, id).await;
     assert_eq!(r.status(), 303);
     let to = location(&r);
     assert_eq!(to, format!("/facturation?fait=envoyee&membre={}", w.m1));
-    let queue = get(&w.app, &fact, &to).await.text().await.unwrap();
+    let (_, queue) = fact.page(&to).await;
     assert!(
         queue
             .replace("&#39;", "'")
             .contains("Facture d'Alice Audet marquée comme envoyée."),
         "{queue}"
     );
-    // A member named in the address but out of reach gives no message.
-    let other = get(&w.app, &rep, "/aujourdhui?recue&membre=999999")
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(!other.contains("Réception de la facture"));
+}
 
-    // The representative confirms receipt from « Aujourd'hui ».
-    let r = post(
-        &w.app,
-        &rep,
-        &format!("/facturation/{id}/recue"),
-        &[("retour", "/aujourdhui")],
-    )
-    .await;
+#[tokio::test]
+async fn a_member_out_of_reach_named_in_the_address_gives_no_message() {
+    let w = world().await;
+    let rep = log_in(&w.app, REP_A1).await;
+    // The same address naming a member of theirs does give it.
+    let (_, own) = rep
+        .page(&format!("/aujourdhui?recue&membre={}", w.m1))
+        .await;
+    assert!(own.contains("Réception de la facture"), "{own}");
+    let (_, other) = rep.page("/aujourdhui?recue&membre=999999").await;
+    assert!(!other.contains("Réception de la facture"));
+}
+
+#[tokio::test]
+async fn confirming_receipt_from_today_names_the_member() {
+    let w = world().await;
+    let rep = log_in(&w.app, REP_A1).await;
+    let fact = log_in(&w.app, FACT).await;
+    let fields = [("decision", "renew_same"), ("amount", "150")];
+    let id = ask_and_send(&rep, &fact, w.m1, &fields).await;
+    let r = confirm_received(&rep, id, "/aujourdhui").await;
     assert_eq!(r.status(), 303);
-    let today = get(&w.app, &rep, &location(&r)).await.text().await.unwrap();
+    let (_, today) = rep.page(&location(&r)).await;
     assert!(
         today.contains("Réception de la facture par Alice Audet confirmée."),
         "{today}"
     );
+}
 
-    // A follow-up logged from « Aujourd'hui » names the member too.
-    let r = post(
-        &w.app,
-        &rep,
-        &format!("/membres/{}/suivis", w.m2),
-        &[
-            ("channel", "call"),
-            ("body", "Appel de courtoisie."),
-            ("state", "green"),
-            ("retour", "/aujourdhui"),
-        ],
-    )
-    .await;
+#[tokio::test]
+async fn a_follow_up_logged_from_today_names_the_member() {
+    let w = world().await;
+    let rep = log_in(&w.app, REP_A1).await;
+    let r = rep
+        .post(
+            &format!("/membres/{}/suivis", w.m2),
+            &[
+                ("channel", "call"),
+                ("body", "Appel de courtoisie."),
+                ("state", "green"),
+                ("retour", "/aujourdhui"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
-    let today = get(&w.app, &rep, &location(&r)).await.text().await.unwrap();
+    let (_, today) = rep.page(&location(&r)).await;
     assert!(
         today.contains("Suivi de Benoît Bouchard enregistré."),
         "{today}"

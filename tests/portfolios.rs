@@ -5,8 +5,25 @@ mod common;
 use common::accounts::*;
 use common::location;
 
+/// The district manager moves all of rep_a1's members to rep_a2, coming
+/// back to the list filtered by `statut=tous`.
+async fn move_whole_portfolio(w: &World, gest: &reqwest::Client) -> reqwest::Response {
+    let (from, to) = (w.rep_a1.to_string(), w.rep_a2.to_string());
+    post(
+        &w.app,
+        gest,
+        "/portefeuilles/tout",
+        &[
+            ("from_id", &from),
+            ("representative_id", &to),
+            ("retour", "statut=tous"),
+        ],
+    )
+    .await
+}
+
 #[tokio::test]
-async fn a_manager_moves_a_whole_portfolio_and_the_new_representative_sees_it_today() {
+async fn a_manager_sees_the_portfolios_of_their_own_district_only() {
     let w = world().await;
     let gest = client_as(&w.app, GEST_A).await;
     let page = get(&w.app, &gest, "/portefeuilles")
@@ -18,22 +35,17 @@ async fn a_manager_moves_a_whole_portfolio_and_the_new_representative_sees_it_to
         page.contains("Alice Audet") && !page.contains("Bruno Brault"),
         "own district only"
     );
-    let (from, to) = (w.rep_a1.to_string(), w.rep_a2.to_string());
-    let r = post(
-        &w.app,
-        &gest,
-        "/portefeuilles/tout",
-        &[
-            ("from_id", &from),
-            ("representative_id", &to),
-            ("retour", "statut=tous"),
-        ],
-    )
-    .await;
+}
+
+#[tokio::test]
+async fn a_whole_portfolio_moves_with_its_planned_follow_ups_and_the_audit_names_the_manager() {
+    let w = world().await;
+    let gest = client_as(&w.app, GEST_A).await;
+    let r = move_whole_portfolio(&w, &gest).await;
     assert_eq!(r.status(), 303);
     assert_eq!(
         location(&r),
-        format!("/portefeuilles?statut=tous&deplaces=2&vers={to}")
+        format!("/portefeuilles?statut=tous&deplaces=2&vers={}", w.rep_a2)
     );
     for m in [w.m1, w.m2] {
         assert_eq!(representative_of(&w.app.pool, m).await, Some(w.rep_a2));
@@ -63,6 +75,13 @@ async fn a_manager_moves_a_whole_portfolio_and_the_new_representative_sees_it_to
         ),
         "{notice}"
     );
+}
+
+#[tokio::test]
+async fn the_new_representative_sees_a_moved_portfolio_today_and_the_former_one_no_longer() {
+    let w = world().await;
+    let gest = client_as(&w.app, GEST_A).await;
+    assert_eq!(move_whole_portfolio(&w, &gest).await.status(), 303);
     let rep2 = client_as(&w.app, REP_A2).await;
     let today = get(&w.app, &rep2, "/aujourdhui")
         .await
@@ -78,7 +97,14 @@ async fn a_manager_moves_a_whole_portfolio_and_the_new_representative_sees_it_to
         404,
         "no longer theirs"
     );
-    // An empty portfolio: nothing to move, said by the form.
+}
+
+#[tokio::test]
+async fn moving_a_portfolio_emptied_meanwhile_is_refused_by_the_form() {
+    let w = world().await;
+    let gest = client_as(&w.app, GEST_A).await;
+    assert_eq!(move_whole_portfolio(&w, &gest).await.status(), 303);
+    let (from, to) = (w.rep_a1.to_string(), w.rep_a2.to_string());
     let r = post(
         &w.app,
         &gest,
@@ -262,22 +288,40 @@ async fn the_member_list_links_to_the_portfolio_page_with_its_filters() {
     assert!(!body.contains("/portefeuilles"));
 }
 
+/// The contact form of `w.m1`.
+fn contacts_path(w: &World) -> String {
+    format!("/membres/{}/coordonnees", w.m1)
+}
+
+/// The version the contact form of `path` is opened on by `client`.
+async fn contacts_version(w: &World, client: &reqwest::Client, path: &str) -> String {
+    version_in(&get(&w.app, client, path).await.text().await.unwrap())
+}
+
 #[tokio::test]
-async fn representatives_correct_contact_details_and_nothing_else() {
+async fn the_member_file_links_to_the_contact_form_of_a_representative() {
     let w = world().await;
     let rep = client_as(&w.app, REP_A1).await;
-    let path = format!("/membres/{}/coordonnees", w.m1);
-    let form = get(&w.app, &rep, &path).await.text().await.unwrap();
-    let version = version_in(&form);
     let file = get(&w.app, &rep, &format!("/membres/{}", w.m1))
         .await
         .text()
         .await
         .unwrap();
-    assert!(file.contains(&path), "the member file links to the form");
-    let district_b = w.district_b.to_string();
-    let rep_b = w.rep_b.to_string();
-    let r = post(
+    assert!(
+        file.contains(&contacts_path(&w)),
+        "the member file links to the form"
+    );
+}
+
+/// rep_a1 saves Alice Audet's contact form with new details, plus fields
+/// that are not part of the form (formula, dates, representative,
+/// district, first name) forged into the post.
+async fn save_contacts_with_forged_fields(w: &World) -> reqwest::Response {
+    let rep = client_as(&w.app, REP_A1).await;
+    let path = contacts_path(w);
+    let version = contacts_version(w, &rep, &path).await;
+    let (district_b, rep_b) = (w.district_b.to_string(), w.rep_b.to_string());
+    post(
         &w.app,
         &rep,
         &path,
@@ -288,7 +332,6 @@ async fn representatives_correct_contact_details_and_nothing_else() {
             ("city", "Lévis"),
             ("notes", "Joindre le matin."),
             ("version", &version),
-            // Forged: not part of this form.
             ("formula", "exclusive"),
             ("renewal_date", "2030-01-01"),
             ("join_date", "2020-01-01"),
@@ -297,23 +340,17 @@ async fn representatives_correct_contact_details_and_nothing_else() {
             ("first_name", "Pirate"),
         ],
     )
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn a_representative_saves_the_contact_details_and_each_change_is_audited() {
+    let w = world().await;
+    let r = save_contacts_with_forged_fields(&w).await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), format!("/membres/{}?enregistre=1", w.m1));
-    let row: (
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<i64>,
-        i64,
-        String,
-    ) = sqlx::query_as(
-        "SELECT business_name, email, phone, city, notes, formula, renewal_date::text, \
-             representative_id, district_id, first_name FROM members WHERE id = $1",
+    let row: (String, String, String, String, String) = sqlx::query_as(
+        "SELECT business_name, email, phone, city, notes FROM members WHERE id = $1",
     )
     .bind(w.m1)
     .fetch_one(&w.app.pool)
@@ -327,11 +364,6 @@ async fn representatives_correct_contact_details_and_nothing_else() {
             "418 555-0199".into(),
             "Lévis".into(),
             "Joindre le matin.".into(),
-            "regional".into(),
-            "2027-05-01".into(),
-            Some(w.rep_a1),
-            w.district_a,
-            "Alice".into()
         )
     );
     for field in ["Entreprise", "Courriel", "Téléphone", "Ville", "Notes"] {
@@ -341,7 +373,42 @@ async fn representatives_correct_contact_details_and_nothing_else() {
             "{field}"
         );
     }
+}
+
+#[tokio::test]
+async fn fields_forged_into_the_contact_form_change_nothing() {
+    let w = world().await;
+    let r = save_contacts_with_forged_fields(&w).await;
+    assert_eq!(r.status(), 303);
+    let row: (String, String, Option<i64>, i64, String) = sqlx::query_as(
+        "SELECT formula, renewal_date::text, representative_id, district_id, first_name \
+         FROM members WHERE id = $1",
+    )
+    .bind(w.m1)
+    .fetch_one(&w.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        row,
+        (
+            "regional".into(),
+            "2027-05-01".into(),
+            Some(w.rep_a1),
+            w.district_a,
+            "Alice".into()
+        )
+    );
     assert_eq!(audit_count(&w.app.pool, "member", w.m1, "Formule").await, 0);
+}
+
+#[tokio::test]
+async fn a_contact_form_saved_meanwhile_is_refused() {
+    let w = world().await;
+    let rep = client_as(&w.app, REP_A1).await;
+    let path = contacts_path(&w);
+    let version = contacts_version(&w, &rep, &path).await;
+    let first = [("email", "alice@audet.ca"), ("version", &version)];
+    assert_eq!(post(&w.app, &rep, &path, &first).await.status(), 303);
     // The same version again: someone saved meanwhile.
     let r = post(
         &w.app,
@@ -351,8 +418,14 @@ async fn representatives_correct_contact_details_and_nothing_else() {
     )
     .await;
     assert_eq!(r.status(), 409);
-    // Bad input: 422 with the message by the field, typed value kept.
-    let version = version_in(&get(&w.app, &rep, &path).await.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn bad_contact_details_get_a_message_by_the_field_and_keep_what_was_typed() {
+    let w = world().await;
+    let rep = client_as(&w.app, REP_A1).await;
+    let path = contacts_path(&w);
+    let version = contacts_version(&w, &rep, &path).await;
     let r = post(
         &w.app,
         &rep,
@@ -368,7 +441,12 @@ async fn representatives_correct_contact_details_and_nothing_else() {
     let body = r.text().await.unwrap();
     assert!(body.contains("value=\"alice@\""));
     assert!(body.contains("caractères inattendus"));
-    // Another representative's member: 404; the full form stays refused.
+}
+
+#[tokio::test]
+async fn a_representative_reaches_neither_another_members_contacts_nor_the_full_form() {
+    let w = world().await;
+    let rep = client_as(&w.app, REP_A1).await;
     let r = post(
         &w.app,
         &rep,
@@ -384,7 +462,8 @@ async fn representatives_correct_contact_details_and_nothing_else() {
         403
     );
     // Posting the managers' full form directly changes nothing either.
-    let version = version_in(&get(&w.app, &rep, &path).await.text().await.unwrap());
+    let version = contacts_version(&w, &rep, &contacts_path(&w)).await;
+    let (district_b, rep_b) = (w.district_b.to_string(), w.rep_b.to_string());
     let r = post(
         &w.app,
         &rep,
@@ -418,11 +497,15 @@ async fn representatives_correct_contact_details_and_nothing_else() {
         ("regional", "2027-05-01", Some(w.rep_a1))
     );
     assert_eq!(version_after.to_string(), version);
-    // A manager and the direction use the same contact form on the
-    // members of their scope.
+}
+
+#[tokio::test]
+async fn managers_and_direction_correct_contact_details_in_their_scope_only() {
+    let w = world().await;
+    let path = contacts_path(&w);
     for email in [GEST_A, DIR] {
         let client = client_as(&w.app, email).await;
-        let version = version_in(&get(&w.app, &client, &path).await.text().await.unwrap());
+        let version = contacts_version(&w, &client, &path).await;
         let r = post(
             &w.app,
             &client,

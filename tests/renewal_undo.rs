@@ -4,11 +4,15 @@
 //! recorded on the new cycle.
 mod common;
 
-use common::accounts::{DIR, FACT, REP_A1, audit_count, client_as, get, post, world};
+use common::accounts::{DIR, FACT, REP_A1, World, audit_count, client_as, get, post, world};
+use common::actions::{ask_and_send, confirm_received, log_in, mark_paid};
 use common::location;
 use sqlx::PgPool;
 
-async fn member(pool: &PgPool, id: i64) -> (String, String, i32) {
+/// A member's renewal date, formula and cycle.
+type Renewal = (String, String, i32);
+
+async fn member(pool: &PgPool, id: i64) -> Renewal {
     let (renewal, formula, cycle): (chrono::NaiveDate, String, i32) =
         sqlx::query_as("SELECT renewal_date, formula, cycle FROM members WHERE id = $1")
             .bind(id)
@@ -18,36 +22,18 @@ async fn member(pool: &PgPool, id: i64) -> (String, String, i32) {
     (renewal.to_string(), formula, cycle)
 }
 
-#[tokio::test]
-async fn a_paid_renewal_is_undone_with_its_formula_cycle_and_request_step() {
-    let w = world().await;
+/// rep_a1 asks for Alice Audet's move to « partenaire », billing sends the
+/// invoice, she confirms receipt and billing records the payment. Returns
+/// the member before, the member after, and the request.
+async fn paid_formula_change(w: &World) -> (Renewal, Renewal, i64) {
     let pool = &w.app.pool;
     let before = member(pool, w.m1).await;
-    let rep = client_as(&w.app, REP_A1).await;
-    let fact = client_as(&w.app, FACT).await;
-    let dir = client_as(&w.app, DIR).await;
-    post(
-        &w.app,
-        &rep,
-        &format!("/membres/{}/facturation", w.m1),
-        &[("decision", "change_formula"), ("new_formula", "partner")],
-    )
-    .await;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM billing_requests WHERE member_id = $1")
-        .bind(w.m1)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    post(&w.app, &fact, &format!("/facturation/{id}/envoyee"), &[]).await;
-    post(&w.app, &rep, &format!("/facturation/{id}/recue"), &[]).await;
-    let paid = post(
-        &w.app,
-        &fact,
-        &format!("/facturation/{id}/payee"),
-        &[("confirme", "oui")],
-    )
-    .await;
-    assert_eq!(paid.status(), 303);
+    let rep = log_in(&w.app, REP_A1).await;
+    let fact = log_in(&w.app, FACT).await;
+    let fields = [("decision", "change_formula"), ("new_formula", "partner")];
+    let id = ask_and_send(&rep, &fact, w.m1, &fields).await;
+    assert_eq!(confirm_received(&rep, id, "").await.status(), 303);
+    assert_eq!(mark_paid(&fact, id).await.status(), 303);
     let renewed = member(pool, w.m1).await;
     assert_eq!(
         renewed,
@@ -57,14 +43,25 @@ async fn a_paid_renewal_is_undone_with_its_formula_cycle_and_request_step() {
             before.2 + 1
         )
     );
+    (before, renewed, id)
+}
 
+fn undo_action(w: &World) -> String {
+    format!("/membres/{}/renouvellement/annulation", w.m1)
+}
+
+#[tokio::test]
+async fn undoing_a_renewal_first_asks_saying_what_comes_back() {
+    let w = world().await;
+    let (_, renewed, _) = paid_formula_change(&w).await;
+    let dir = client_as(&w.app, DIR).await;
     // The file offers the undo to direction; the first POST only asks.
     let file = get(&w.app, &dir, &format!("/membres/{}", w.m1))
         .await
         .text()
         .await
         .unwrap();
-    let action = format!("/membres/{}/renouvellement/annulation", w.m1);
+    let action = undo_action(&w);
     assert!(file.contains(&format!("action=\"{action}\"")));
     let ask = post(&w.app, &dir, &action, &[]).await;
     assert_eq!(ask.status(), 200);
@@ -85,16 +82,30 @@ async fn a_paid_renewal_is_undone_with_its_formula_cycle_and_request_step() {
         "{page}"
     );
     assert!(page.contains("« Facture reçue par le membre »"), "{page}");
-    assert_eq!(member(pool, w.m1).await, renewed, "rien n'a changé");
-    // Billing may not undo.
+    assert_eq!(member(&w.app.pool, w.m1).await, renewed, "rien n'a changé");
+}
+
+#[tokio::test]
+async fn billing_may_not_undo_a_renewal() {
+    let w = world().await;
+    let (_, renewed, _) = paid_formula_change(&w).await;
+    let fact = client_as(&w.app, FACT).await;
     assert_eq!(
-        post(&w.app, &fact, &action, &[("confirme", "oui")])
+        post(&w.app, &fact, &undo_action(&w), &[("confirme", "oui")])
             .await
             .status(),
         403
     );
+    assert_eq!(member(&w.app.pool, w.m1).await, renewed, "rien n'a changé");
+}
 
-    let done = post(&w.app, &dir, &action, &[("confirme", "oui")]).await;
+#[tokio::test]
+async fn an_undone_renewal_restores_date_formula_cycle_and_the_request_step() {
+    let w = world().await;
+    let pool = &w.app.pool;
+    let (before, _, id) = paid_formula_change(&w).await;
+    let dir = client_as(&w.app, DIR).await;
+    let done = post(&w.app, &dir, &undo_action(&w), &[("confirme", "oui")]).await;
     assert_eq!(done.status(), 303);
     assert_eq!(member(pool, w.m1).await, before);
     let status: String = sqlx::query_scalar("SELECT status FROM billing_requests WHERE id = $1")
@@ -124,6 +135,7 @@ async fn a_paid_renewal_is_undone_with_its_formula_cycle_and_request_step() {
         "{file}"
     );
     // Billing sees the request waiting for its payment again.
+    let fact = client_as(&w.app, FACT).await;
     let queue = get(&w.app, &fact, "/facturation")
         .await
         .text()

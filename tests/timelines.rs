@@ -4,6 +4,7 @@
 //! and the member lists following the edited tables.
 mod common;
 
+use common::actions::log_in;
 use common::catalogue::{
     assert_selections_agree, d, insert_members, insert_random_members, table_pairs, unescape,
 };
@@ -161,12 +162,47 @@ async fn only_direction_may_use_the_timeline_editor() {
     assert_eq!(version_count(&app).await, 1, "nothing was saved");
 }
 
-#[tokio::test]
-async fn each_rule_is_refused_with_its_message_by_the_field() {
+/// A change made to the exclusive form before posting it.
+type Edit = Box<dyn Fn(&mut TableForm)>;
+
+/// Each `(name, edit, message)` applied alone to the exclusive form is
+/// refused by the preview and by the confirmation (422), with `message` by
+/// the field (focused, unless the billing stage is missing); nothing is
+/// saved.
+async fn assert_each_refused(cases: Vec<(&str, Edit, &str)>) {
     let (app, _) = spawn_as_direction().await;
+    let saved = current(&app).await;
     let base = exclusive_form(&app, 1).await;
-    type Edit = Box<dyn Fn(&mut TableForm)>;
-    let cases: Vec<(&str, Edit, &str)> = vec![
+    for (name, edit, message) in cases {
+        let mut form = base.clone();
+        edit(&mut form);
+        let resp = post(&app, "exclusif", &form, "apercu").await;
+        assert_eq!(resp.status(), 422, "{name}");
+        let body = unescape(&resp.text().await.unwrap());
+        assert!(body.contains(message), "{name}: {message}");
+        assert!(body.contains("field-error"), "{name}");
+        if name != "no billing stage" {
+            assert_eq!(
+                body.matches(" autofocus").count(),
+                1,
+                "{name}: the faulty field is focused"
+            );
+        }
+        // Confirming the same data directly is refused the same way.
+        let resp = post(&app, "exclusif", &form, "confirmer").await;
+        assert_eq!(resp.status(), 422, "{name} (confirmer)");
+    }
+    assert_eq!(version_count(&app).await, 1, "nothing was saved");
+    assert_eq!(
+        current(&app).await.table(Formula::Exclusive),
+        saved.table(Formula::Exclusive),
+        "the table is as it was"
+    );
+}
+
+#[tokio::test]
+async fn a_stage_without_label_or_action_or_with_an_unknown_colour_is_refused() {
+    assert_each_refused(vec![
         (
             "empty label",
             Box::new(|f: &mut TableForm| {
@@ -191,6 +227,13 @@ async fn each_rule_is_refused_with_its_message_by_the_field() {
             }),
             "Choisissez une couleur.",
         ),
+    ])
+    .await;
+}
+
+#[tokio::test]
+async fn a_stage_repeating_another_ones_label_or_start_day_is_refused() {
+    assert_each_refused(vec![
         (
             "duplicate label",
             Box::new(|f: &mut TableForm| add_stage(f, "1 MOIS avant", "R", 0, -35)),
@@ -201,6 +244,13 @@ async fn each_rule_is_refused_with_its_message_by_the_field() {
             Box::new(|f: &mut TableForm| add_stage(f, "Deux semaines", "R", 0, -14)),
             "commencerait le même jour que « 2 semaines avant »",
         ),
+    ])
+    .await;
+}
+
+#[tokio::test]
+async fn a_stage_out_of_order_for_a_term_or_outside_the_cycle_is_refused() {
+    assert_each_refused(vec![
         (
             "order changes with the term",
             Box::new(|f: &mut TableForm| add_stage(f, "Mi-parcours", "P", 8, 0)),
@@ -216,9 +266,20 @@ async fn each_rule_is_refused_with_its_message_by_the_field() {
             Box::new(|f: &mut TableForm| add_stage(f, "Trop tard", "R", 0, 2)),
             "elle doit commencer avant R",
         ),
+    ])
+    .await;
+}
+
+#[tokio::test]
+async fn days_that_are_not_a_number_or_a_missing_billing_stage_are_refused() {
+    assert_each_refused(vec![
         (
             "not a number",
-            Box::new(|f: &mut TableForm| add_stage(f, "Flou", "R", 0, 0)),
+            Box::new(|f: &mut TableForm| {
+                add_stage(f, "Flou", "R", 0, 0);
+                let last = f.rows.iter().rposition(|r| !r.label.is_empty()).unwrap();
+                f.rows[last].days = "deux".into();
+            }),
             "n'est pas un nombre entier de jours",
         ),
         (
@@ -226,38 +287,8 @@ async fn each_rule_is_refused_with_its_message_by_the_field() {
             Box::new(|f: &mut TableForm| f.billing = String::new()),
             "Choisissez l'étape qui demande la facturation",
         ),
-    ];
-    for (name, edit, message) in cases {
-        let mut form = base.clone();
-        edit(&mut form);
-        if name == "not a number" {
-            let last = form.rows.iter().rposition(|r| !r.label.is_empty()).unwrap();
-            form.rows[last].days = "deux".into();
-        }
-        let resp = post(&app, "exclusif", &form, "apercu").await;
-        assert_eq!(resp.status(), 422, "{name}");
-        let body = unescape(&resp.text().await.unwrap());
-        assert!(body.contains(message), "{name}: {message}");
-        assert!(body.contains("field-error"), "{name}");
-        if name != "no billing stage" {
-            assert_eq!(
-                body.matches(" autofocus").count(),
-                1,
-                "{name}: the faulty field is focused"
-            );
-        }
-        // Confirming the same data directly is refused the same way.
-        let resp = post(&app, "exclusif", &form, "confirmer").await;
-        assert_eq!(resp.status(), 422, "{name} (confirmer)");
-    }
-    assert_eq!(version_count(&app).await, 1, "nothing was saved");
-    assert_eq!(
-        current(&app).await.table(Formula::Exclusive),
-        timeline::load(&app.pool)
-            .await
-            .unwrap()
-            .table(Formula::Exclusive)
-    );
+    ])
+    .await;
 }
 
 /// Known members: exclusive 12-month members moved by the standard edit,
@@ -561,21 +592,18 @@ async fn a_second_editor_on_an_old_version_is_refused_and_keeps_what_was_typed()
     assert_eq!(resp.status(), 409);
 }
 
-#[tokio::test]
-async fn follow_ups_keep_their_stage_and_a_removed_stage_is_no_longer_a_task() {
+/// Direction logged in (app's client); an exclusive member of « rep@ »
+/// in « 3 à 6 mois après » today (P = 2026-07-15), with a follow-up that
+/// stored that stage; the member list shows it. Returns the app, the
+/// member and the representative's browser.
+async fn member_followed_in_after_3m() -> (TestApp, i64, reqwest::Client) {
     let (app, me) = spawn_as_direction().await;
     let district = app.create_district("Gatineau").await;
     let rep = app
         .create_user("rep@test.ca", Role::Representative, Some(district))
         .await;
-    // In « 3 à 6 mois après » today (P = 2026-07-15).
-    let member = insert_members(
-        &app.pool,
-        district,
-        &[(Formula::Exclusive, 12, d("2027-07-15"))],
-        Some(rep),
-    )
-    .await[0];
+    let rows = [(Formula::Exclusive, 12, d("2027-07-15"))];
+    let member = insert_members(&app.pool, district, &rows, Some(rep)).await[0];
     sqlx::query(
         "INSERT INTO follow_ups (member_id, author_id, at, channel, body, cycle, stage_key, \
          stage_label, stage_colour, state) \
@@ -587,77 +615,66 @@ async fn follow_ups_keep_their_stage_and_a_removed_stage_is_no_longer_a_task() {
     .execute(&app.pool)
     .await
     .unwrap();
-    let repc = app.new_client();
-    repc.post(app.url("/login"))
-        .header("origin", format!("http://{}", app.addr))
-        .form(&[("email", "rep@test.ca"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    let before = repc
-        .get(app.url("/membres"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let repc = log_in(&app, "rep@test.ca").await.client;
+    let before = page_of(&app, &repc, "/membres").await;
     assert!(line_of(&before, member).contains("3 à 6 mois après"));
+    (app, member, repc)
+}
 
-    let mut form = exclusive_form(&app, 1).await;
+async fn page_of(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    let resp = client.get(app.url(path)).send().await.unwrap();
+    resp.text().await.unwrap()
+}
+
+/// Direction removes « 3 à 6 mois après » from the exclusive timeline:
+/// preview, then confirmation (303). Returns the preview.
+async fn remove_after_3m(app: &TestApp) -> String {
+    let mut form = exclusive_form(app, 1).await;
     let i = row(&mut form, "after_3m");
     form.rows[i].remove = true;
-    let preview = unescape(
-        &post(&app, "exclusif", &form, "apercu")
-            .await
-            .text()
-            .await
-            .unwrap(),
+    let preview = post(app, "exclusif", &form, "apercu").await;
+    let preview = unescape(&preview.text().await.unwrap());
+    assert_eq!(
+        post(app, "exclusif", &form, "confirmer").await.status(),
+        303
     );
+    preview
+}
+
+#[tokio::test]
+async fn removing_a_stage_previews_the_members_who_change_stage_today() {
+    let (app, _, _) = member_followed_in_after_3m().await;
+    let preview = remove_after_3m(&app).await;
     assert!(preview.contains("Étape retirée : « 3 à 6 mois après »."));
     assert!(
         preview.contains("1 membre actif change d'étape aujourd'hui"),
         "{preview}"
     );
-    assert_eq!(
-        post(&app, "exclusif", &form, "confirmer").await.status(),
-        303
-    );
+}
 
-    let list = repc
-        .get(app.url("/membres"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+#[tokio::test]
+async fn a_removed_stage_leaves_the_list_and_is_no_longer_a_task() {
+    let (app, member, repc) = member_followed_in_after_3m().await;
+    remove_after_3m(&app).await;
+    let list = page_of(&app, &repc, "/membres").await;
     let line = line_of(&list, member);
     assert!(!line.contains("3 à 6 mois après"), "{line}");
     assert!(line.contains("1 mois après"), "{line}");
     // The to-do list asks for the stage the member is in now.
-    let today = repc
-        .get(app.url("/aujourdhui"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let today = page_of(&app, &repc, "/aujourdhui").await;
     let task = line_of(&today, member);
     assert!(task.contains("1 mois après"), "{task}");
     assert!(
         !today.contains("3 à 6 mois après"),
         "the removed stage is no task any more"
     );
-    let file = repc
-        .get(app.url(&format!("/membres/{member}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+}
+
+#[tokio::test]
+async fn a_follow_up_keeps_the_stage_it_stored_once_that_stage_is_removed() {
+    let (app, member, repc) = member_followed_in_after_3m().await;
+    remove_after_3m(&app).await;
+    let file = page_of(&app, &repc, &format!("/membres/{member}")).await;
     assert!(file.contains("Rencontre planifiée"));
     assert!(
         file.contains("3 à 6 mois après"),

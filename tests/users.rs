@@ -135,9 +135,10 @@ async fn navigation_offers_users_to_direction_and_managers_and_the_account_to_ev
     }
 }
 
-#[tokio::test]
-async fn a_new_person_chooses_a_password_with_the_link_and_is_logged_in() {
-    let w = world().await;
+/// Direction creates Nadia Roy, representative of district A (her email
+/// typed with spaces and capitals); returns her id and the page's
+/// set-password link.
+async fn create_nadia(w: &World) -> (i64, String) {
     let dir = client_as(&w.app, DIR).await;
     let district = w.district_a.to_string();
     let resp = post(
@@ -155,12 +156,28 @@ async fn a_new_person_chooses_a_password_with_the_link_and_is_logged_in() {
     assert_eq!(resp.status(), 200);
     let body = resp.text().await.unwrap();
     assert!(body.contains("Compte créé pour Nadia Roy"), "{body}");
-    let link = link_in(&body);
     let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'nadia.roy@test.ca'")
         .fetch_one(&w.app.pool)
         .await
         .unwrap();
-    // Only the hash of the token is stored; no password works yet.
+    (id, link_in(&body))
+}
+
+/// Chooses `password` (typed twice) with the link, in `client`.
+async fn choose_password(
+    w: &World,
+    client: &reqwest::Client,
+    link: &str,
+    password: &str,
+) -> reqwest::Response {
+    let form = [("password", password), ("confirmation", password)];
+    post(&w.app, client, link, &form).await
+}
+
+#[tokio::test]
+async fn a_new_persons_link_is_stored_only_as_a_hash_valid_72_hours_and_no_password_works_yet() {
+    let w = world().await;
+    let (id, link) = create_nadia(&w).await;
     let token = link.trim_start_matches("/mot-de-passe/");
     let stored: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM password_links WHERE user_id = $1 AND token_hash = sha256($2::bytea) \
@@ -181,7 +198,12 @@ async fn a_new_person_chooses_a_password_with_the_link_and_is_logged_in() {
     .unwrap();
     assert_eq!(plain, 0);
     assert_eq!(w.app.login("nadia.roy@test.ca", "!").await.status(), 401);
+}
 
+#[tokio::test]
+async fn the_link_refuses_a_short_password_the_email_or_a_wrong_confirmation_by_the_field() {
+    let w = world().await;
+    let (_, link) = create_nadia(&w).await;
     let nadia = w.app.new_client();
     let page = get(&w.app, &nadia, &link).await;
     assert_eq!(page.status(), 200);
@@ -202,42 +224,26 @@ async fn a_new_person_chooses_a_password_with_the_link_and_is_logged_in() {
         let body = r.text().await.unwrap();
         assert!(body.contains(field_message), "{field_message}: {body}");
     }
-    let r = post(
-        &w.app,
-        &nadia,
-        &link,
-        &[("password", NEW_PASSWORD), ("confirmation", NEW_PASSWORD)],
-    )
-    .await;
+}
+
+#[tokio::test]
+async fn a_new_person_who_chooses_a_password_is_logged_in_at_once_and_audited() {
+    let w = world().await;
+    let (id, link) = create_nadia(&w).await;
+    let nadia = w.app.new_client();
+    let r = choose_password(&w, &nadia, &link, NEW_PASSWORD).await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/");
     let today = get(&w.app, &nadia, "/aujourdhui").await;
     assert_eq!(today.status(), 200, "logged in at once");
-    // The link was used: a second use is refused, the password works.
-    let again = get(&w.app, &nadia, &link).await;
-    assert_eq!(again.status(), 410);
-    assert!(again.text().await.unwrap().contains("ne fonctionne plus"));
-    let reuse = post(
-        &w.app,
-        &w.app.new_client(),
-        &link,
-        &[
-            ("password", "encore une autre phrase"),
-            ("confirmation", "encore une autre phrase"),
-        ],
-    )
-    .await;
-    assert_eq!(reuse.status(), 410);
-    client_with(&w.app, "nadia.roy@test.ca", NEW_PASSWORD).await;
     assert_eq!(audit_count(&w.app.pool, "user", id, "created").await, 1);
-    assert_eq!(
-        audit_count(&w.app.pool, "user", id, "Lien de mot de passe").await,
-        1
-    );
-    assert_eq!(
-        audit_count(&w.app.pool, "user", id, "Mot de passe").await,
-        1
-    );
+    for field in ["Lien de mot de passe", "Mot de passe"] {
+        assert_eq!(
+            audit_count(&w.app.pool, "user", id, field).await,
+            1,
+            "{field}"
+        );
+    }
     let last_login: bool =
         sqlx::query_scalar("SELECT last_login_at IS NOT NULL FROM users WHERE id = $1")
             .bind(id)
@@ -245,6 +251,21 @@ async fn a_new_person_chooses_a_password_with_the_link_and_is_logged_in() {
             .await
             .unwrap();
     assert!(last_login);
+}
+
+#[tokio::test]
+async fn a_used_password_link_is_refused_and_the_chosen_password_works() {
+    let w = world().await;
+    let (_, link) = create_nadia(&w).await;
+    let nadia = w.app.new_client();
+    let r = choose_password(&w, &nadia, &link, NEW_PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    let again = get(&w.app, &nadia, &link).await;
+    assert_eq!(again.status(), 410);
+    assert!(again.text().await.unwrap().contains("ne fonctionne plus"));
+    let reuse = choose_password(&w, &w.app.new_client(), &link, "encore une autre phrase").await;
+    assert_eq!(reuse.status(), 410);
+    client_with(&w.app, "nadia.roy@test.ca", NEW_PASSWORD).await;
 }
 
 #[tokio::test]
@@ -365,42 +386,53 @@ async fn the_cli_user_add_still_creates_a_user_who_can_log_in() {
     client_as(&w.app, "cli@test.ca").await;
 }
 
-#[tokio::test]
-async fn an_edit_saved_meanwhile_is_refused_and_a_portfolio_keeps_its_role() {
-    let w = world().await;
-    let dir = client_as(&w.app, DIR).await;
+/// Posts the user form of `path` with this name, role and district, on
+/// `version`.
+async fn edit_user(
+    w: &World,
+    client: &reqwest::Client,
+    path: &str,
+    fields: [&str; 4],
+) -> reqwest::Response {
+    let [name, role, district, version] = fields;
+    let form = [
+        ("display_name", name),
+        ("role", role),
+        ("district_id", district),
+        ("version", version),
+    ];
+    post(&w.app, client, path, &form).await
+}
+
+/// Two directors open rep_a2's form; the other one saves « Rep Deux »,
+/// then this one « Autre nom » on the same version: refused (409).
+/// Returns the conflict page and the version both opened.
+async fn conflicting_edit(w: &World, dir: &reqwest::Client) -> (String, String) {
     let other = client_as(&w.app, DIR).await;
     let path = format!("/utilisateurs/{}/modifier", w.rep_a2);
-    let form = get(&w.app, &dir, &path).await.text().await.unwrap();
-    let version = version_in(&form);
+    let version = version_in(&get(&w.app, dir, &path).await.text().await.unwrap());
     let district = w.district_a.to_string();
-    let first = post(
-        &w.app,
-        &other,
-        &path,
-        &[
-            ("display_name", "Rep Deux"),
-            ("role", "representative"),
-            ("district_id", &district),
-            ("version", &version),
-        ],
-    )
-    .await;
-    assert_eq!(first.status(), 303);
-    let late = post(
-        &w.app,
-        &dir,
-        &path,
-        &[
-            ("display_name", "Autre nom"),
-            ("role", "representative"),
-            ("district_id", &district),
-            ("version", &version),
-        ],
-    )
-    .await;
+    let fields = ["Rep Deux", "representative", &district, &version];
+    assert_eq!(edit_user(w, &other, &path, fields).await.status(), 303);
+    let fields = ["Autre nom", "representative", &district, &version];
+    let late = edit_user(w, dir, &path, fields).await;
     assert_eq!(late.status(), 409);
-    let body = late.text().await.unwrap().replace("&#39;", "'");
+    (late.text().await.unwrap().replace("&#39;", "'"), version)
+}
+
+async fn display_name(w: &World, user: i64) -> String {
+    sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_one(&w.app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_user_edit_saved_meanwhile_is_refused_with_both_versions_and_the_typed_values() {
+    let w = world().await;
+    let dir = client_as(&w.app, DIR).await;
+    let (body, _) = conflicting_edit(&w, &dir).await;
     // The other person's version next to the typed one, no « other tab ».
     assert!(
         body.contains("a enregistré ce compte pendant que vous le modifiiez"),
@@ -413,53 +445,33 @@ async fn an_edit_saved_meanwhile_is_refused_and_a_portfolio_keeps_its_role() {
     );
     assert!(!body.contains("autre onglet"));
     assert!(body.contains("value=\"Autre nom\""), "typed value kept");
-    let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
-        .bind(w.rep_a2)
-        .fetch_one(&w.app.pool)
-        .await
-        .unwrap();
-    assert_eq!(name, "Rep Deux");
+    assert_eq!(display_name(&w, w.rep_a2).await, "Rep Deux");
     assert_eq!(audit_count(&w.app.pool, "user", w.rep_a2, "Nom").await, 1);
-    // Saving again from that page goes on top of the new version.
+}
+
+#[tokio::test]
+async fn saving_again_from_the_user_conflict_page_goes_on_top_of_the_newer_version() {
+    let w = world().await;
+    let dir = client_as(&w.app, DIR).await;
+    let (body, version) = conflicting_edit(&w, &dir).await;
     let newer = version_in(&body);
     assert_ne!(newer, version);
-    let again = post(
-        &w.app,
-        &dir,
-        &path,
-        &[
-            ("display_name", "Autre nom"),
-            ("role", "representative"),
-            ("district_id", &district),
-            ("version", &newer),
-        ],
-    )
-    .await;
-    assert_eq!(again.status(), 303);
-    let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
-        .bind(w.rep_a2)
-        .fetch_one(&w.app.pool)
-        .await
-        .unwrap();
-    assert_eq!(name, "Autre nom");
+    let path = format!("/utilisateurs/{}/modifier", w.rep_a2);
+    let district = w.district_a.to_string();
+    let fields = ["Autre nom", "representative", &district, &newer];
+    assert_eq!(edit_user(&w, &dir, &path, fields).await.status(), 303);
+    assert_eq!(display_name(&w, w.rep_a2).await, "Autre nom");
+}
 
-    // rep_a1 holds members: neither another role nor another district.
+#[tokio::test]
+async fn a_representative_holding_members_keeps_their_role_and_district() {
+    let w = world().await;
+    let dir = client_as(&w.app, DIR).await;
     let path = format!("/utilisateurs/{}/modifier", w.rep_a1);
     let version = version_in(&get(&w.app, &dir, &path).await.text().await.unwrap());
     let other_district = w.district_b.to_string();
     for (role, district) in [("billing", ""), ("representative", other_district.as_str())] {
-        let r = post(
-            &w.app,
-            &dir,
-            &path,
-            &[
-                ("display_name", "Rep Un"),
-                ("role", role),
-                ("district_id", district),
-                ("version", &version),
-            ],
-        )
-        .await;
+        let r = edit_user(&w, &dir, &path, ["Rep Un", role, district, &version]).await;
         assert_eq!(r.status(), 422, "{role}");
         assert!(
             r.text()
@@ -470,32 +482,53 @@ async fn an_edit_saved_meanwhile_is_refused_and_a_portfolio_keeps_its_role() {
     }
 }
 
+/// Direction deactivates rep_a1, handing their members to rep_a2.
+async fn deactivate_rep_a1(w: &World, dir: &reqwest::Client) -> reqwest::Response {
+    let target = w.rep_a2.to_string();
+    post(
+        &w.app,
+        dir,
+        &format!("/utilisateurs/{}/desactivation", w.rep_a1),
+        &[("confirme", "oui"), ("representative_id", &target)],
+    )
+    .await
+}
+
 #[tokio::test]
-async fn deactivation_ends_sessions_and_moves_members_with_their_planned_follow_ups() {
+async fn deactivation_offers_the_districts_other_representatives_only() {
+    let w = world().await;
+    let dir = client_as(&w.app, DIR).await;
+    let path = format!("/utilisateurs/{}/desactivation", w.rep_a1);
+    let page = get(&w.app, &dir, &path).await.text().await.unwrap();
+    assert!(page.contains(&format!("value=\"{}\"", w.rep_a2)));
+    assert!(!page.contains(&format!("value=\"{}\"", w.rep_b)));
+}
+
+#[tokio::test]
+async fn deactivation_ends_the_sessions_at_once_and_refuses_the_login() {
     let w = world().await;
     let rep = client_as(&w.app, REP_A1).await;
     assert_eq!(get(&w.app, &rep, "/aujourdhui").await.status(), 200);
     let dir = client_as(&w.app, DIR).await;
-    let page = get(
-        &w.app,
-        &dir,
-        &format!("/utilisateurs/{}/desactivation", w.rep_a1),
-    )
-    .await
-    .text()
-    .await
-    .unwrap();
-    // The choice offers the district's other representatives only.
-    assert!(page.contains(&format!("value=\"{}\"", w.rep_a2)));
-    assert!(!page.contains(&format!("value=\"{}\"", w.rep_b)));
-    let target = w.rep_a2.to_string();
-    let r = post(
-        &w.app,
-        &dir,
-        &format!("/utilisateurs/{}/desactivation", w.rep_a1),
-        &[("confirme", "oui"), ("representative_id", &target)],
-    )
-    .await;
+    assert_eq!(deactivate_rep_a1(&w, &dir).await.status(), 303);
+    let after = get(&w.app, &rep, "/aujourdhui").await;
+    assert_eq!(after.status(), 303);
+    assert!(location(&after).starts_with("/login"));
+    assert_eq!(w.app.login(REP_A1, PASSWORD).await.status(), 401);
+    for field in ["active", "Désactivation"] {
+        assert_eq!(
+            audit_count(&w.app.pool, "user", w.rep_a1, field).await,
+            1,
+            "{field}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn deactivation_moves_the_members_with_their_planned_follow_ups_and_says_so() {
+    let w = world().await;
+    let dir = client_as(&w.app, DIR).await;
+    let r = deactivate_rep_a1(&w, &dir).await;
     assert_eq!(r.status(), 303);
     assert_eq!(
         location(&r),
@@ -511,11 +544,6 @@ async fn deactivation_ends_sessions_and_moves_members_with_their_planned_follow_
         ),
         "{notice}"
     );
-    // Session ended at once; login refused.
-    let after = get(&w.app, &rep, "/aujourdhui").await;
-    assert_eq!(after.status(), 303);
-    assert!(location(&after).starts_with("/login"));
-    assert_eq!(w.app.login(REP_A1, PASSWORD).await.status(), 401);
     for m in [w.m1, w.m2] {
         assert_eq!(representative_of(&w.app.pool, m).await, Some(w.rep_a2));
         assert_eq!(planner_of(&w.app.pool, m).await, w.rep_a2);
@@ -524,14 +552,6 @@ async fn deactivation_ends_sessions_and_moves_members_with_their_planned_follow_
             1
         );
     }
-    assert_eq!(
-        audit_count(&w.app.pool, "user", w.rep_a1, "active").await,
-        1
-    );
-    assert_eq!(
-        audit_count(&w.app.pool, "user", w.rep_a1, "Désactivation").await,
-        1
-    );
     // The new representative sees them in « Aujourd'hui » (planned, due today).
     let rep2 = client_as(&w.app, REP_A2).await;
     let today = get(&w.app, &rep2, "/aujourdhui")
@@ -540,7 +560,13 @@ async fn deactivation_ends_sessions_and_moves_members_with_their_planned_follow_
         .await
         .unwrap();
     assert!(today.contains("Alice Audet") && today.contains("Benoît Bouchard"));
-    // Listed as deactivated; can be reactivated and log in again.
+}
+
+#[tokio::test]
+async fn a_deactivated_person_is_listed_as_such_and_reactivated_logs_in_again() {
+    let w = world().await;
+    let dir = client_as(&w.app, DIR).await;
+    assert_eq!(deactivate_rep_a1(&w, &dir).await.status(), 303);
     let list = get(&w.app, &dir, "/utilisateurs?actif=non")
         .await
         .text()

@@ -141,6 +141,55 @@ pub async fn mark_paid(b: &Browser<'_>, request: i64) -> reqwest::Response {
     .await
 }
 
+/// The id of the member's newest billing request (the one just asked for).
+pub async fn latest_request(pool: &sqlx::PgPool, member: i64) -> i64 {
+    sqlx::query_scalar(
+        "SELECT id FROM billing_requests WHERE member_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(member)
+    .fetch_one(pool)
+    .await
+    .expect("demande de facturation")
+}
+
+/// `asker` asks for the member's invoice with `fields` (see
+/// `request_billing`) and `billing` marks it sent; each step must succeed
+/// (303). Returns the request's id.
+pub async fn ask_and_send(
+    asker: &Browser<'_>,
+    billing: &Browser<'_>,
+    member: i64,
+    fields: &[(&str, &str)],
+) -> i64 {
+    let asked = request_billing(asker, member, fields).await;
+    assert_eq!(asked.status(), 303, "demande de facturation");
+    let request = latest_request(&asker.app.pool, member).await;
+    let sent = send_invoice(billing, request).await;
+    assert_eq!(sent.status(), 303, "facture envoyée");
+    request
+}
+
+/// A renewal through its whole billing path: asked for by `asker` with
+/// `fields`, invoice sent and payment recorded by `billing`, each step a
+/// success (303), so the member is renewed. Returns the request's id.
+pub async fn ask_send_and_pay(
+    asker: &Browser<'_>,
+    billing: &Browser<'_>,
+    member: i64,
+    fields: &[(&str, &str)],
+) -> i64 {
+    let request = ask_and_send(asker, billing, member, fields).await;
+    let paid = mark_paid(billing, request).await;
+    let status = paid.status();
+    assert_eq!(
+        status,
+        303,
+        "paiement : {}",
+        paid.text().await.unwrap_or_default()
+    );
+    request
+}
+
 /// Direction records a renewal without a billing request.
 pub async fn record_renewal(b: &Browser<'_>, member: i64) -> reqwest::Response {
     b.post(

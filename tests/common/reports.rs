@@ -215,6 +215,55 @@ pub async fn billing_request(
     .expect("demande de facturation")
 }
 
+/// The id of the member whose last name is `last_name`.
+pub async fn member_named(pool: &PgPool, last_name: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM members WHERE last_name = $1")
+        .bind(last_name)
+        .fetch_one(pool)
+        .await
+        .expect("membre")
+}
+
+/// The id of the user of `email`.
+pub async fn user_with_email(pool: &PgPool, email: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(pool)
+        .await
+        .expect("utilisateur")
+}
+
+/// Runs `sql` (a write straight into the tables) with `$1` bound to `id`.
+pub async fn write_for(pool: &PgPool, sql: &'static str, id: i64) {
+    sqlx::query(sql)
+        .bind(id)
+        .execute(pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Adds `n` partner members « Lot / Membre i » to `district`, their
+/// renewal dates a week apart from 2025-12-01, their terms 6, 12 or 24
+/// months; with `rep`, each has that representative and a state (flame,
+/// green or none) in turn.
+pub async fn members_in_bulk(pool: &PgPool, district: i64, rep: Option<i64>, n: i32) {
+    sqlx::query(
+        "INSERT INTO members (first_name, last_name, profession, profession_key, district_id, \
+         formula, representative_id, join_date, renewal_date, term_months, state) \
+         SELECT 'Lot', 'Membre ' || i, 'Conseil', 'conseil', $1, 'partner', $2, \
+           DATE '2020-01-01', DATE '2025-12-01' + i * 7, (ARRAY[6, 12, 24])[1 + i % 3], \
+           CASE WHEN $2::bigint IS NULL THEN NULL \
+             ELSE (ARRAY['flame', 'green', NULL])[1 + i % 3] END \
+         FROM generate_series(1, $3) AS i",
+    )
+    .bind(district)
+    .bind(rep)
+    .bind(n)
+    .execute(pool)
+    .await
+    .expect("membres en lot");
+}
+
 /// Every `<svg>…</svg>` of a page.
 pub fn svgs(page: &str) -> Vec<&str> {
     let mut out = Vec::new();
