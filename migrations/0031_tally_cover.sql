@@ -25,3 +25,12 @@ ALTER TABLE escalation_days SET (autovacuum_vacuum_scale_factor = 0,
     autovacuum_vacuum_threshold = 200);
 ALTER TABLE billing_tallies SET (autovacuum_vacuum_scale_factor = 0,
     autovacuum_vacuum_threshold = 200);
+
+-- The members and their follow-ups are read on covering indexes too (the
+-- lists, the district's stages to do, the activity); each follow-up
+-- rewrites its member's row. Vacuumed after 2 % of changes (2,000 at
+-- 100,000 members) instead of 20 %, their index-only reads do not go back
+-- to the table for most rows.
+ALTER TABLE members SET (autovacuum_vacuum_scale_factor = 0.02,
+    autovacuum_analyze_scale_factor = 0.02);
+ALTER TABLE follow_ups SET (autovacuum_vacuum_insert_scale_factor = 0.02);

@@ -20,8 +20,10 @@ pub struct RepresentativeActivity {
     pub red_state: i64,
 }
 
-/// Per active representative of the district: follow-ups logged since
-/// `since` (corrections not counted), planned follow-ups due in
+/// Per active representative of the district: active members (from the
+/// portfolio tally of migration 0015, not counted member by member),
+/// follow-ups logged since `since` (corrections not counted), planned
+/// follow-ups due in
 /// [`from`, `today`) that were missed (still open, or closed after their
 /// date), members in the red state now.
 pub async fn by_representative(
@@ -33,8 +35,8 @@ pub async fn by_representative(
 ) -> Result<Vec<RepresentativeActivity>, sqlx::Error> {
     sqlx::query_as(
         "SELECT u.id, u.display_name, \
-           (SELECT count(*) FROM members m WHERE m.representative_id = u.id \
-              AND m.status = 'active') AS active_members, \
+           (SELECT COALESCE(sum(c.active), 0) FROM portfolio_counts c \
+              WHERE c.representative_id = u.id)::bigint AS active_members, \
            (SELECT count(*) FROM follow_ups f WHERE f.author_id = u.id \
               AND f.corrects_id IS NULL AND f.at >= $2) AS follow_ups, \
            (SELECT count(*) FROM planned_follow_ups p WHERE p.planned_by = u.id \
