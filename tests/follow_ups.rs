@@ -722,3 +722,59 @@ async fn an_empty_portfolio_says_that_no_member_is_entrusted_yet() {
     assert!(!page.contains("Les 0 membres"));
     assert!(page.contains("Aucun membre pour l'instant."));
 }
+
+/// « Aujourd'hui » shows the 50 most urgent stages to do and says how many
+/// others there are, with a link to all of them; the members in the red or
+/// yellow state are counted in full, the first 30 listed (red first), the
+/// rest reached through the member list filtered by state.
+#[tokio::test]
+async fn a_big_portfolio_shows_the_most_urgent_stages_and_links_to_the_others() {
+    let t = team().await;
+    let pool = &t.app.pool;
+    let first = d("2026-12-01");
+    let mut ids = Vec::new();
+    for i in 0..55 {
+        let renewal = (first + chrono::Days::new(i)).to_string();
+        let id = member(pool, &format!("N{i:02}"), t.district, Some(t.rep), &renewal).await;
+        let state = match i {
+            0..32 => "red",
+            32..35 => "yellow",
+            _ => "green",
+        };
+        sqlx::query("UPDATE members SET state = $2 WHERE id = $1")
+            .bind(id)
+            .bind(state)
+            .execute(pool)
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    t.app.login("rep@test.ca", PASSWORD).await;
+    let section = |page: &str, from: &str, to: &str| -> String {
+        let start = page.find(from).expect(from);
+        page[start..start + page[start..].find(to).expect(to)].to_string()
+    };
+
+    let page = t.app.get("/aujourdhui").await.text().await.unwrap();
+    let todo = section(&page, "id=\"todo-title\"", "id=\"care-title\"");
+    assert!(todo.contains("étapes sans suivi <span class=\"count-pill\">55</span>"));
+    assert_eq!(todo.matches("?retour=/aujourdhui\"").count(), 50, "{todo}");
+    assert!(todo.contains(&format!("/membres/{}?retour", ids[0])));
+    assert!(!todo.contains(&format!("/membres/{}?retour", ids[54])));
+    assert!(todo.contains(
+        "<a href=\"/aujourdhui?tout=1#todo-title\">Afficher les 5 autres étapes sans suivi</a>"
+    ));
+
+    let all = t.app.get("/aujourdhui?tout=1").await.text().await.unwrap();
+    let todo = section(&all, "id=\"todo-title\"", "id=\"care-title\"");
+    assert_eq!(todo.matches("?retour=/aujourdhui\"").count(), 55);
+    assert!(todo.contains("N'afficher que les 50 plus urgentes"));
+
+    let care = section(&page, "id=\"care-title\"", "id=\"touch-title\"");
+    assert!(care.contains("rouge ou jaune <span class=\"count-pill\">35</span>"));
+    assert_eq!(care.matches("<li>").count(), 30);
+    assert!(care.contains("<a href=\"/membres?etat=red\">32 à l'état rouge</a>"));
+    assert!(care.contains("<a href=\"/membres?etat=yellow\">3 à l'état jaune</a>"));
+    // Red first: no yellow member among the 30 listed.
+    assert!(!care.contains(&format!("/membres/{}?retour", ids[33])));
+}

@@ -48,12 +48,28 @@ pub async fn planned_due(
 }
 
 /// Active members in the red or yellow state, red first.
-pub async fn needing_care(pool: &PgPool, scope: Scope) -> Result<Vec<MemberRow>, sqlx::Error> {
+pub async fn needing_care(
+    pool: &PgPool,
+    scope: Scope,
+    limit: i64,
+) -> Result<Vec<MemberRow>, sqlx::Error> {
     let mut qb = QueryBuilder::new(member_row_select!());
     qb.push(" WHERE m.status = 'active' AND m.state IN ('red', 'yellow')");
     push_scope(&mut qb, scope);
-    qb.push(" ORDER BY (m.state = 'red') DESC, m.renewal_date LIMIT 100");
+    qb.push(" ORDER BY (m.state = 'red') DESC, m.renewal_date, m.id");
+    crate::store::push_limit(&mut qb, limit, None);
     qb.build_query_as().fetch_all(pool).await
+}
+
+/// How many active members in scope are in the red state, and in the
+/// yellow one.
+pub async fn care_counts(pool: &PgPool, scope: Scope) -> Result<(i64, i64), sqlx::Error> {
+    let mut qb = QueryBuilder::new(
+        "SELECT count(*) FILTER (WHERE m.state = 'red'), count(*) FILTER (WHERE m.state = 'yellow') \
+         FROM members m WHERE m.status = 'active' AND m.state IN ('red', 'yellow')",
+    );
+    push_scope(&mut qb, scope);
+    qb.build_query_as().fetch_one(pool).await
 }
 
 /// The active members not contacted for the longest time (never first).

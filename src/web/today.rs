@@ -24,6 +24,15 @@ use crate::web::members::{MemberLine, line, line_late};
 /// How many members the touch list shows.
 pub const TOUCH_COUNT: i64 = 10;
 
+/// How many stages to do « Aujourd'hui » shows unless asked for all of
+/// them (a portfolio of 330 members can have 180 at once: the page showed
+/// them all, 130 Kio of rows).
+pub const TODO_SHOWN: usize = 50;
+
+/// How many members in the red or yellow state it shows; the others are
+/// in the member list filtered by state.
+pub const CARE_SHOWN: i64 = 30;
+
 /// Active members whose current stage has no follow-up yet, most urgent
 /// first (colour, then days until renewal).
 pub fn undone<'a>(
@@ -110,8 +119,18 @@ pub struct TodayPage {
     today: String,
     counts: Vec<ColourCount>,
     todo: Vec<MemberLine>,
+    /// Stages to do in all (the list may show fewer).
+    todo_total: usize,
+    /// The whole list was asked for (`?tout=1`).
+    todo_all: bool,
+    /// How many it shows unless asked for all ([`TODO_SHOWN`]).
+    todo_shown: usize,
     due: Vec<DueLine>,
     care: Vec<MemberLine>,
+    /// Members in the red state, in the yellow one (the list may show
+    /// fewer).
+    care_red: i64,
+    care_yellow: i64,
     touch: Vec<TouchLine>,
     to_request: Vec<MemberLine>,
     to_confirm: Vec<RequestLine>,
@@ -126,6 +145,8 @@ pub struct TodayPage {
 pub struct TodayQuery {
     suivi: Option<String>,
     recue: Option<String>,
+    /// `1`: every stage to do, not only the most urgent.
+    tout: String,
     /// The member the last action was about (named in its message).
     membre: String,
 }
@@ -154,8 +175,13 @@ pub async fn page(
     let timelines = timeline_store::load(&state.pool).await?;
     let rows = day::active_members(&state.pool, scope).await?;
     let done = follow_ups::done_stages(&state.pool, scope).await?;
-    let todo = undone(&rows, &done, &timelines, today)
+    let undone = undone(&rows, &done, &timelines, today);
+    let todo_total = undone.len();
+    let todo_all = q.tout.trim() == "1";
+    let shown = if todo_all { todo_total } else { TODO_SHOWN };
+    let todo = undone
         .into_iter()
+        .take(shown)
         .map(|r| {
             let late = r.late_start(|key| done.contains(&(r.id, key.to_string())));
             line_late(r, &timelines, today, late)
@@ -170,7 +196,8 @@ pub async fn page(
             late: d < today,
         })
         .collect();
-    let care = day::needing_care(&state.pool, scope)
+    let (care_red, care_yellow) = day::care_counts(&state.pool, scope).await?;
+    let care = day::needing_care(&state.pool, scope, CARE_SHOWN)
         .await?
         .iter()
         .map(|r| line(r, &timelines, today))
@@ -222,8 +249,13 @@ pub async fn page(
         today: date_fr(today),
         counts,
         todo,
+        todo_total,
+        todo_all,
+        todo_shown: TODO_SHOWN,
         due,
         care,
+        care_red,
+        care_yellow,
         touch,
         to_request,
         to_confirm,
