@@ -398,6 +398,12 @@ async fn the_list_is_paginated() {
     assert!(first.contains("Numéro00") && !first.contains("Numéro54"));
     let second = app.get("/membres?page=2").await.text().await.unwrap();
     assert!(second.contains("Numéro54") && !second.contains("Numéro00"));
+    // The last page, not full, is counted from its own rows.
+    assert!(second.contains("55 membres") && second.contains("Page 2 sur 2"));
+    // Past the end: nothing shown, and the count still says how far it goes.
+    let beyond = app.get("/membres?page=4").await.text().await.unwrap();
+    assert!(!beyond.contains("Numéro"), "{beyond}");
+    assert!(beyond.contains("55 membres"), "{beyond}");
 }
 
 /// A long list is counted only some way past the page shown: the page
@@ -430,6 +436,7 @@ async fn a_long_list_is_counted_only_past_the_page_shown() {
     assert!(page_20.contains("Page 20 sur 23"), "{page_20}");
     let last = app.get("/membres?page=23").await.text().await.unwrap();
     assert!(last.contains("Numéro1119") && !last.contains("rel=\"next\""));
+    assert!(last.contains("1 120 membres"), "{last}");
 }
 
 fn member_form(

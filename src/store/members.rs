@@ -381,7 +381,8 @@ pub const COUNT_AHEAD: i64 = 1000;
 
 /// A page of the filtered list and the number of matches, counted up to
 /// `COUNT_AHEAD` rows after the page (an index walk of at most that many
-/// rows, whatever the size of the table).
+/// rows, whatever the size of the table); a page that is not full is the
+/// last one and needs no count.
 #[allow(clippy::too_many_arguments)]
 pub async fn list(
     pool: &PgPool,
@@ -393,6 +394,22 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<MemberRow>, ListTotal), sqlx::Error> {
+    let mut qb = limited_page(scope, timelines, today, filter, sort, limit, offset);
+    let rows: Vec<MemberRow> = qb.build_query_as().fetch_all(pool).await?;
+    // A page that is not full is the last one: its rows give the count
+    // (unless it is empty past the end, where the count says how far the
+    // list goes).
+    let shown = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    if shown < limit && (shown > 0 || offset == 0) {
+        let count = offset.saturating_add(shown);
+        return Ok((
+            rows,
+            ListTotal {
+                count,
+                capped: false,
+            },
+        ));
+    }
     let cap = offset.saturating_add(limit).saturating_add(COUNT_AHEAD);
     let mut count = QueryBuilder::new("SELECT count(*) FROM (SELECT 1");
     if filter.by_stage() {
@@ -410,8 +427,6 @@ pub async fn list(
     }
     crate::store::push_limit(&mut count, cap.saturating_add(1), None);
     count.push(") matching");
-    let mut qb = limited_page(scope, timelines, today, filter, sort, limit, offset);
-    let rows = qb.build_query_as().fetch_all(pool).await?;
     let n: i64 = count.build_query_scalar().fetch_one(pool).await?;
     Ok((
         rows,
