@@ -656,29 +656,53 @@ fn push_when(qb: &mut QueryBuilder<Postgres>, sql: &str, value: Option<i64>) {
     }
 }
 
-/// Groups and representatives offered by a member list's filters: those
-/// of the district in scope, or else of the district chosen; for a
-/// representative, the groups of their portfolio and themselves. Across
-/// the whole network (thousands of groups) only the ones already chosen
-/// are listed, so the page does not carry them all.
+/// What a member list's filters offer.
+#[derive(Debug, Default)]
+pub struct FilterChoices {
+    /// Every active district, for direction only.
+    pub districts: Vec<Choice>,
+    pub groups: Vec<Choice>,
+    /// None for a representative (the list is theirs).
+    pub representatives: Vec<Choice>,
+}
+
+/// The choices of a member list's filters, in one query: for direction
+/// the districts; the groups and representatives of the district in
+/// scope, or else of the district chosen; for a representative, the
+/// groups of their portfolio. Across the whole network (thousands of
+/// groups) only the ones already chosen are listed, so the page does not
+/// carry them all.
 pub async fn filter_choices(
     pool: &PgPool,
     scope: Scope,
     district: Option<i64>,
     chosen_group: Option<i64>,
     chosen_representative: Option<i64>,
-) -> Result<(Vec<Choice>, Vec<Choice>), sqlx::Error> {
+) -> Result<FilterChoices, sqlx::Error> {
     let district = scope.district().or(district);
     // A representative only ever sees their own members: the groups of
-    // their portfolio and themselves, not every group and colleague of the
-    // district (2,000 groups in a district of a network of a million).
+    // their portfolio, not every group and colleague of the district
+    // (2,000 groups in a district of a network of a million).
     let own = match scope {
         Scope::Representative { user_id, .. } => Some(user_id),
         _ => None,
     };
-    // Offered: the active ones of the district, and the one already
+    let mut qb = QueryBuilder::new(
+        "SELECT 0 AS kind, id, name, id AS district_id, name AS district_name FROM districts \
+         WHERE active AND ",
+    );
+    qb.push(if matches!(scope, Scope::Network) {
+        "true"
+    } else {
+        "false"
+    });
+    // Offered: the active groups of the district, and the one already
     // chosen (in scope) even if inactive or elsewhere.
-    let mut qb = QueryBuilder::new(concat!(group_choice_select!(), " WHERE (false"));
+    qb.push(concat!(
+        " UNION ALL SELECT 1, g.* FROM (",
+        group_choice_select!(),
+        " WHERE (false"
+    ));
     push_when(&mut qb, " OR (g.active AND g.district_id = ", district);
     if district.is_some() {
         qb.push(")");
@@ -698,26 +722,41 @@ pub async fn filter_choices(
     if own.is_some() {
         qb.push(")");
     }
-    qb.push(" ORDER BY d.name, g.name");
-    let groups = qb.build_query_as().fetch_all(pool).await?;
-    let mut qb = QueryBuilder::new(concat!(
-        representative_choice_select!(),
-        " WHERE u.role = 'representative' AND (false"
-    ));
-    push_when(&mut qb, " OR (u.active AND u.district_id = ", district);
-    if district.is_some() {
-        qb.push(")");
+    qb.push(") g");
+    if own.is_none() {
+        qb.push(concat!(
+            " UNION ALL SELECT 2, u.* FROM (",
+            representative_choice_select!(),
+            " WHERE u.role = 'representative' AND (false"
+        ));
+        push_when(&mut qb, " OR (u.active AND u.district_id = ", district);
+        if district.is_some() {
+            qb.push(")");
+        }
+        push_when(&mut qb, " OR (u.id = ", chosen_representative);
+        if chosen_representative.is_some() {
+            push_when(&mut qb, " AND u.district_id = ", scope.district());
+            qb.push(")");
+        }
+        qb.push(")) u");
     }
-    push_when(&mut qb, " OR (u.id = ", chosen_representative);
-    if chosen_representative.is_some() {
-        push_when(&mut qb, " AND u.district_id = ", scope.district());
-        qb.push(")");
+    qb.push(" ORDER BY kind, district_name, name, id");
+    let rows: Vec<(i32, i64, String, i64, String)> = qb.build_query_as().fetch_all(pool).await?;
+    let mut choices = FilterChoices::default();
+    for (kind, id, name, district_id, district_name) in rows {
+        let choice = Choice {
+            id,
+            name,
+            district_id,
+            district_name,
+        };
+        match kind {
+            0 => choices.districts.push(choice),
+            1 => choices.groups.push(choice),
+            _ => choices.representatives.push(choice),
+        }
     }
-    qb.push(")");
-    push_when(&mut qb, " AND u.id = ", own);
-    qb.push(" ORDER BY d.name, u.display_name");
-    let representatives = qb.build_query_as().fetch_all(pool).await?;
-    Ok((groups, representatives))
+    Ok(choices)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -295,7 +295,7 @@ pub async fn list(
         (page - 1) * PAGE_SIZE,
     )
     .await?;
-    let (groups, representatives) = members::filter_choices(
+    let choices = members::filter_choices(
         &state.pool,
         scope,
         filter.district_id,
@@ -319,17 +319,9 @@ pub async fn list(
         csv_href: q.href("/membres/export.csv", None),
         csv_comma_href: csv::comma_href(&q.href("/membres/export.csv", None)),
         can_create: EDITORS.contains(&user.0.role),
-        districts: if matches!(scope, Scope::Network) {
-            members::district_choices(&state.pool, scope).await?
-        } else {
-            Vec::new()
-        },
-        groups,
-        representatives: if matches!(scope, Scope::Representative { .. }) {
-            Vec::new()
-        } else {
-            representatives
-        },
+        districts: choices.districts,
+        groups: choices.groups,
+        representatives: choices.representatives,
         pick_district_first: matches!(scope, Scope::Network) && filter.district_id.is_none(),
         stages: timelines.stage_choices(),
         show_district: matches!(scope, Scope::Network),

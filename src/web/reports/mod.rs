@@ -185,7 +185,7 @@ impl FilterForm {
         }
         // The groups and people of the district in scope or chosen; for
         // the whole network only those already chosen (not 2,000 groups).
-        let (groups, representatives) = members::filter_choices(
+        let choices = members::filter_choices(
             &state.pool,
             scope,
             sel.filter.district_id,
@@ -199,17 +199,9 @@ impl FilterForm {
             errors: std::mem::take(&mut sel.errors),
             period_label: sel.period.label(),
             with_period,
-            districts: if show_district {
-                members::district_choices(&state.pool, scope).await?
-            } else {
-                Vec::new()
-            },
-            groups,
-            representatives: if show_representative {
-                representatives
-            } else {
-                Vec::new()
-            },
+            districts: choices.districts,
+            groups: choices.groups,
+            representatives: choices.representatives,
             pick_district_first: show_district && sel.filter.district_id.is_none(),
             show_district,
             show_representative,
