@@ -216,8 +216,8 @@ pub async fn add(
     Path(raw): Path<String>,
     Form(f): Form<AddForm>,
 ) -> AppResult<Response> {
-    let (group, own) = open_group(&state, &user, &raw).await?;
     user.require(ORGANISERS)?;
+    let (group, own) = open_group(&state, &user, &raw).await?;
     let today = state.today();
     let checked = v::date(&f.date, "La date de la rencontre").and_then(|d| {
         if d < today - Days::new(DAYS_BACK) {
@@ -287,8 +287,8 @@ pub async fn cancel(
     Path((raw, raw_date)): Path<(String, String)>,
     Form(f): Form<CancelForm>,
 ) -> AppResult<Response> {
-    let (group, own) = open_group(&state, &user, &raw).await?;
     user.require(ORGANISERS)?;
+    let (group, own) = open_group(&state, &user, &raw).await?;
     let day = parse_date(&raw_date)?;
     let meeting = meetings::find(&state.pool, group.id, day, own).await?;
     if meeting.is_none() && !is_regular(&group, day) {
