@@ -401,3 +401,53 @@ async fn a_member_without_a_group_says_that_nothing_is_recorded() {
     assert!(body.contains("Aucune rencontre consignée pour ce membre depuis 12 mois."));
     assert!(body.contains(&format!("href=\"/groupes/{}/rencontres\"", c.group)));
 }
+
+#[tokio::test]
+async fn in_the_demo_members_who_later_left_came_less_and_received_fewer_referrals() {
+    let (pool, _) = common::fresh_database().await;
+    let today = common::builders::date("2026-11-24");
+    renouvo::demo::seed_for(&pool, today).await.expect("démo");
+    // Per meeting over the 4 months before leaving, against active members'
+    // last 4 months.
+    let rates = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_as::<_, (f64, f64)>(sql)
+                .fetch_one(&pool)
+                .await
+                .expect(sql)
+        }
+    };
+    let (left_attended, left_received) = rates(
+        "SELECT avg((l.attendance IN ('present', 'substitute'))::int)::float8, \
+           avg(l.referrals_received)::float8 \
+         FROM meeting_lines l JOIN members m ON m.id = l.member_id \
+         WHERE m.status = 'lost' AND l.held_on > m.lost_on - 120",
+    )
+    .await;
+    let (stayed_attended, stayed_received) = rates(
+        "SELECT avg((l.attendance IN ('present', 'substitute'))::int)::float8, \
+           avg(l.referrals_received)::float8 \
+         FROM meeting_lines l JOIN members m ON m.id = l.member_id \
+         WHERE m.status = 'active' AND m.state IN ('green', 'flame') \
+           AND l.held_on > date '2026-11-24' - 120",
+    )
+    .await;
+    eprintln!(
+        "présence {left_attended:.2} / {stayed_attended:.2}, reçues {left_received:.2} / {stayed_received:.2}"
+    );
+    assert!(
+        left_attended + 0.2 < stayed_attended,
+        "{left_attended} vs {stayed_attended}"
+    );
+    assert!(
+        left_received * 2.0 < stayed_received,
+        "{left_received} vs {stayed_received}"
+    );
+    let cancelled = count(
+        &pool,
+        "SELECT count(*) FROM meetings WHERE cancelled_at IS NOT NULL",
+    )
+    .await;
+    assert!(cancelled > 0, "the holiday week is cancelled");
+}
