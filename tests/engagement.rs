@@ -137,7 +137,7 @@ async fn bad_input_gets_a_french_message_by_the_field_and_keeps_what_was_typed()
     let r = save_sheet(&gest, c.group, MEETING, &form).await;
     assert_eq!(r.status(), 422);
     let body = r.text().await.expect("page");
-    assert!(body.contains("2 ligne(s) à corriger"));
+    assert!(body.contains("2 lignes à corriger"));
     assert!(body.contains("Ce nombre ne peut pas être négatif."));
     assert!(body.contains("Indiquez un nombre entier (0, 1, 2…)."));
     assert!(body.contains("400 visiteurs à une seule rencontre, c&#39;est beaucoup : 50 au plus."));
@@ -197,7 +197,7 @@ async fn a_save_from_a_sheet_opened_before_another_save_is_refused() {
     let r = save_sheet(&gest, c.group, MEETING, &late).await;
     assert_eq!(r.status(), 409);
     let body = r.text().await.expect("page");
-    assert!(body.contains("modifiées par quelqu&#39;un d&#39;autre"));
+    assert!(body.contains("une ligne a été modifiée par quelqu&#39;un d&#39;autre"));
     assert!(body.contains(&format!("name=\"recues-{}\" value=\"4\"", c.anne)));
     let kept = format!(
         "SELECT count(*) FROM meeting_lines WHERE member_id = {} AND referrals_received = 1",

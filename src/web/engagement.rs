@@ -171,7 +171,12 @@ fn charts(s: &Summary) -> (BarChart, BarChart) {
         month_bars(s, |t| {
             (
                 vec![t.received as f64, t.given as f64],
-                format!("{}/{}", t.received, t.given),
+                // The values are written on the segments; an empty month says 0.
+                if t.received + t.given == 0 {
+                    "0".to_string()
+                } else {
+                    String::new()
+                },
             )
         }),
         Axis::Counts,

@@ -652,9 +652,13 @@ pub async fn save(
     } else if order.is_empty() {
         Some("Aucune ligne n'a été envoyée : rechargez la page et recommencez.".into())
     } else if bad > 0 {
+        let lines = if bad > 1 {
+            format!("{bad} lignes à corriger")
+        } else {
+            "1 ligne à corriger".to_string()
+        };
         Some(format!(
-            "La feuille n'a pas été enregistrée : {bad} ligne(s) à corriger, voyez les messages \
-             à côté des champs."
+            "La feuille n'a pas été enregistrée : {lines}, voyez les messages à côté des champs."
         ))
     } else {
         None
@@ -687,11 +691,15 @@ pub async fn save(
                     t.stale = true;
                 }
             }
+            let which = if ids.len() > 1 {
+                format!("{} lignes ont été modifiées", ids.len())
+            } else {
+                "une ligne a été modifiée".to_string()
+            };
             let alert = Some(format!(
-                "La feuille n'a pas été enregistrée : {} ligne(s) ont été modifiées par quelqu'un \
-                 d'autre pendant que vous remplissiez la feuille. Vérifiez-les (la version \
-                 enregistrée est dans l'historique de la ligne), puis enregistrez de nouveau.",
-                ids.len()
+                "La feuille n'a pas été enregistrée : {which} par quelqu'un d'autre pendant que \
+                 vous remplissiez la feuille. Vérifiez-la (la version enregistrée est dans \
+                 l'historique de la ligne), puis enregistrez de nouveau."
             ));
             refused_with(
                 &state,
