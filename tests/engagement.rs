@@ -216,6 +216,8 @@ async fn a_representative_sees_and_fills_only_their_own_members_lines() {
     assert_eq!(status, 200);
     assert!(body.contains("Anne Test") && body.contains("Bruno Test"));
     assert!(!body.contains("Carl Test"), "rep_a2's member");
+    let (_, group_page) = rep.page(&format!("/groupes/{}", c.group)).await;
+    assert!(group_page.contains(&format!("href=\"/groupes/{}/rencontres\"", c.group)));
     // A line of another representative's member in the form: 404.
     let form = sheet(&[(c.anne, 0), (c.carl, 0)], &[]);
     assert_eq!(

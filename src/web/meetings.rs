@@ -596,12 +596,9 @@ pub async fn save(
     let day = parse_date(&raw_date)?;
     let (order, mut posted) = group_fields(fields)?;
     // Every posted line must be one the user may fill: else it is not theirs.
-    let allowed = meetings::sheet(&state.pool, group.id, None, own).await?;
     let stored = meetings::find(&state.pool, group.id, day, own).await?;
-    let with_lines = match &stored {
-        Some(m) => meetings::sheet(&state.pool, group.id, Some(m.id), own).await?,
-        None => allowed,
-    };
+    let with_lines =
+        meetings::sheet(&state.pool, group.id, stored.as_ref().map(|m| m.id), own).await?;
     let in_scope: std::collections::HashSet<i64> = with_lines.iter().map(|r| r.member_id).collect();
     if order.iter().any(|id| !in_scope.contains(id)) {
         return Err(AppError::NotFound);
