@@ -91,6 +91,15 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/groupes/{id}/modifier", MANAGERS),
     ("POST", "/groupes/{id}/modifier", MANAGERS),
     ("POST", "/groupes/{id}/activation", MANAGERS),
+    ("GET", "/groupes/{id}/rencontres", FOLLOWERS),
+    ("POST", "/groupes/{id}/rencontres", MANAGERS),
+    ("GET", "/groupes/{id}/rencontres/{date}", FOLLOWERS),
+    ("POST", "/groupes/{id}/rencontres/{date}", FOLLOWERS),
+    (
+        "POST",
+        "/groupes/{id}/rencontres/{date}/annulation",
+        MANAGERS,
+    ),
     ("GET", "/raisons", DIRECTION),
     ("GET", "/raisons/nouvelle", DIRECTION),
     ("POST", "/raisons/nouvelle", DIRECTION),
@@ -260,6 +269,7 @@ fn with_ids(path: &str, ids: &Ids) -> String {
         .replace("{follow_up_id}", &ids.follow_up.to_string())
         .replace("{section}", "regional")
         .replace("{token}", "jeton-inconnu")
+        .replace("{date}", "2026-11-24") // a Tuesday, the test groups' day
 }
 
 /// How the answer reads against the table.

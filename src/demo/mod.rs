@@ -21,6 +21,7 @@ use crate::domain::user::{Email, Role};
 use crate::password;
 use crate::store::users::{self, NewUser};
 
+mod engagement;
 mod history;
 mod names;
 
@@ -97,6 +98,12 @@ pub async fn seed_for(pool: &PgPool, today: NaiveDate) -> anyhow::Result<Option<
     };
     let member_ids = insert_members(&mut tx, &ids, &members).await?;
     history::insert(&mut tx, &history, &member_ids, &user_ids).await?;
+    let (meetings, lines) = engagement::plan(&members, today);
+    let savers: Vec<Option<i64>> = members
+        .iter()
+        .map(|m| m.representative.map(|u| user_ids[u]))
+        .collect();
+    engagement::insert(&mut tx, &meetings, &lines, &group_ids, &member_ids, &savers).await?;
     tx.commit().await?;
     Ok(Some(logins))
 }

@@ -3,6 +3,7 @@ pub mod billing;
 pub mod catalogue;
 pub mod chart;
 pub mod contact;
+pub mod engagement;
 pub mod escalation;
 pub mod follow_up;
 pub mod format;

@@ -11,6 +11,7 @@ pub mod escalations;
 pub mod follow_ups;
 pub mod groups;
 pub mod import;
+pub mod meetings;
 pub mod members;
 pub mod password_links;
 pub mod portfolios;

@@ -236,6 +236,8 @@ pub struct GroupPage {
     professions: Vec<ProfessionHeld>,
     /// A representative sees only their own members listed.
     own_members_only: bool,
+    /// The meetings link (a representative: only with members here).
+    show_meetings: bool,
     can_edit: bool,
     notice: Option<String>,
     alert: Option<String>,
@@ -254,7 +256,9 @@ async fn group_page(
     };
     let members = groups::members(&state.pool, group.id, own).await?;
     let professions = groups::professions_held(&state.pool, group.id).await?;
+    let show_meetings = own.is_none() || !members.is_empty();
     Ok(GroupPage {
+        show_meetings,
         layout: Layout::new(group.name.clone(), &user.0, NAV),
         group,
         members,

@@ -458,6 +458,11 @@ pub struct ShowPage {
     change_formulas: Vec<Formula>,
     today_iso: String,
     side: MemberSide,
+    /// Attendance and referrals at the group's meetings.
+    engagement: crate::web::engagement::EngagementBlock,
+    /// The current stage asks to analyse them (« 3 mois avant », « 2 mois
+    /// avant »): the block is shown in the action plan.
+    engagement_in_plan: bool,
 }
 
 pub struct RenewalLine {
@@ -795,6 +800,17 @@ pub async fn member_file(
     let departure = renewals::departure(&state.pool, id)
         .await?
         .map(|(d, reason)| (date_fr(d), reason));
+    let engagement = crate::web::engagement::member_block(
+        &state.pool,
+        id,
+        member.group_id.zip(row.group_name.clone()),
+        formula.label(),
+        today,
+    )
+    .await?;
+    let engagement_in_plan = current
+        .as_ref()
+        .is_some_and(|c| matches!(c.def.key.as_str(), "before_3m" | "before_2m"));
     let reasons: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT id, label, category FROM reasons WHERE active ORDER BY category, position",
     )
@@ -822,6 +838,8 @@ pub async fn member_file(
             .collect(),
         today_iso: today.to_string(),
         side,
+        engagement,
+        engagement_in_plan,
         layout: Layout::new(row.full_name(), &user.0, "/membres"),
         line: line_late(row, &timelines, today, late),
         member_id: row.id,

@@ -4,11 +4,13 @@ pub mod auth;
 pub mod billing;
 pub mod confirm;
 pub mod csv;
+pub mod engagement;
 pub mod error;
 pub mod follow_ups;
 pub mod form;
 pub mod home;
 pub mod layout;
+pub mod meetings;
 pub mod members;
 pub mod renewals;
 pub mod security;
@@ -153,6 +155,18 @@ pub fn router(state: AppState) -> Router {
             get(groups::edit_form).post(groups::update),
         ) // district_manager (own district), direction; in scope
         .route("/groupes/{id}/activation", post(groups::set_active)) // district_manager (own district), direction; in scope
+        .route(
+            "/groupes/{id}/rencontres",
+            get(meetings::list).post(meetings::add),
+        ) // GET: representative (groups with their members), district_manager, direction; POST (add a meeting): district_manager, direction; in scope
+        .route(
+            "/groupes/{id}/rencontres/{date}",
+            get(meetings::sheet).post(meetings::save),
+        ) // representative (their members' lines), district_manager, direction; in scope
+        .route(
+            "/groupes/{id}/rencontres/{date}/annulation",
+            post(meetings::cancel),
+        ) // district_manager, direction; in scope (asks to confirm first)
         // -- catalogue and timelines routes (below) --
         .route("/raisons", get(catalogue::list)) // direction
         .route(

@@ -24,6 +24,7 @@ pub mod accounts;
 pub mod actions;
 pub mod builders;
 pub mod catalogue;
+pub mod engagement;
 
 pub const PASSWORD: &str = "mot-de-passe-de-test";
 
