@@ -960,7 +960,7 @@ async fn in_the_history_members_whose_stages_were_followed_renew_more_often() {
 /// are all zero left out: the triggers leave them behind when a member
 /// moves, a rebuild never writes them).
 async fn derived_tables(pool: &PgPool) -> Vec<(&'static str, String)> {
-    const TABLES: [(&str, &str); 14] = [
+    const TABLES: [(&str, &str); 16] = [
         ("stage_follow_ups", "true"),
         ("follow_up_monthly", "true"),
         ("renewal_days", "active <> 0"),
@@ -984,6 +984,8 @@ async fn derived_tables(pool: &PgPool) -> Vec<(&'static str, String)> {
             "(requests, priced, amount_cents) <> (0, 0, 0)",
         ),
         ("escalation_days", "escalations <> 0"),
+        ("held_days", "held <> 0"),
+        ("district_held_days", "held <> 0"),
     ];
     let stages: String = sqlx::query_scalar(
         "SELECT string_agg(id || ' ' || stages_done::text, E'\\n' ORDER BY id) FROM members",

@@ -63,8 +63,7 @@ pub(crate) fn push_staged_members(
     push_months(qb, months);
     qb.push(") m");
     // Members held in their first stage by a late renewal: counted by date
-    // above, moved here from their stage by date to the first one (read
-    // on the partial index of migration 0026).
+    // above, moved here from their stage by date to the first one.
     qb.push(
         " UNION ALL SELECT h.formula, \
          CASE WHEN k.first THEN h.first_stage ELSE h.stage END, \
@@ -72,11 +71,31 @@ pub(crate) fn push_staged_members(
          x.month, CASE WHEN k.first THEN x.n ELSE -x.n END FROM ",
     );
     push_held_ranges(qb, timelines, today);
-    qb.push(format!(
-        " CROSS JOIN LATERAL (SELECT {month} AS month, count(*) AS n FROM members m WHERE true"
-    ));
-    push_scope(qb, scope);
-    push_late_unwelcomed(qb, today);
+    // The network and a district read them from their tallies (migration
+    // 0032); a portfolio reads its own members.
+    match scope {
+        Scope::Network => {
+            qb.push(format!(
+                " CROSS JOIN LATERAL (SELECT {month} AS month, sum(m.held)::bigint AS n \
+                 FROM held_days m WHERE true"
+            ));
+        }
+        Scope::District(d) => {
+            qb.push(format!(
+                " CROSS JOIN LATERAL (SELECT {month} AS month, sum(m.held)::bigint AS n \
+                 FROM district_held_days m WHERE m.district_id = "
+            ));
+            qb.push_bind(d);
+        }
+        _ => {
+            qb.push(format!(
+                " CROSS JOIN LATERAL (SELECT {month} AS month, count(*) AS n FROM members m \
+                 WHERE true"
+            ));
+            push_scope(qb, scope);
+            push_late_unwelcomed(qb, today);
+        }
+    }
     qb.push(
         " AND m.formula = h.formula AND m.term_months = h.term_months \
          AND m.renewal_date >= h.date_from AND m.renewal_date < h.date_until",
