@@ -9,3 +9,4 @@ import './journeys/billing.js';
 import './journeys/escalations.js';
 import './journeys/exports_reports.js';
 import './journeys/phone.js';
+import './journeys/meetings.js';
