@@ -414,16 +414,18 @@ pub async fn save(
     if !stale.is_empty() {
         return Err(SaveError::Stale(stale));
     }
-    let mut written = 0;
-    for l in lines {
-        let before = current.get(&l.member_id);
-        if before.is_some_and(|(_, v)| *v == l.values) {
-            continue;
-        }
-        write_line(conn, meeting_id, held_on, actor, l).await?;
-        written += 1;
+    let changed: Vec<&LineSave> = lines
+        .iter()
+        .filter(|l| {
+            !current
+                .get(&l.member_id)
+                .is_some_and(|(_, v)| *v == l.values)
+        })
+        .collect();
+    if !changed.is_empty() {
+        write_lines(conn, meeting_id, held_on, actor, &changed).await?;
     }
-    Ok(written)
+    Ok(changed.len())
 }
 
 #[derive(sqlx::FromRow)]
@@ -434,20 +436,32 @@ struct StoredSql {
     line: LineRow,
 }
 
-async fn write_line(
+/// Writes the changed lines of a sheet and their history, in one
+/// statement (the lines passed as arrays, not one statement per member).
+async fn write_lines(
     conn: &mut PgConnection,
     meeting_id: i64,
     held_on: NaiveDate,
     actor: i64,
-    l: &LineSave,
+    lines: &[&LineSave],
 ) -> Result<(), sqlx::Error> {
-    let v = &l.values;
+    let column = |f: &dyn Fn(&LineValues) -> Option<i64>| -> Vec<Option<i64>> {
+        lines.iter().map(|l| f(&l.values)).collect()
+    };
+    let members: Vec<i64> = lines.iter().map(|l| l.member_id).collect();
+    let attendance: Vec<&str> = lines.iter().map(|l| l.values.attendance.as_str()).collect();
+    let notes: Vec<&str> = lines.iter().map(|l| l.values.note.as_str()).collect();
     sqlx::query(
         "WITH saved AS ( \
            INSERT INTO meeting_lines (meeting_id, member_id, held_on, attendance, \
              referrals_given, given_value_cents, referrals_received, received_value_cents, \
              visitors, one_to_ones, thanks_cents, note, updated_by) \
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+           SELECT $1, x.member_id, $2, x.attendance, x.given, x.given_value, x.received, \
+             x.received_value, x.visitors, x.one_to_ones, x.thanks, x.note, $3 \
+           FROM unnest($4::bigint[], $5::text[], $6::int[], $7::bigint[], $8::int[], \
+                       $9::bigint[], $10::int[], $11::int[], $12::bigint[], $13::text[]) \
+             AS x(member_id, attendance, given, given_value, received, received_value, \
+                  visitors, one_to_ones, thanks, note) \
            ON CONFLICT (meeting_id, member_id) DO UPDATE SET \
              attendance = EXCLUDED.attendance, referrals_given = EXCLUDED.referrals_given, \
              given_value_cents = EXCLUDED.given_value_cents, \
@@ -466,18 +480,18 @@ async fn write_line(
            one_to_ones, thanks_cents, note, updated_by, updated_at FROM saved",
     )
     .bind(meeting_id)
-    .bind(l.member_id)
     .bind(held_on)
-    .bind(v.attendance.as_str())
-    .bind(v.referrals_given)
-    .bind(v.given_value_cents)
-    .bind(v.referrals_received)
-    .bind(v.received_value_cents)
-    .bind(v.visitors)
-    .bind(v.one_to_ones)
-    .bind(v.thanks_cents)
-    .bind(&v.note)
     .bind(actor)
+    .bind(&members)
+    .bind(&attendance)
+    .bind(column(&|v| Some(i64::from(v.referrals_given))))
+    .bind(column(&|v| v.given_value_cents))
+    .bind(column(&|v| Some(i64::from(v.referrals_received))))
+    .bind(column(&|v| v.received_value_cents))
+    .bind(column(&|v| Some(i64::from(v.visitors))))
+    .bind(column(&|v| Some(i64::from(v.one_to_ones))))
+    .bind(column(&|v| Some(v.thanks_cents)))
+    .bind(&notes)
     .execute(conn)
     .await?;
     Ok(())
