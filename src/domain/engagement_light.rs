@@ -213,9 +213,7 @@ pub fn judge(summary: Option<&Summary>, t: &Thresholds) -> Verdict {
         yellow.push(presence.clone());
     }
     if let Some(drop) = received_drop(s, t).filter(|d| *d >= i64::from(t.yellow_drop)) {
-        yellow.push(format!(
-            "références reçues en baisse de {drop} % (par rencontre, contre les 6 mois d'avant)"
-        ));
+        yellow.push(format!("références reçues en baisse de {drop} %"));
     }
     if !yellow.is_empty() {
         return verdict(Light::Yellow, yellow);
@@ -456,10 +454,7 @@ mod tests {
         };
         assert_eq!(ten(71, 100).light, Light::Green);
         assert_eq!(ten(70, 100).light, Light::Yellow);
-        assert_eq!(
-            ten(70, 100).reason,
-            "références reçues en baisse de 30 % (par rencontre, contre les 6 mois d'avant)"
-        );
+        assert_eq!(ten(70, 100).reason, "références reçues en baisse de 30 %");
         assert_eq!(ten(69, 100).light, Light::Yellow);
         assert_eq!(with(8).light, Light::Green);
         assert_eq!(with(7).light, Light::Yellow);
