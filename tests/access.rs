@@ -114,6 +114,8 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/echeanciers/versions/{id}", DIRECTION),
     ("GET", "/echeanciers/{section}", DIRECTION),
     ("POST", "/echeanciers/{section}", DIRECTION),
+    ("GET", "/seuils-engagement", DIRECTION),
+    ("POST", "/seuils-engagement", DIRECTION),
     ("GET", "/membres/import", MANAGERS),
     ("POST", "/membres/import", MANAGERS),
     ("GET", "/membres/import/{token}", MANAGERS),

@@ -4,6 +4,7 @@ pub mod catalogue;
 pub mod chart;
 pub mod contact;
 pub mod engagement;
+pub mod engagement_light;
 pub mod escalation;
 pub mod follow_up;
 pub mod format;

@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod dashboard;
 pub mod deactivation;
 pub mod districts;
+pub mod engagement_thresholds;
 pub mod escalations;
 pub mod follow_ups;
 pub mod groups;

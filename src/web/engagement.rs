@@ -5,9 +5,10 @@ use chrono::NaiveDate;
 
 use crate::domain::chart::{Axis, BarChart, BarInput, Series, bar_chart};
 use crate::domain::engagement::{self as eng, Summary, Totals, Trend};
+use crate::domain::engagement_light::{self as light, Light, Verdict};
 use crate::domain::report::Month;
 use crate::domain::timeline::add_months;
-use crate::store::meetings;
+use crate::store::{engagement_thresholds, meetings};
 
 /// One figure with its trend, as shown.
 pub struct Figure {
@@ -27,10 +28,15 @@ pub struct EngagementBlock {
     pub meetings: i64,
     pub attendance_chart: BarChart,
     pub referrals_chart: BarChart,
+    /// The engagement light and its one-line reason.
+    pub light: Verdict,
+    /// The light's rule in force, one sentence per colour.
+    pub rule: Vec<(Light, String)>,
 }
 
 fn rate_text(r: Option<f64>) -> String {
-    r.map_or("—".into(), |r| format!("{r:.0} %"))
+    // Rounded half up, as the engagement light reads it.
+    r.map_or("—".into(), |r| format!("{:.0} %", r.round()))
 }
 
 fn trend_text(trend: Trend, before: String, now: String) -> String {
@@ -207,7 +213,11 @@ pub async fn member_block(
         }
     });
     let (attendance_chart, referrals_chart) = charts(&summary);
+    let thresholds = engagement_thresholds::load(pool).await?;
+    let light = light::judge(group.is_some().then_some(&summary), &thresholds);
     Ok(EngagementBlock {
+        light,
+        rule: thresholds.sentences(),
         group,
         empty,
         figures: figures(&summary),

@@ -81,6 +81,7 @@ pub fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             ("/utilisateurs", "Utilisateurs"),
             ("/raisons", "Raisons"),
             ("/echeanciers", "Échéanciers"),
+            ("/seuils-engagement", "Feu d'engagement"),
         ],
         Role::Billing => &[("/facturation", "Facturation")],
     };

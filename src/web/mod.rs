@@ -24,6 +24,7 @@ pub mod districts;
 pub mod groups;
 // -- catalogue and timelines modules (below) --
 pub mod catalogue;
+pub mod engagement_light;
 pub mod timelines;
 // -- import module (below) --
 pub mod import;
@@ -190,6 +191,10 @@ pub fn router(state: AppState) -> Router {
             "/echeanciers/{section}",
             get(timelines::edit_form).post(timelines::submit),
         ) // direction
+        .route(
+            "/seuils-engagement",
+            get(engagement_light::show).post(engagement_light::save),
+        ) // direction
         // -- import routes --
         .route(
             "/membres/import",
@@ -327,6 +332,7 @@ async fn method_not_allowed(
         ["compte", ..] => "/compte".to_string(),
         ["raisons", ..] => "/raisons".to_string(),
         ["echeanciers", ..] => "/echeanciers".to_string(),
+        ["seuils-engagement", ..] => "/seuils-engagement".to_string(),
         _ => "/".to_string(),
     };
     Redirect::to(&target).into_response()
