@@ -12,6 +12,7 @@ pub mod formula;
 pub mod import;
 pub mod member;
 pub mod report;
+pub mod risk;
 pub mod scope;
 pub mod timeline;
 pub mod timeline_edit;
