@@ -647,12 +647,13 @@ WHERE e.status = 'escalated';
 -- engagement light and the renewal risk vary as they would.
 INSERT INTO meetings (group_id, held_on, cancelled_at, created_at)
 SELECT g.id, d.day,
-       CASE WHEN pg_temp.u(g.id * 1000 + w, 61) < 0.025 THEN d.day + time '20:00' END,
+       CASE WHEN pg_temp.u(g.id * 1000 + wk, 61) < 0.025 THEN d.day + time '20:00' END,
        d.day + time '20:00'
-FROM groups g CROSS JOIN p CROSS JOIN LATERAL generate_series(0, 51) w
+FROM groups g CROSS JOIN p CROSS JOIN LATERAL generate_series(0, 51) wk
 CROSS JOIN LATERAL (
-  SELECT (p.t - ((extract(isodow FROM p.t)::int - g.meeting_day + 7) % 7) - 7 * w)::date AS day
-) d;
+  SELECT (p.t - ((extract(isodow FROM p.t)::int - g.meeting_day + 7) % 7) - 7 * wk)::date AS day
+) d
+WHERE g.meeting_day IS NOT NULL;
 
 INSERT INTO meeting_lines (meeting_id, member_id, held_on, attendance, referrals_given,
                            referrals_received, visitors, one_to_ones, thanks_cents, updated_at)

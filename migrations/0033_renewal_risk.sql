@@ -257,8 +257,9 @@ $$;
 -- ------------------------------------------------------------ today's scores
 
 -- One row per member. `computed_on` is the day the score was computed for;
--- NULL once something about the member changed: the pages recompute such
--- rows (and those of another day) before reading. The factors are kept in
+-- '-infinity' once something about the member changed: the pages
+-- recompute such rows (and those of another day) before reading, found by
+-- two range scans of a small index (`< today`, `> today`). The factors are kept in
 -- the order of their weight (largest first), the base left out.
 CREATE TABLE member_risks (
     member_id         bigint PRIMARY KEY REFERENCES members (id) ON DELETE CASCADE,
@@ -271,7 +272,7 @@ CREATE TABLE member_risks (
     points            integer[] NOT NULL DEFAULT '{}',
     figures           integer[] NOT NULL DEFAULT '{}',
     labels            text[] NOT NULL DEFAULT '{}',
-    computed_on       date
+    computed_on       date NOT NULL DEFAULT '-infinity'
 );
 
 CREATE INDEX member_risks_network ON member_risks (score DESC, member_id) WHERE active;
@@ -282,6 +283,97 @@ CREATE INDEX member_risks_group ON member_risks (group_id, score DESC, member_id
 CREATE INDEX member_risks_to_compute ON member_risks (computed_on) WHERE active;
 ALTER TABLE member_risks SET (autovacuum_vacuum_scale_factor = 0.02,
                               autovacuum_analyze_scale_factor = 0.02);
+
+-- How many active members have each score, by district and by
+-- representative (0: none), kept by a trigger on member_risks: the counts
+-- by level of a list are a sum of at most 101 rows per district.
+CREATE TABLE risk_district_scores (
+    district_id bigint NOT NULL,
+    score       smallint NOT NULL,
+    n           bigint NOT NULL,
+    PRIMARY KEY (district_id, score)
+);
+CREATE TABLE risk_representative_scores (
+    representative_id bigint NOT NULL,
+    score             smallint NOT NULL,
+    n                 bigint NOT NULL,
+    PRIMARY KEY (representative_id, score)
+);
+ALTER TABLE risk_district_scores SET (autovacuum_vacuum_scale_factor = 0.0,
+                                      autovacuum_vacuum_threshold = 500);
+ALTER TABLE risk_representative_scores SET (autovacuum_vacuum_scale_factor = 0.0,
+                                            autovacuum_vacuum_threshold = 500);
+
+-- The net change of a statement on member_risks, in a fixed order (two
+-- transactions never wait on each other's rows in opposite orders).
+CREATE FUNCTION risk_scores_tally() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    WITH delta AS (
+        SELECT district_id, representative_id, score, -1 AS d FROM old_rows WHERE active
+        UNION ALL
+        SELECT district_id, representative_id, score, 1 FROM new_rows WHERE active
+    ), by_district AS (
+        SELECT district_id, score, sum(d) AS d FROM delta GROUP BY 1, 2 HAVING sum(d) <> 0
+    )
+    INSERT INTO risk_district_scores AS t (district_id, score, n)
+    SELECT district_id, score, d FROM by_district ORDER BY district_id, score
+    ON CONFLICT (district_id, score) DO UPDATE SET n = t.n + EXCLUDED.n;
+    WITH delta AS (
+        SELECT COALESCE(representative_id, 0) AS representative_id, score, -1 AS d
+        FROM old_rows WHERE active
+        UNION ALL
+        SELECT COALESCE(representative_id, 0), score, 1 FROM new_rows WHERE active
+    ), by_rep AS (
+        SELECT representative_id, score, sum(d) AS d FROM delta GROUP BY 1, 2 HAVING sum(d) <> 0
+    )
+    INSERT INTO risk_representative_scores AS t (representative_id, score, n)
+    SELECT representative_id, score, d FROM by_rep ORDER BY representative_id, score
+    ON CONFLICT (representative_id, score) DO UPDATE SET n = t.n + EXCLUDED.n;
+    RETURN NULL;
+END
+$$;
+
+-- The transition tables exist only for the events that have them.
+CREATE FUNCTION risk_scores_tally_inserted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO risk_district_scores AS t (district_id, score, n)
+    SELECT district_id, score, count(*) FROM new_rows WHERE active
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (district_id, score) DO UPDATE SET n = t.n + EXCLUDED.n;
+    INSERT INTO risk_representative_scores AS t (representative_id, score, n)
+    SELECT COALESCE(representative_id, 0), score, count(*) FROM new_rows WHERE active
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (representative_id, score) DO UPDATE SET n = t.n + EXCLUDED.n;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION risk_scores_tally_deleted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO risk_district_scores AS t (district_id, score, n)
+    SELECT district_id, score, -count(*) FROM old_rows WHERE active
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (district_id, score) DO UPDATE SET n = t.n + EXCLUDED.n;
+    INSERT INTO risk_representative_scores AS t (representative_id, score, n)
+    SELECT COALESCE(representative_id, 0), score, -count(*) FROM old_rows WHERE active
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (representative_id, score) DO UPDATE SET n = t.n + EXCLUDED.n;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER member_risks_tally_updated AFTER UPDATE ON member_risks
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION risk_scores_tally();
+CREATE TRIGGER member_risks_tally_inserted AFTER INSERT ON member_risks
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION risk_scores_tally_inserted();
+CREATE TRIGGER member_risks_tally_deleted AFTER DELETE ON member_risks
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION risk_scores_tally_deleted();
 
 -- Recomputes the given members' scores as of `p_today`.
 CREATE FUNCTION risk_refresh(p_ids bigint[], p_today date) RETURNS integer
@@ -334,10 +426,9 @@ BEGIN
     v_ids := ARRAY(
         SELECT r.member_id FROM member_risks r
         WHERE r.active
-          AND (r.computed_on IS NULL OR r.computed_on < p_today OR r.computed_on > p_today)
+          AND (r.computed_on < p_today OR r.computed_on > p_today)
           AND (p_district IS NULL OR r.district_id = p_district)
           AND (p_representative IS NULL OR r.representative_id = p_representative)
-        ORDER BY r.member_id
         LIMIT p_limit
         FOR UPDATE SKIP LOCKED);
     IF cardinality(v_ids) = 0 THEN
@@ -397,8 +488,8 @@ $$;
 
 CREATE FUNCTION risk_mark(p_ids bigint[]) RETURNS void
 LANGUAGE sql AS $$
-    UPDATE member_risks SET computed_on = NULL
-    WHERE member_id = ANY (p_ids) AND computed_on IS NOT NULL;
+    UPDATE member_risks SET computed_on = '-infinity'
+    WHERE member_id = ANY (p_ids) AND computed_on <> '-infinity';
 $$;
 
 -- History written with a date on or before 60 days ahead of a past
@@ -426,7 +517,7 @@ LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE member_risks r
     SET district_id = n.district_id, representative_id = n.representative_id,
-        group_id = n.group_id, active = (n.status = 'active'), computed_on = NULL
+        group_id = n.group_id, active = (n.status = 'active'), computed_on = '-infinity'
     FROM new_rows n JOIN old_rows o ON o.id = n.id
     WHERE r.member_id = n.id
       AND (n.district_id, n.representative_id, n.group_id, n.status, n.renewal_date,
@@ -534,7 +625,7 @@ CREATE TRIGGER meetings_risk_updated AFTER UPDATE ON meetings
 CREATE FUNCTION risk_mark_all() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE member_risks SET computed_on = NULL WHERE active AND computed_on IS NOT NULL;
+    UPDATE member_risks SET computed_on = '-infinity' WHERE active AND computed_on <> '-infinity';
     TRUNCATE cycle_risks;
     RETURN NULL;
 END
@@ -555,9 +646,18 @@ CREATE FUNCTION derived_tables_rebuild() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM derived_tables_rebuild_0032();
-    TRUNCATE member_risks, cycle_risks;
+    TRUNCATE member_risks, cycle_risks, risk_district_scores, risk_representative_scores;
+    -- (The inserted rows are counted by the trigger, when it is on; a
+    -- bulk load that paused it counts them here.)
     INSERT INTO member_risks (member_id, district_id, representative_id, group_id, active)
     SELECT id, district_id, representative_id, group_id, status = 'active' FROM members;
+    IF NOT EXISTS (SELECT 1 FROM risk_district_scores) THEN
+        INSERT INTO risk_district_scores (district_id, score, n)
+        SELECT district_id, score, count(*) FROM member_risks WHERE active GROUP BY 1, 2;
+        INSERT INTO risk_representative_scores (representative_id, score, n)
+        SELECT COALESCE(representative_id, 0), score, count(*) FROM member_risks
+        WHERE active GROUP BY 1, 2;
+    END IF;
 END
 $$;
 

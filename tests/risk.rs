@@ -386,3 +386,60 @@ async fn the_to_do_list_can_be_ordered_by_risk() {
         by_risk.contains("<strong aria-current=\"true\">risque de non-renouvellement</strong>")
     );
 }
+
+/// The tallies by score equal a count of the scores themselves.
+async fn assert_tallies_match(pool: &sqlx::PgPool, when: &str) {
+    for (tally, key) in [
+        ("risk_district_scores", "district_id"),
+        ("risk_representative_scores", "representative_id"),
+    ] {
+        let recount = if key == "district_id" {
+            "district_id"
+        } else {
+            "COALESCE(representative_id, 0)"
+        };
+        let differ: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM (SELECT {key} AS k, score, n FROM {tally} WHERE n <> 0 \
+             EXCEPT SELECT {recount}, score, count(*) FROM member_risks WHERE active GROUP BY 1, 2) x"
+        )))
+        .fetch_one(pool)
+        .await
+        .expect("comparaison");
+        assert_eq!(differ, 0, "{tally} after {when}");
+    }
+}
+
+#[tokio::test]
+async fn the_counts_by_level_follow_every_change_of_a_score_and_of_its_member() {
+    let c = club().await;
+    let pool = &c.w.app.pool;
+    let manager = log_in(&c.w.app, common::accounts::GEST_A).await;
+    let (_, page) = manager.page("/risque").await;
+    assert_tallies_match(pool, "the first page").await;
+    assert!(
+        page.contains("<span class=\"count\">0</span> à risque élevé"),
+        "{page}"
+    );
+    follow_up_on(pool, c.anne, c.w.rep_a1, "2026-11-20", "before_3m", "red").await;
+    let (_, page) = manager.page("/risque").await;
+    assert!(page.contains("<span class=\"count\">1</span> à risque élevé"));
+    assert_tallies_match(pool, "a follow-up").await;
+    common::reports::write_for(
+        pool,
+        "UPDATE members SET representative_id = NULL WHERE id = $1",
+        c.carl,
+    )
+    .await;
+    assert_tallies_match(pool, "an orphaned member").await;
+    common::reports::write_for(
+        pool,
+        "UPDATE members SET status = 'lost', lost_on = '2026-11-20', \
+         lost_reason_id = (SELECT min(id) FROM reasons) WHERE id = $1",
+        c.bruno,
+    )
+    .await;
+    manager.page("/risque").await;
+    assert_tallies_match(pool, "a departure").await;
+    common::reports::write_for(pool, "DELETE FROM members WHERE id = $1", c.carl).await;
+    assert_tallies_match(pool, "a member removed").await;
+}

@@ -54,7 +54,7 @@ pub async fn waiting(pool: &PgPool, scope: Scope, today: NaiveDate) -> Result<i6
     };
     sqlx::query_scalar(
         "SELECT count(*) FROM member_risks r \
-         WHERE r.active AND (r.computed_on IS NULL OR r.computed_on < $1 OR r.computed_on > $1) \
+         WHERE r.active AND (r.computed_on < $1 OR r.computed_on > $1) \
            AND ($2::bigint IS NULL OR r.district_id = $2) \
            AND ($3::bigint IS NULL OR r.representative_id = $3)",
     )
@@ -65,14 +65,18 @@ pub async fn waiting(pool: &PgPool, scope: Scope, today: NaiveDate) -> Result<i6
     .await
 }
 
+/// Scores recomputed per transaction by the upkeep: small enough that a
+/// write marking one of them waits a few milliseconds at most.
+pub const UPKEEP_BATCH: i32 = 200;
+
 /// Recomputes the whole network's scores for `today`, by batches (the
 /// upkeep task; several app servers share the work). Returns how many.
 pub async fn refresh_all(pool: &PgPool, today: NaiveDate) -> Result<i64, sqlx::Error> {
     let mut total = 0i64;
     loop {
-        let n = refresh(pool, Scope::Network, today, 1000).await?;
+        let n = refresh(pool, Scope::Network, today, UPKEEP_BATCH).await?;
         total += i64::from(n);
-        if n < 1000 {
+        if n < UPKEEP_BATCH {
             return Ok(total);
         }
     }
@@ -109,7 +113,7 @@ pub async fn of_member(
 ) -> Result<Option<Risk>, sqlx::Error> {
     sqlx::query(
         "SELECT risk_refresh(ARRAY[$1]::bigint[], $2) FROM member_risks \
-         WHERE member_id = $1 AND active AND computed_on IS DISTINCT FROM $2",
+         WHERE member_id = $1 AND active AND computed_on <> $2",
     )
     .bind(member_id)
     .bind(today)
@@ -259,15 +263,33 @@ pub async fn list(
 }
 
 /// How many active members in scope are at high risk, and at medium risk
-/// (two range counts along the score index).
+/// (from the tallies kept by score, district and representative).
 pub async fn band_counts(pool: &PgPool, scope: Scope) -> Result<(i64, i64), sqlx::Error> {
     let (high, _) = Band::High.range();
     let (medium, _) = Band::Medium.range();
-    let mut qb = QueryBuilder::new(format!(
-        "SELECT count(*) FILTER (WHERE r.score >= {high}), count(*) FILTER (WHERE r.score < {high}) \
-         FROM member_risks r WHERE r.active AND r.score >= {medium}"
-    ));
-    push_scope(&mut qb, scope);
+    let counted = format!(
+        "SELECT COALESCE(sum(n) FILTER (WHERE score >= {high}), 0)::bigint, \
+                COALESCE(sum(n) FILTER (WHERE score < {high}), 0)::bigint"
+    );
+    let mut qb = QueryBuilder::new(counted);
+    match scope {
+        Scope::Network => {
+            qb.push(format!(
+                " FROM risk_district_scores WHERE score >= {medium}"
+            ));
+        }
+        Scope::District(d) => {
+            qb.push(" FROM risk_district_scores WHERE district_id = ");
+            qb.push_bind(d);
+            qb.push(format!(" AND score >= {medium}"));
+        }
+        Scope::Representative { user_id, .. } => {
+            qb.push(" FROM risk_representative_scores WHERE representative_id = ");
+            qb.push_bind(user_id);
+            qb.push(format!(" AND score >= {medium}"));
+        }
+        Scope::Nothing => return Ok((0, 0)),
+    }
     qb.build_query_as().fetch_one(pool).await
 }
 
