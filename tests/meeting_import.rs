@@ -103,7 +103,10 @@ async fn the_preview_says_what_each_line_will_do_and_writes_nothing() {
     assert!(page.contains("Références reçues : 0 → 2"), "{page}");
     assert!(page.contains("Valeur reçue : inconnue → 1\u{a0}500,00\u{a0}$"));
     assert!(page.contains("Identique à la ligne déjà enregistrée."));
-    assert!(page.contains("Remplacement · 0 donnée(s), 0 reçue(s)"));
+    assert!(page.contains(
+        "Remplacement · 0 donnée(s), 0 reçue(s) · 1 visiteur(s), 0 tête-à-tête · note « Son \
+         associée »"
+    ));
     // 2026-11-20 is a Friday: the meeting is added, and the page says so.
     assert!(page.contains("rencontre ajoutée"));
     assert!(page.contains("ajoutée à la liste en confirmant : <strong>vendredi 20 nov. 2026"));
@@ -205,10 +208,7 @@ async fn refused_lines_say_why_in_french_and_are_skipped_on_confirmation() {
     ] {
         assert!(page.contains(reason), "{reason}");
     }
-    assert!(
-        page.contains("La ligne refusée")
-            || page.contains("Les 9 lignes refusées ne seront pas importées")
-    );
+    assert!(page.contains("Les 9 lignes refusées ne seront pas importées"));
     assert!(page.contains("Confirmer sans les lignes refusées"));
     let r = confirm(&gest, &to, &page).await;
     assert_eq!(r.status(), 303);

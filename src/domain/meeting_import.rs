@@ -252,13 +252,28 @@ impl FileError {
                  de membre » (ou les deux) pour dire de quel membre parle chaque ligne."
                 .into(),
             FileError::TooManyLines(n) => format!(
-                "Le fichier compte {n} lignes : une importation en accepte {MAX_LINES} au plus. \
-                 Séparez-le en plusieurs fichiers (par période, par exemple)."
+                "Le fichier compte {} lignes : une importation en accepte {} au plus. Séparez-le \
+                 en plusieurs fichiers (par période, par exemple).",
+                thousands(*n),
+                thousands(MAX_LINES)
             ),
             FileError::NoLines => "Le fichier n'a aucune ligne sous ses en-têtes.".into(),
             FileError::Unreadable(why) => format!("Le fichier n'est pas un CSV lisible : {why}."),
         }
     }
+}
+
+/// « 10 000 », grouped the French way.
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push('\u{a0}');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Bytes as text: UTF-8 only, its byte-order mark dropped.
@@ -576,10 +591,7 @@ impl Outcome {
     /// What the line does, or why it is refused, one item a field.
     pub fn details(&self) -> Vec<String> {
         match self {
-            Outcome::New { values, .. } => eng::changes(None, values)
-                .into_iter()
-                .map(|s| s.replacen("Première saisie : ", "", 1))
-                .collect(),
+            Outcome::New { values, .. } => vec![summary(values)],
             Outcome::Change { changes, .. } => changes.clone(),
             Outcome::Unchanged { .. } => vec!["Identique à la ligne déjà enregistrée.".into()],
             Outcome::Refused(errors) => errors
@@ -856,6 +868,31 @@ fn input_of(l: &RawLine, saved: Option<&LineValues>) -> LineInput {
         thanks: pick(&l.thanks, &base.thanks),
         note: pick(&l.note, &base.note),
     }
+}
+
+/// A new line in one sentence: « Présence · 1 donnée(s) (2 500,00 $),
+/// 0 reçue(s) · 0 visiteur(s), 1 tête-à-tête · merci 150,00 $ ».
+pub fn summary(l: &LineValues) -> String {
+    let valued = |n: i32, cents: Option<i64>, what: &str| match cents {
+        Some(c) => format!("{n} {what} ({})", v::format_money(c)),
+        None => format!("{n} {what}"),
+    };
+    let mut parts = vec![
+        l.attendance.label().to_string(),
+        format!(
+            "{}, {}",
+            valued(l.referrals_given, l.given_value_cents, "donnée(s)"),
+            valued(l.referrals_received, l.received_value_cents, "reçue(s)")
+        ),
+        format!("{} visiteur(s), {} tête-à-tête", l.visitors, l.one_to_ones),
+    ];
+    if l.thanks_cents > 0 {
+        parts.push(format!("merci {}", v::format_money(l.thanks_cents)));
+    }
+    if !l.note.is_empty() {
+        parts.push(format!("note « {} »", short(&l.note)));
+    }
+    parts.join(" · ")
 }
 
 fn refused(errors: Vec<(Column, String)>) -> Outcome {
@@ -1233,12 +1270,44 @@ mod tests {
     }
 
     #[test]
+    fn ten_thousand_lines_pass_and_one_more_is_refused() {
+        let line = "2026-11-24;anne@ex.ca;présent;;;;;;;;\n";
+        let text = format!("{HEADER}\n{}", line.repeat(MAX_LINES));
+        assert_eq!(
+            read(text.as_bytes()).expect("lisible").rows.len(),
+            MAX_LINES
+        );
+        let more = format!("{text}{line}");
+        let e = read(more.as_bytes()).unwrap_err();
+        assert_eq!(e, FileError::TooManyLines(MAX_LINES + 1));
+        assert!(e.message().contains("10\u{a0}001 lignes"));
+    }
+
+    #[test]
     fn a_bom_and_windows_line_ends_are_read_with_line_numbers() {
         let text = format!("\u{feff}{HEADER}\r\n\r\n2026-11-24;anne@ex.ca;présent;;;;;;;;\r\n");
         let f = read(text.as_bytes()).expect("lisible");
         assert!(f.bom);
         assert_eq!(f.rows[0].line, 3);
         assert_eq!(f.rows[0].attendance, "présent");
+    }
+
+    #[test]
+    fn a_new_line_is_summed_up_with_its_values_and_note() {
+        let l = LineValues {
+            attendance: Attendance::Substitute,
+            referrals_given: 1,
+            given_value_cents: Some(250_000),
+            visitors: 2,
+            thanks_cents: 15_050,
+            note: "Son associée".into(),
+            ..LineValues::default()
+        };
+        assert_eq!(
+            summary(&l),
+            "Remplacement · 1 donnée(s) (2\u{a0}500,00\u{a0}$), 0 reçue(s) · 2 visiteur(s), \
+             0 tête-à-tête · merci 150,50\u{a0}$ · note « Son associée »"
+        );
     }
 
     #[test]

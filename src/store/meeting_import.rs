@@ -14,6 +14,16 @@ use crate::store::audit::{self, Change};
 use crate::store::import::{UPLOAD_LIFETIME_MINUTES, UPLOADS_KEPT};
 use crate::store::meetings::{self, LineSave, SaveError};
 
+#[derive(sqlx::FromRow)]
+struct MemberSql {
+    id: i64,
+    first_name: String,
+    last_name: String,
+    email: String,
+    group_id: Option<i64>,
+    representative_id: Option<i64>,
+}
+
 /// Members of `district` the file names by number or email (any case).
 pub async fn members(
     conn: &mut PgConnection,
@@ -21,7 +31,7 @@ pub async fn members(
     ids: &[i64],
     emails: &[String],
 ) -> Result<Vec<MemberRef>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<MemberSql> = sqlx::query_as(
         "SELECT id, first_name, last_name, email, group_id, representative_id FROM members \
          WHERE district_id = $1 \
            AND (id = ANY($2) OR (email <> '' AND lower(email) = ANY($3))) \
@@ -34,16 +44,14 @@ pub async fn members(
     .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, first_name, last_name, email, group_id, representative_id)| MemberRef {
-                id,
-                first_name,
-                last_name,
-                email,
-                group_id,
-                representative_id,
-            },
-        )
+        .map(|r| MemberRef {
+            id: r.id,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            email: r.email,
+            group_id: r.group_id,
+            representative_id: r.representative_id,
+        })
         .collect())
 }
 

@@ -136,7 +136,7 @@ pub struct UploadPage {
     error: Option<String>,
     done: Option<RecordLine>,
     recent: Vec<RecordLine>,
-    max_lines: usize,
+    max_lines: String,
     example: String,
 }
 
@@ -179,7 +179,7 @@ async fn upload_page_with(
         error,
         done,
         recent: records.iter().map(|r| record_line(r, tz)).collect(),
-        max_lines: mi::MAX_LINES,
+        max_lines: mi::thousands(mi::MAX_LINES),
         example: EXAMPLE.to_string(),
     })
 }
