@@ -386,3 +386,31 @@ async fn unreadable_files_get_a_clear_french_message() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_line_saved_meanwhile_shows_the_preview_again_and_writes_nothing() {
+    let c = setting().await;
+    typed_sheet(&c).await;
+    let gest = log_in(&c.w.app, GEST_A).await;
+    let (to, page) = preview(&gest, c.group, csv(&CHANGES)).await;
+    // Someone corrects anne's line of the 17th on the sheet after the preview.
+    let rep = log_in(&c.w.app, REP_A1).await;
+    let form = sheet(&[(c.anne, 1)], &[("visiteurs", c.anne, "2")]);
+    let r = save_sheet(&rep, c.group, "2026-11-17", &form).await;
+    assert_eq!(r.status(), 303);
+    let r = confirm(&gest, &to, &page).await;
+    assert_eq!(r.status(), 409);
+    let fresh = unescape(&r.text().await.expect("page"));
+    assert!(fresh.contains("ont changé depuis l'aperçu"));
+    assert!(
+        fresh.contains("Visiteurs : 2 → 0"),
+        "the change now undoes the correction"
+    );
+    let pool = &c.w.app.pool;
+    assert_eq!(count(pool, "SELECT count(*) FROM meeting_imports").await, 0);
+    assert_eq!(count(pool, "SELECT count(*) FROM meeting_lines").await, 2);
+    assert_eq!(count(pool, "SELECT count(*) FROM meetings").await, 1);
+    // Confirming the fresh preview imports it.
+    assert_eq!(confirm(&gest, &to, &fresh).await.status(), 303);
+    assert_eq!(count(pool, "SELECT count(*) FROM meeting_lines").await, 4);
+}
