@@ -82,7 +82,7 @@ CREATE TEMP TABLE rs AS SELECT array_agg(id ORDER BY id) AS ids, count(*)::int A
 CREATE TEMP TABLE bulk_tables (t regclass);
 INSERT INTO bulk_tables VALUES ('members'), ('follow_ups'), ('stage_follow_ups'),
   ('follow_up_monthly'), ('planned_follow_ups'), ('billing_requests'), ('renewals'),
-  ('escalations'), ('member_reasons');
+  ('escalations'), ('member_reasons'), ('meetings'), ('meeting_lines');
 CREATE TEMP TABLE saved_indexes AS
 SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
 FROM pg_index i JOIN bulk_tables b ON b.t = i.indrelid
@@ -640,6 +640,48 @@ FROM escalations e
 CROSS JOIN (SELECT id FROM users WHERE lower(email) = 'direction@bench.renouvo.ca') dir
 WHERE e.status = 'escalated';
 
+-- Group meetings (issue 14): every group met each week on its meeting day
+-- over the last 52 weeks, one meeting in 40 cancelled; each active member
+-- holding a seat since before the meeting has a line. Attendance and
+-- referrals differ from member to member (some drift away), so that the
+-- engagement light and the renewal risk vary as they would.
+INSERT INTO meetings (group_id, held_on, cancelled_at, created_at)
+SELECT g.id, d.day,
+       CASE WHEN pg_temp.u(g.id * 1000 + w, 61) < 0.025 THEN d.day + time '20:00' END,
+       d.day + time '20:00'
+FROM groups g CROSS JOIN p CROSS JOIN LATERAL generate_series(0, 51) w
+CROSS JOIN LATERAL (
+  SELECT (p.t - ((extract(isodow FROM p.t)::int - g.meeting_day + 7) % 7) - 7 * w)::date AS day
+) d;
+
+INSERT INTO meeting_lines (meeting_id, member_id, held_on, attendance, referrals_given,
+                           referrals_received, visitors, one_to_ones, thanks_cents, updated_at)
+SELECT mt.id, m.id, mt.held_on, a.attendance,
+       CASE WHEN a.attendance = 'absent' THEN 0 ELSE pg_temp.pick(k.k, 63, 3) END,
+       CASE WHEN pg_temp.u(k.k, 64) < e.give THEN 1 + pg_temp.pick(k.k, 65, 2) ELSE 0 END,
+       CASE WHEN pg_temp.u(k.k, 66) < 0.1 THEN 1 ELSE 0 END,
+       pg_temp.pick(k.k, 67, 2),
+       CASE WHEN pg_temp.u(k.k, 68) < 0.05 THEN 50000 + 1000 * pg_temp.pick(k.k, 69, 200) ELSE 0 END,
+       mt.held_on + time '20:00'
+FROM meetings mt
+JOIN members m ON m.group_id = mt.group_id AND m.status = 'active' AND m.join_date <= mt.held_on
+CROSS JOIN LATERAL (SELECT m.id * 1000 + (mt.held_on - date '2020-01-01') AS k) k
+-- Each member's presence (50 to 98 %) and chance of a referral received
+-- (10 to 45 % of meetings); one member in six drifts away over the year.
+CROSS JOIN LATERAL (
+  SELECT 0.50 + 0.48 * pg_temp.u(m.id, 70)
+           - CASE WHEN pg_temp.u(m.id, 71) < 0.17
+                  THEN 0.4 * (1 - ((SELECT t FROM p) - mt.held_on) / 364.0) ELSE 0 END AS present,
+         0.10 + 0.35 * pg_temp.u(m.id, 72) AS give
+) e
+CROSS JOIN LATERAL (
+  SELECT CASE WHEN pg_temp.u(k.k, 62) < e.present THEN
+                CASE WHEN pg_temp.u(k.k, 73) < 0.05 THEN 'substitute' ELSE 'present' END
+              WHEN pg_temp.u(k.k, 74) < 0.3 THEN 'excused'
+              ELSE 'absent' END AS attendance
+) a
+WHERE mt.cancelled_at IS NULL;
+
 -- End of the bulk load: the tables kept by triggers rebuilt, the indexes
 -- again, the triggers on, and every foreign key of the filled tables
 -- checked.
@@ -679,6 +721,11 @@ COMMIT;
 
 VACUUM ANALYZE;
 
+-- Today's renewal risk of every active member (issue 14), in one pass, so
+-- that the server starts with nothing to recompute.
+SELECT risk_refresh(ARRAY(SELECT id FROM members WHERE status = 'active'), :'today'::date) AS risks_computed;
+VACUUM ANALYZE member_risks;
+
 -- For bench/load: key=value lines.
 SELECT 'rep_email=' || u.email FROM chosen c JOIN users u ON u.id = c.rep_id
 UNION ALL SELECT 'rep_members=' || count(*) FROM members m JOIN chosen c ON m.representative_id = c.rep_id WHERE m.status = 'active'
@@ -696,4 +743,5 @@ UNION ALL SELECT 'count_follow_ups=' || count(*) FROM follow_ups
 UNION ALL SELECT 'count_planned_open=' || count(*) FROM planned_follow_ups WHERE status = 'open'
 UNION ALL SELECT 'count_renewals=' || count(*) FROM renewals
 UNION ALL SELECT 'count_billing_requests=' || count(*) FROM billing_requests
-UNION ALL SELECT 'count_escalations=' || count(*) FROM escalations;
+UNION ALL SELECT 'count_escalations=' || count(*) FROM escalations
+UNION ALL SELECT 'count_meeting_lines=' || count(*) FROM meeting_lines;

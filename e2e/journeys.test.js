@@ -10,3 +10,4 @@ import './journeys/escalations.js';
 import './journeys/exports_reports.js';
 import './journeys/phone.js';
 import './journeys/meetings.js';
+import './journeys/risk.js';

@@ -19,13 +19,35 @@ pub async fn serve(
         pool,
         config: Arc::new(config),
     };
+    let upkeep = tokio::spawn(risk_upkeep(state.clone()));
     let app = web::router(state);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    upkeep.abort();
+    served
+}
+
+/// How often the upkeep looks for renewal risks to recompute.
+const RISK_UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Keeps the renewal risks of the day computed in the background: at
+/// start, then every minute (a new day makes every score a day old; pages
+/// would otherwise recompute them on first read). Several app servers
+/// share the work (rows being recomputed are skipped).
+async fn risk_upkeep(state: AppState) {
+    loop {
+        let today = state.today();
+        match crate::store::risk::refresh_all(&state.pool, today).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(recalculés = n, "risques de non-renouvellement à jour"),
+            Err(e) => tracing::warn!(error = %e, "recalcul des risques impossible pour l'instant"),
+        }
+        tokio::time::sleep(RISK_UPKEEP_EVERY).await;
+    }
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when

@@ -13,6 +13,7 @@ pub mod import;
 pub mod meeting_import;
 pub mod member;
 pub mod report;
+pub mod risk;
 pub mod scope;
 pub mod timeline;
 pub mod timeline_edit;

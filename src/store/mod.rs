@@ -20,6 +20,7 @@ pub mod portfolios;
 pub mod reasons;
 pub mod renewals;
 pub mod reports;
+pub mod risk;
 pub mod sessions;
 pub mod timeline;
 pub mod timeline_versions;

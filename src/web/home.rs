@@ -31,6 +31,8 @@ use crate::web::reports::{Selection, query_string, retention_chart};
 
 /// How many urgent members the home page lists.
 pub const URGENT_COUNT: i64 = 20;
+/// How many members at highest renewal risk a home shows.
+pub const RISKIEST_COUNT: i64 = 8;
 /// How many open escalations the home page lists.
 pub const ESCALATION_COUNT: i64 = 5;
 /// Months of renewals ahead shown on the home page.
@@ -157,6 +159,8 @@ pub struct HomePage {
     retention_period: String,
     districts: Vec<DistrictRow>,
     urgent: Vec<MemberLine>,
+    /// The members at highest renewal risk, with what weighs most.
+    riskiest: Vec<crate::web::risk::RiskLine>,
     show_representative: bool,
     show_district: bool,
 }
@@ -234,6 +238,18 @@ async fn home(
         .iter()
         .map(|r| line(r, &timelines, today))
         .collect();
+    crate::web::risk::fresh(state, scope, today).await?;
+    let riskiest = crate::store::risk::list(
+        pool,
+        scope,
+        &crate::store::risk::RiskFilter::default(),
+        RISKIEST_COUNT,
+        0,
+    )
+    .await?
+    .iter()
+    .map(|r| crate::web::risk::risk_line(r, &timelines, today))
+    .collect();
     Ok(HomePage {
         layout: Layout::new(heading, &user.0, role.home_path()),
         heading,
@@ -276,6 +292,7 @@ async fn home(
             Vec::new()
         },
         urgent,
+        riskiest,
         show_representative: role != Role::Representative,
         show_district: role == Role::Direction,
     })

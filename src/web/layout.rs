@@ -57,6 +57,7 @@ pub fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
         Role::Representative => &[
             ("/aujourdhui", "Aujourd'hui"),
             ("/membres", "Mes membres"),
+            ("/risque", "À risque"),
             ("/groupes", "Groupes"),
             ("/escalades", "Mes escalades"),
             ("/rapports", "Rapports"),
@@ -65,6 +66,7 @@ pub fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             ("/district", "Mon district"),
             ("/district/activite", "Activité"),
             ("/membres", "Membres"),
+            ("/risque", "À risque"),
             ("/groupes", "Groupes"),
             ("/escalades", "Escalades"),
             ("/rapports", "Rapports"),
@@ -73,6 +75,7 @@ pub fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
         Role::Direction => &[
             ("/direction", "Direction"),
             ("/membres", "Membres"),
+            ("/risque", "À risque"),
             ("/groupes", "Groupes"),
             ("/districts", "Districts"),
             ("/escalades", "Escalades"),

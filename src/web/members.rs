@@ -463,6 +463,8 @@ pub struct ShowPage {
     /// The current stage asks to analyse them (« 3 mois avant », « 2 mois
     /// avant »): the block is shown in the action plan.
     engagement_in_plan: bool,
+    /// The renewal risk and all its facts (active members only).
+    risk: Option<(crate::web::risk::RiskBadge, Vec<crate::web::risk::FactLine>)>,
 }
 
 pub struct RenewalLine {
@@ -808,6 +810,14 @@ pub async fn member_file(
         today,
     )
     .await?;
+    let risk = crate::store::risk::of_member(&state.pool, id, today)
+        .await?
+        .map(|r| {
+            (
+                crate::web::risk::RiskBadge::of(&r),
+                crate::web::risk::fact_lines(&r.facts),
+            )
+        });
     let engagement_in_plan = current
         .as_ref()
         .is_some_and(|c| matches!(c.def.key.as_str(), "before_3m" | "before_2m"));
@@ -840,6 +850,7 @@ pub async fn member_file(
         side,
         engagement,
         engagement_in_plan,
+        risk,
         layout: Layout::new(row.full_name(), &user.0, "/membres"),
         line: line_late(row, &timelines, today, late),
         member_id: row.id,

@@ -31,6 +31,8 @@ pub mod timelines;
 pub mod import;
 // -- reports modules (below) --
 pub mod reports;
+// -- renewal risk module (below) --
+pub mod risk;
 // -- users, portfolios and contact details modules (below) --
 pub mod account;
 pub mod contacts;
@@ -205,6 +207,10 @@ pub fn router(state: AppState) -> Router {
             "/seuils-engagement",
             get(engagement_light::show).post(engagement_light::save),
         ) // direction
+        // -- renewal risk routes --
+        .route("/risque", get(risk::list)) // representative, district_manager, direction (scope in SQL)
+        .route("/risque/export.csv", get(risk::export_csv)) // same
+        .route("/risque/formule", get(risk::formula)) // same
         // -- import routes --
         .route(
             "/membres/import",

@@ -20,6 +20,7 @@ use crate::web::error::AppResult;
 use crate::web::home::{ColourCount, colour_counts};
 use crate::web::layout::Layout;
 use crate::web::members::{MemberLine, line, line_late};
+use crate::web::risk::RiskBadge;
 
 /// How many members the touch list shows.
 pub const TOUCH_COUNT: i64 = 10;
@@ -62,6 +63,12 @@ pub fn undone<'a>(
         .iter()
         .filter_map(|t| by_id.get(&t.member_id).copied())
         .collect()
+}
+
+/// A stage to do, with the member's renewal risk and its heaviest fact.
+pub struct TodoLine {
+    pub line: MemberLine,
+    pub risk: Option<(RiskBadge, String)>,
 }
 
 pub struct DueLine {
@@ -118,7 +125,9 @@ pub struct TodayPage {
     layout: Layout,
     today: String,
     counts: Vec<ColourCount>,
-    todo: Vec<MemberLine>,
+    todo: Vec<TodoLine>,
+    /// The stages to do are ordered by risk rather than urgency.
+    by_risk: bool,
     /// Stages to do in all (the list may show fewer).
     todo_total: usize,
     /// The whole list was asked for (`?tout=1`).
@@ -149,6 +158,8 @@ pub struct TodayQuery {
     tout: String,
     /// The member the last action was about (named in its message).
     membre: String,
+    /// `risque`: the stages to do ordered by renewal risk, highest first.
+    ordre: String,
 }
 
 pub async fn page(
@@ -175,7 +186,13 @@ pub async fn page(
     let timelines = timeline_store::load(&state.pool).await?;
     let rows = day::active_members(&state.pool, scope).await?;
     let done = follow_ups::done_stages(&state.pool, scope).await?;
-    let undone = undone(&rows, &done, &timelines, today);
+    let mut undone = undone(&rows, &done, &timelines, today);
+    let risks = crate::store::risk::of_portfolio(&state.pool, scope, today).await?;
+    let by_risk = q.ordre.trim() == "risque";
+    if by_risk {
+        // Stable: equal scores keep the urgency order.
+        undone.sort_by_key(|r| std::cmp::Reverse(risks.get(&r.id).map_or(0, |k| k.score)));
+    }
     let todo_total = undone.len();
     let todo_all = q.tout.trim() == "1";
     let shown = if todo_all { todo_total } else { TODO_SHOWN };
@@ -184,7 +201,15 @@ pub async fn page(
         .take(shown)
         .map(|r| {
             let late = r.late_start(|key| done.contains(&(r.id, key.to_string())));
-            line_late(r, &timelines, today, late)
+            TodoLine {
+                line: line_late(r, &timelines, today, late),
+                risk: risks.get(&r.id).map(|k| {
+                    (
+                        RiskBadge::of(k),
+                        k.facts.first().map(|f| f.explained()).unwrap_or_default(),
+                    )
+                }),
+            }
         })
         .collect();
     let due = day::planned_due(&state.pool, scope, today)
@@ -252,6 +277,7 @@ pub async fn page(
         todo_total,
         todo_all,
         todo_shown: TODO_SHOWN,
+        by_risk,
         due,
         care,
         care_red,

@@ -25,6 +25,7 @@ pub mod actions;
 pub mod builders;
 pub mod catalogue;
 pub mod engagement;
+pub mod risk;
 
 pub const PASSWORD: &str = "mot-de-passe-de-test";
 
