@@ -287,7 +287,7 @@ async fn a_representative_cannot_import_for_another_representatives_member() {
 }
 
 #[tokio::test]
-async fn a_group_out_of_scope_or_someone_elses_file_is_not_found() {
+async fn a_group_out_of_scope_someone_elses_or_an_expired_file_is_not_found() {
     let c = setting().await;
     let file = || csv(&["2026-11-24;anne@exemple.ca;présent;;;;;;;;"]);
     for who in [GEST_B, REP_B] {
@@ -309,6 +309,14 @@ async fn a_group_out_of_scope_or_someone_elses_file_is_not_found() {
     let group2 = common::builders::insert_group(&other, c.w.district_a, "Autre", "A").await;
     let elsewhere = format!("/groupes/{group2}/rencontres/import/{token}");
     assert_eq!(gest.get(&elsewhere).await.status(), 404);
+    // An upload expires like a member import's: its preview is then gone.
+    assert_eq!(gest.get(&to).await.status(), 200);
+    sqlx::query("UPDATE meeting_import_uploads SET expires_at = now() - interval '1 minute'")
+        .execute(&other)
+        .await
+        .expect("expiration");
+    assert_eq!(gest.get(&to).await.status(), 404);
+    assert_eq!(confirm(&gest, &to, &page).await.status(), 404);
     assert_eq!(count(&other, "SELECT count(*) FROM meeting_lines").await, 0);
 }
 
