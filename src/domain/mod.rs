@@ -10,6 +10,7 @@ pub mod follow_up;
 pub mod format;
 pub mod formula;
 pub mod import;
+pub mod meeting_import;
 pub mod member;
 pub mod report;
 pub mod risk;

@@ -12,6 +12,7 @@ pub mod escalations;
 pub mod follow_ups;
 pub mod groups;
 pub mod import;
+pub mod meeting_import;
 pub mod meetings;
 pub mod members;
 pub mod password_links;

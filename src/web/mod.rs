@@ -10,6 +10,7 @@ pub mod follow_ups;
 pub mod form;
 pub mod home;
 pub mod layout;
+pub mod meeting_import;
 pub mod meetings;
 pub mod members;
 pub mod renewals;
@@ -170,6 +171,15 @@ pub fn router(state: AppState) -> Router {
             "/groupes/{id}/rencontres/{date}/annulation",
             post(meetings::cancel),
         ) // district_manager, direction; in scope (asks to confirm first)
+        // -- meeting import routes --
+        .route(
+            "/groupes/{id}/rencontres/import",
+            get(meeting_import::upload_page).post(meeting_import::upload),
+        ) // representative (groups with their members; their members' lines only), district_manager, direction; in scope
+        .route(
+            "/groupes/{id}/rencontres/import/{token}",
+            get(meeting_import::preview).post(meeting_import::confirm),
+        ) // same; the uploader's own file for this group only
         // -- catalogue and timelines routes (below) --
         .route("/raisons", get(catalogue::list)) // direction
         .route(
