@@ -33,9 +33,9 @@ impl RiskGroup {
         format!("{}–{}", self.low, self.high)
     }
 
-    /// `20 à 39 points` (the table, the sentences).
+    /// `de 20 à 39 points` (the sentences).
     pub fn label(&self) -> String {
-        format!("{} à {} points", self.low, self.high)
+        format!("de {} à {} points", self.low, self.high)
     }
 
     pub fn few(&self) -> bool {
@@ -87,7 +87,7 @@ pub fn reading(groups: &[RiskGroup]) -> String {
         })
         .collect();
     let ends = format!(
-        "{} des membres à {} ont renouvelé, contre {} de ceux à {}",
+        "{} des membres notés {} ont renouvelé, contre {} de ceux notés {}",
         rate_fr(first.rate()),
         first.label(),
         rate_fr(last.rate()),
@@ -157,7 +157,7 @@ mod tests {
         assert!(text.contains("c'est bien ce qu'on observe"), "{text}");
         // The last group has 3 renewals: left out, 60–79 closes the reading.
         assert!(
-            text.contains("95,0 % des membres à 0 à 19 points ont renouvelé, contre 50,0 % de ceux à 60 à 79 points"),
+            text.contains("95,0 % des membres notés de 0 à 19 points ont renouvelé, contre 50,0 % de ceux notés de 60 à 79 points"),
             "{text}"
         );
     }

@@ -139,11 +139,18 @@ pub async fn renewals() -> Renewals {
     }
 }
 
-/// The table's row for a group as the page writes it.
+/// The table's row for a group as the page writes it (the rate first,
+/// then due, renewed and lost).
 pub fn row(label: &str, due: i64, renewed: i64, rate: &str) -> String {
+    let rate_cell = format!("<td class=\"num\">{rate}");
     format!(
-        "<tr><th scope=\"row\">{label}</th><td class=\"num\">{due}</td><td class=\"num\">{renewed}</td>\
-         <td class=\"num\">{}</td><td class=\"num\">{rate}",
+        "<tr><th scope=\"row\">{label}</th>{rate_cell}{}</td><td class=\"num\">{due}</td>\
+         <td class=\"num\">{renewed}</td><td class=\"num\">{}</td></tr>",
+        if due > 0 && due < 10 {
+            " <span class=\"muted small\">(peu de cas)</span>"
+        } else {
+            ""
+        },
         due - renewed
     )
 }

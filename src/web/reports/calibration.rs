@@ -53,7 +53,7 @@ pub struct GroupLine {
 impl GroupLine {
     fn of(g: &RiskGroup) -> GroupLine {
         GroupLine {
-            label: g.label(),
+            label: format!("{} à {}", g.low, g.high),
             due: g.due,
             renewed: g.renewed,
             lost: g.lost(),
@@ -107,7 +107,8 @@ fn chart(groups: &[RiskGroup]) -> BarChart {
         .iter()
         .map(|g| BarInput {
             label: g.range(),
-            sublabel: format!("{} échus", g.due),
+            // The count alone: « 114 échus » overlaps its neighbours.
+            sublabel: g.due.to_string(),
             values: vec![g.rate().unwrap_or(0.0)],
             top_label: g.rate().map_or("—".into(), |r| format!("{r:.0} %")),
             muted: g.few(),
