@@ -147,7 +147,7 @@ pub fn row(label: &str, due: i64, renewed: i64, rate: &str) -> String {
         "<tr><th scope=\"row\">{label}</th>{rate_cell}{}</td><td class=\"num\">{due}</td>\
          <td class=\"num\">{renewed}</td><td class=\"num\">{}</td></tr>",
         if due > 0 && due < 10 {
-            " <span class=\"muted small\">(peu de cas)</span>"
+            "<div class=\"muted small\">peu de cas</div>"
         } else {
             ""
         },
