@@ -139,6 +139,8 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/rapports/suivi.csv", FOLLOWERS),
     ("GET", "/rapports/equipe", FOLLOWERS),
     ("GET", "/rapports/equipe.csv", FOLLOWERS),
+    ("GET", "/rapports/calibration", MANAGERS),
+    ("GET", "/rapports/calibration.csv", MANAGERS),
     ("GET", "/escalades/export.csv", FOLLOWERS),
     ("GET", "/facturation/export.csv", INVOICERS),
     ("GET", "/district/activite/export.csv", MANAGER),

@@ -25,7 +25,7 @@ journey('a representative downloads the member list as CSV and reads it', async 
 });
 
 // The reports with a chart; « Équipe » is a table only.
-const CHARTED = ['/rapports/retention', '/rapports/departs', '/rapports/a-venir', '/rapports/suivi'];
+const CHARTED = ['/rapports/retention', '/rapports/departs', '/rapports/a-venir', '/rapports/suivi', '/rapports/calibration'];
 
 journey('each report shows its chart', async (j) => {
   const page = await j.as('direction');

@@ -25,7 +25,7 @@ journey('« Aujourd\'hui » and the member pages fit a phone screen', async (j) 
 
 journey('the lists and reports fit a phone screen', async (j) => {
   const page = await j.as('manager', { viewport: PHONE });
-  for (const path of ['/district', '/membres', '/escalades', '/rapports', '/rapports/retention', '/rapports/departs', '/rapports/a-venir', '/rapports/suivi', '/rapports/equipe']) {
+  for (const path of ['/district', '/membres', '/escalades', '/rapports', '/rapports/retention', '/rapports/departs', '/rapports/a-venir', '/rapports/suivi', '/rapports/equipe', '/rapports/calibration']) {
     await j.visit(page, path);
     assert.equal(await scrollsSideways(page), false, `${path} scrolls sideways`);
   }

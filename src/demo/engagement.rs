@@ -1,8 +1,12 @@
 //! A year of weekly meetings for the demo's groups, and each member's
-//! line at them. The link to renewal is plausible: members who later left,
-//! and members in a red or yellow state close to their renewal, come less
-//! often and receive fewer referrals in the months before. The meetings
-//! of the holiday weeks are cancelled; this week's is left to fill in.
+//! line at them. The link to renewal is plausible, not certain: most
+//! members who later left, and members in a red or yellow state close to
+//! their renewal, come less often and receive fewer referrals in the
+//! months before; some leave without warning, and some who hesitated
+//! before a renewal came less and renewed anyway. The calibration report
+//! reads these lines (with the follow-ups' states) as the app's: nothing
+//! here writes a figure. The meetings of the holiday weeks are cancelled;
+//! this week's is left to fill in.
 use chrono::{Datelike, NaiveDate};
 use sqlx::PgConnection;
 
@@ -10,7 +14,25 @@ use super::{PlannedMember, Rng, names};
 use crate::domain::engagement::{Attendance, regular_dates};
 
 const SEED: u64 = 0x5EED_2026_0014;
+/// The draws of who departs without warning and who hesitates (apart from
+/// the lines' own draws).
+const MOOD_SEED: u64 = SEED ^ 0x4D4F_4F44;
 const WEEKS: usize = 52;
+/// Out of a hundred departures: the member kept coming until the last
+/// month (a business sold, a move), with nothing to warn of it.
+const ABRUPT_DEPARTURES: u64 = 20;
+/// Out of a hundred renewals recorded in the year: the member hesitated,
+/// came less in the four months before the renewal date, and renewed.
+const HESITATIONS: u64 = 20;
+
+/// What the lines of a member follow besides their usual level.
+#[derive(Debug, Clone, Default)]
+struct Mood {
+    /// Leaves without drifting away first.
+    abrupt: bool,
+    /// Renewal dates they hesitated before (and renewed).
+    hesitated: Vec<NaiveDate>,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct DemoMeeting {
@@ -39,14 +61,22 @@ fn holiday(d: NaiveDate) -> bool {
 
 /// How engaged a member is on `day`, 0 (gone) to 100: lower in the months
 /// before a departure, or before a renewal they hesitate about.
-fn engagement(m: &PlannedMember, day: NaiveDate, today: NaiveDate, base: i64) -> i64 {
+fn engagement(m: &PlannedMember, mood: &Mood, day: NaiveDate, today: NaiveDate, base: i64) -> i64 {
     if let Some(lost) = m.lost_on.filter(|_| m.status == "lost") {
         let months_left = (lost - day).num_days() / 30;
         return if months_left < 0 {
             0
+        } else if mood.abrupt {
+            if months_left == 0 { 45.min(base) } else { base }
         } else {
             (25 + 12 * months_left).min(base)
         };
+    }
+    for due in &mood.hesitated {
+        let months_before = (*due - day).num_days() / 30;
+        if (0..4).contains(&months_before) && day <= *due {
+            return (45 + 10 * months_before).min(base);
+        }
     }
     let worried = matches!(m.state, Some("red") | Some("yellow"));
     let to_renewal = (m.renewal_date - today).num_days();
@@ -59,11 +89,35 @@ fn engagement(m: &PlannedMember, day: NaiveDate, today: NaiveDate, base: i64) ->
     base
 }
 
+/// Who leaves without warning, and which of the renewals recorded
+/// (`renewed[i]`: member i's earlier renewal dates) came after a
+/// hesitation.
+fn moods(members: &[PlannedMember], renewed: &[Vec<NaiveDate>], today: NaiveDate) -> Vec<Mood> {
+    let mut rng = Rng(MOOD_SEED);
+    let year_ago = today - chrono::Days::new(7 * WEEKS as u64);
+    members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Mood {
+            abrupt: m.status == "lost" && rng.chance(ABRUPT_DEPARTURES),
+            hesitated: renewed
+                .get(i)
+                .into_iter()
+                .flatten()
+                .filter(|d| **d > year_ago && rng.chance(HESITATIONS))
+                .copied()
+                .collect(),
+        })
+        .collect()
+}
+
 /// The meetings and lines of the last 52 weeks.
 pub(super) fn plan(
     members: &[PlannedMember],
+    renewed: &[Vec<NaiveDate>],
     today: NaiveDate,
 ) -> (Vec<DemoMeeting>, Vec<DemoLine>) {
+    let moods = moods(members, renewed, today);
     let mut rng = Rng(SEED);
     let mut meetings = Vec::new();
     let mut lines = Vec::new();
@@ -93,7 +147,7 @@ pub(super) fn plan(
                 if m.group != Some(g) || m.join_date > day {
                     continue;
                 }
-                let level = engagement(m, day, today, bases[i]);
+                let level = engagement(m, &moods[i], day, today, bases[i]);
                 if level == 0 {
                     continue;
                 }
@@ -240,8 +294,9 @@ mod tests {
     #[test]
     fn the_year_of_meetings_is_the_same_every_time() {
         let members = super::super::plan_members(today());
-        let a = plan(&members, today());
-        let b = plan(&members, today());
+        let renewed = vec![vec![today() - chrono::Days::new(60)]; members.len()];
+        let a = plan(&members, &renewed, today());
+        let b = plan(&members, &renewed, today());
         assert_eq!(a, b);
         assert!(a.0.iter().any(|m| m.cancelled), "the holiday week");
         assert!(a.1.len() > 5_000, "{} lines", a.1.len());

@@ -98,7 +98,11 @@ pub async fn seed_for(pool: &PgPool, today: NaiveDate) -> anyhow::Result<Option<
     };
     let member_ids = insert_members(&mut tx, &ids, &members).await?;
     history::insert(&mut tx, &history, &member_ids, &user_ids).await?;
-    let (meetings, lines) = engagement::plan(&members, today);
+    let mut renewed = vec![Vec::new(); members.len()];
+    for r in &history.renewals {
+        renewed[r.member].push(r.previous_renewal);
+    }
+    let (meetings, lines) = engagement::plan(&members, &renewed, today);
     let savers: Vec<Option<i64>> = members
         .iter()
         .map(|m| m.representative.map(|u| user_ids[u]))

@@ -86,6 +86,8 @@ pub struct BarChart {
     pub series: Vec<Series>,
     /// The stacks are more than one series (show a legend).
     pub stacked: bool,
+    /// What a hatched bar means, in the legend.
+    pub muted_label: String,
 }
 
 /// A round top for the axis and its step: 1, 2 or 5 times a power of ten,
@@ -222,6 +224,7 @@ pub fn bar_chart(
         ticks,
         bars: laid,
         stacked: series.len() > 1,
+        muted_label: "Provisoire (des membres en attente, ou mois en cours)".into(),
         series,
     }
 }

@@ -1,5 +1,6 @@
 //! Pure rules and types: no IO, no axum, no sqlx.
 pub mod billing;
+pub mod calibration;
 pub mod catalogue;
 pub mod chart;
 pub mod contact;

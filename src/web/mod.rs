@@ -211,6 +211,8 @@ pub fn router(state: AppState) -> Router {
         .route("/risque", get(risk::list)) // representative, district_manager, direction (scope in SQL)
         .route("/risque/export.csv", get(risk::export_csv)) // same
         .route("/risque/formule", get(risk::formula)) // same
+        .route("/rapports/calibration", get(reports::calibration::page)) // district_manager, direction (district in SQL)
+        .route("/rapports/calibration.csv", get(reports::calibration::csv)) // same
         // -- import routes --
         .route(
             "/membres/import",

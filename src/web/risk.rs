@@ -313,6 +313,8 @@ pub struct FormulaPage {
     pub layout: Layout,
     pub weights: Vec<WeightLine>,
     pub bands: Vec<(Band, String)>,
+    /// The calibration report is the reader's to open (not a representative's).
+    pub calibration: bool,
 }
 
 /// The formula, read from the table the score is computed with.
@@ -339,5 +341,6 @@ pub async fn formula(State(state): State<AppState>, user: CurrentUser) -> AppRes
         layout: Layout::new("Calcul du risque", &user.0, "/risque"),
         weights,
         bands: Band::ALL.iter().map(|b| (*b, b.span())).collect(),
+        calibration: crate::web::reports::calibration::CALIBRATION_ROLES.contains(&user.0.role),
     })
 }

@@ -23,6 +23,7 @@ use tokio::sync::oneshot;
 pub mod accounts;
 pub mod actions;
 pub mod builders;
+pub mod calibration;
 pub mod catalogue;
 pub mod engagement;
 pub mod risk;

@@ -1,5 +1,6 @@
 //! Reports under `/rapports`: the period and filters every report shares,
 //! the index page, and the CSV plumbing. One file per report.
+pub mod calibration;
 pub mod follow_up;
 pub mod losses;
 pub mod pipeline;
@@ -161,6 +162,9 @@ pub struct FilterForm {
     /// Direction without a district chosen: groups and representatives are
     /// offered once a district is chosen.
     pub pick_district_first: bool,
+    /// The group, formula and representative filters are offered (the
+    /// calibration reads only the period and the district).
+    pub narrowing: bool,
 }
 
 impl FilterForm {
@@ -205,6 +209,7 @@ impl FilterForm {
             pick_district_first: show_district && sel.filter.district_id.is_none(),
             show_district,
             show_representative,
+            narrowing: true,
         })
     }
 
@@ -328,6 +333,8 @@ pub struct IndexPage {
     layout: Layout,
     period: String,
     coverage: &'static str,
+    /// The risk's calibration is offered (not to representatives).
+    calibration: bool,
 }
 
 /// `/rapports`: what each report answers.
@@ -344,5 +351,6 @@ pub async fn index(
             Scope::District(_) => "votre district",
             _ => "vos propres membres",
         },
+        calibration: calibration::CALIBRATION_ROLES.contains(&user.0.role),
     })
 }
