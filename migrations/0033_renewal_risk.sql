@@ -438,6 +438,12 @@ BEGIN
 END
 $$;
 
+-- A plan made once for any date and scope walks the whole table (the
+-- generic plan of `computed_on < $1 OR computed_on > $1` cannot know that
+-- no row matches): these two are planned for their actual arguments.
+ALTER FUNCTION risk_refresh(bigint[], date) SET plan_cache_mode = force_custom_plan;
+ALTER FUNCTION risk_refresh_due(date, bigint, bigint, integer) SET plan_cache_mode = force_custom_plan;
+
 -- ------------------------------------------------------------ past scores
 
 -- The score each member had 60 days before a renewal date (the
@@ -483,6 +489,8 @@ BEGIN
     RETURN v_done;
 END
 $$;
+
+ALTER FUNCTION cycle_risks_fill(date, date, bigint, integer) SET plan_cache_mode = force_custom_plan;
 
 -- ------------------------------------------------------------ marking
 
