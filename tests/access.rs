@@ -107,6 +107,11 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/groupes/{id}/rencontres/import", FOLLOWERS),
     ("GET", "/groupes/{id}/rencontres/import/{token}", FOLLOWERS),
     ("POST", "/groupes/{id}/rencontres/import/{token}", FOLLOWERS),
+    (
+        "GET",
+        "/groupes/{id}/rencontres/import/{token}/rapport.csv",
+        FOLLOWERS,
+    ),
     ("GET", "/raisons", DIRECTION),
     ("GET", "/raisons/nouvelle", DIRECTION),
     ("POST", "/raisons/nouvelle", DIRECTION),

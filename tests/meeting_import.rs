@@ -208,6 +208,13 @@ async fn refused_lines_say_why_in_french_and_are_skipped_on_confirmation() {
     ] {
         assert!(page.contains(reason), "{reason}");
     }
+    // The same outcomes as a CSV to correct the file, in the file's order.
+    let (status, report) = gest.page(&format!("{to}/rapport.csv")).await;
+    assert_eq!(status, 200);
+    assert_eq!(report.lines().count(), 11, "{report}");
+    assert!(report.contains("\n4;refusée;"), "{report}");
+    assert!(report.contains("« 24 novembre » n'est pas une date valide"));
+    assert!(report.contains("\n10;nouvelle ligne;Anne Test;2026-11-24;non;Absence"));
     assert!(page.contains("Les 9 lignes refusées ne seront pas importées"));
     assert!(page.contains("Confirmer sans les lignes refusées"));
     let r = confirm(&gest, &to, &page).await;

@@ -27,6 +27,7 @@ use crate::store::meeting_import::{self as store, ImportRecord, Importer, WriteE
 use crate::store::meetings;
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
+use crate::web::csv::{self, Cell, CsvEncoder, Dialect};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::{Form, Path, Query};
 use crate::web::groups::parse_id;
@@ -384,6 +385,8 @@ pub struct PreviewPage {
     lines: Vec<PreviewLine>,
     pager: Pager,
     notice: Option<String>,
+    csv_href: String,
+    csv_comma_href: String,
 }
 
 impl PreviewPage {
@@ -453,6 +456,7 @@ fn preview_page(
     let page = page.clamp(1, pages);
     let here = format!("{}/{token}", base(&group));
     let href = |p: usize| format!("{here}?page={p}");
+    let csv_href = format!("{here}/rapport.csv");
     PreviewPage {
         layout: Layout::new(
             format!("Aperçu de l'importation — {}", group.name),
@@ -484,6 +488,8 @@ fn preview_page(
             next_href: (page < pages).then(|| href(page + 1)),
         },
         notice,
+        csv_comma_href: csv::comma_href(&csv_href),
+        csv_href,
         group,
     }
 }
@@ -503,6 +509,54 @@ pub async fn preview(
     Ok(preview_page(
         &user, group, &token, file_name, &file, &plan, page, None,
     ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportQuery {
+    format: Option<String>,
+}
+
+/// `GET /groupes/{id}/rencontres/import/{token}/rapport.csv`: every line's
+/// outcome, in the file's order (the preview shows a page at a time), to
+/// correct the refused lines in a spreadsheet.
+pub async fn report_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((raw, token)): Path<(String, String)>,
+    Query(q): Query<ReportQuery>,
+) -> AppResult<Response> {
+    let (group, own) = open_group(&state, &user, &raw).await?;
+    let mut conn = state.pool.acquire().await?;
+    let (_, file) = load(&mut conn, &user, &group, &token, false).await?;
+    let plan = compute(&mut conn, &state, &group, importer(&user, own), &file).await?;
+    let mut out = CsvEncoder::new(
+        Dialect::from_param(q.format.as_deref()),
+        &[
+            "Ligne",
+            "Résultat",
+            "Membre",
+            "Rencontre",
+            "Rencontre ajoutée",
+            "Détail",
+        ],
+    )?;
+    for l in &plan.lines {
+        let date = match &l.outcome {
+            Outcome::New { held_on, .. }
+            | Outcome::Change { held_on, .. }
+            | Outcome::Unchanged { held_on, .. } => held_on.to_string(),
+            Outcome::Refused(_) => l.date.clone(),
+        };
+        out.row([
+            Cell::Int(i64::try_from(l.line).unwrap_or(i64::MAX)),
+            Cell::from(l.outcome.label()),
+            Cell::from(&l.member),
+            Cell::from(date),
+            Cell::from(if l.adds_meeting { "oui" } else { "non" }),
+            Cell::from(l.outcome.details().join(" ; ")),
+        ])?;
+    }
+    out.into_response(&format!("importation-rencontres-{}", group.id))
 }
 
 // -- Confirmation -------------------------------------------------------------------

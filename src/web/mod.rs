@@ -180,6 +180,10 @@ pub fn router(state: AppState) -> Router {
             "/groupes/{id}/rencontres/import/{token}",
             get(meeting_import::preview).post(meeting_import::confirm),
         ) // same; the uploader's own file for this group only
+        .route(
+            "/groupes/{id}/rencontres/import/{token}/rapport.csv",
+            get(meeting_import::report_csv),
+        ) // same; the uploader's own file for this group only
         // -- catalogue and timelines routes (below) --
         .route("/raisons", get(catalogue::list)) // direction
         .route(
