@@ -79,23 +79,9 @@ pub async fn log(
                 .and_then(|f| timelines.current_late(f, renewal, term, today, late))
         })
         .flatten();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO follow_ups (member_id, author_id, channel, body, cycle, stage_key, \
-         stage_label, stage_colour, state, next_date) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-    )
-    .bind(member_id)
-    .bind(author_id)
-    .bind(draft.channel.as_str())
-    .bind(&draft.body)
-    .bind(cycle)
-    .bind(stage.as_ref().map(|s| s.def.key.clone()))
-    .bind(stage.as_ref().map(|s| s.def.label.clone()))
-    .bind(stage.as_ref().map(|s| s.def.colour.as_str()))
-    .bind(draft.state.as_str())
-    .bind(draft.next_date)
-    .fetch_one(&mut *conn)
-    .await?;
+    // The member first, the follow-up after: the follow-up's insert adds
+    // to its author's monthly count, a row every follow-up of that person
+    // waits on until commit, so it comes as late as it can.
     sqlx::query("UPDATE members SET state = $2, last_contact_at = now() WHERE id = $1")
         .bind(member_id)
         .bind(draft.state.as_str())
@@ -118,6 +104,23 @@ pub async fn log(
         )
         .await?;
     }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO follow_ups (member_id, author_id, channel, body, cycle, stage_key, \
+         stage_label, stage_colour, state, next_date) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(member_id)
+    .bind(author_id)
+    .bind(draft.channel.as_str())
+    .bind(&draft.body)
+    .bind(cycle)
+    .bind(stage.as_ref().map(|s| s.def.key.clone()))
+    .bind(stage.as_ref().map(|s| s.def.label.clone()))
+    .bind(stage.as_ref().map(|s| s.def.colour.as_str()))
+    .bind(draft.state.as_str())
+    .bind(draft.next_date)
+    .fetch_one(&mut *conn)
+    .await?;
     sqlx::query(
         "UPDATE planned_follow_ups SET status = 'done', closed_on = $2, \
          closed_by_follow_up_id = $3 WHERE member_id = $1 AND status = 'open'",
