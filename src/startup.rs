@@ -37,7 +37,10 @@ const RISK_UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60
 /// Keeps the renewal risks of the day computed in the background: at
 /// start, then every minute (a new day makes every score a day old; pages
 /// would otherwise recompute them on first read). Several app servers
-/// share the work (rows being recomputed are skipped).
+/// share the work (rows being recomputed are skipped). Each round also
+/// computes a batch of the past scores that the calibration report opens
+/// with (the network, its default period), so that on a large network the
+/// report fills up even if nobody reloads it.
 async fn risk_upkeep(state: AppState) {
     loop {
         let today = state.today();
@@ -45,6 +48,14 @@ async fn risk_upkeep(state: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(recalculés = n, "risques de non-renouvellement à jour"),
             Err(e) => tracing::warn!(error = %e, "recalcul des risques impossible pour l'instant"),
+        }
+        let period = crate::domain::report::Period::default_for(today);
+        let last = (period.end() - chrono::Days::new(1)).min(today);
+        if period.start() <= last
+            && let Err(e) =
+                crate::store::risk::fill_past_scores(&state.pool, None, period.start(), last).await
+        {
+            tracing::warn!(error = %e, "calcul des scores passés impossible pour l'instant");
         }
         tokio::time::sleep(RISK_UPKEEP_EVERY).await;
     }

@@ -331,6 +331,25 @@ pub struct CalibrationGroup {
 /// The most past scores a report computes before it reads.
 pub const CALIBRATION_AT_MOST: i32 = 5000;
 
+/// Computes up to [`CALIBRATION_AT_MOST`] of the past scores still missing
+/// for the renewals due between `from` and `to` (inclusive) in the
+/// district, or the network.
+pub async fn fill_past_scores(
+    pool: &PgPool,
+    district: Option<i64>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT cycle_risks_fill($1, $2, $3, $4)")
+        .bind(from)
+        .bind(to)
+        .bind(district)
+        .bind(CALIBRATION_AT_MOST)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// Computes the missing past scores of the period (up to
 /// [`CALIBRATION_AT_MOST`]), then groups the renewals due between `from`
 /// and `to` (inclusive) in the district, or the network.
@@ -340,13 +359,7 @@ pub async fn calibration(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Calibration, sqlx::Error> {
-    sqlx::query("SELECT cycle_risks_fill($1, $2, $3, $4)")
-        .bind(from)
-        .bind(to)
-        .bind(district)
-        .bind(CALIBRATION_AT_MOST)
-        .execute(pool)
-        .await?;
+    fill_past_scores(pool, district, from, to).await?;
     let rows: Vec<(i32, i64, i64)> = sqlx::query_as(
         "SELECT LEAST(c.score / 20, 4)::integer, count(*), \
                 count(*) FILTER (WHERE d.outcome = 'renewed') \
