@@ -342,6 +342,21 @@ async fn load(
     Ok((upload.file_name, file))
 }
 
+/// The group, the stored file of `token` and the plan of its lines, for
+/// the preview and its CSV (read-only).
+async fn planned(
+    state: &AppState,
+    user: &CurrentUser,
+    raw: &str,
+    token: &str,
+) -> AppResult<(Group, String, MeetingFile, Plan)> {
+    let (group, own) = open_group(state, user, raw).await?;
+    let mut conn = state.pool.acquire().await?;
+    let (file_name, file) = load(&mut conn, user, &group, token, false).await?;
+    let plan = compute(&mut conn, state, &group, importer(user, own), &file).await?;
+    Ok((group, file_name, file, plan))
+}
+
 pub struct PreviewLine {
     pub line: u64,
     pub key: &'static str,
@@ -352,13 +367,19 @@ pub struct PreviewLine {
     pub details: Vec<String>,
 }
 
-fn preview_line(l: &PlannedLine) -> PreviewLine {
-    let date = match &l.outcome {
+/// The meeting a line goes to (none for a refused line: its date as typed
+/// is shown instead).
+fn held_on(l: &PlannedLine) -> Option<chrono::NaiveDate> {
+    match &l.outcome {
         Outcome::New { held_on, .. }
         | Outcome::Change { held_on, .. }
-        | Outcome::Unchanged { held_on, .. } => crate::web::meetings::day_label(*held_on),
-        Outcome::Refused(_) => l.date.clone(),
-    };
+        | Outcome::Unchanged { held_on, .. } => Some(*held_on),
+        Outcome::Refused(_) => None,
+    }
+}
+
+fn preview_line(l: &PlannedLine) -> PreviewLine {
+    let date = held_on(l).map_or_else(|| l.date.clone(), crate::web::meetings::day_label);
     PreviewLine {
         line: l.line,
         key: l.outcome.key(),
@@ -501,10 +522,7 @@ pub async fn preview(
     Path((raw, token)): Path<(String, String)>,
     Query(q): Query<PreviewQuery>,
 ) -> AppResult<PreviewPage> {
-    let (group, own) = open_group(&state, &user, &raw).await?;
-    let mut conn = state.pool.acquire().await?;
-    let (file_name, file) = load(&mut conn, &user, &group, &token, false).await?;
-    let plan = compute(&mut conn, &state, &group, importer(&user, own), &file).await?;
+    let (group, file_name, file, plan) = planned(&state, &user, &raw, &token).await?;
     let page = q.page.trim().parse().unwrap_or(1);
     Ok(preview_page(
         &user, group, &token, file_name, &file, &plan, page, None,
@@ -525,10 +543,7 @@ pub async fn report_csv(
     Path((raw, token)): Path<(String, String)>,
     Query(q): Query<ReportQuery>,
 ) -> AppResult<Response> {
-    let (group, own) = open_group(&state, &user, &raw).await?;
-    let mut conn = state.pool.acquire().await?;
-    let (_, file) = load(&mut conn, &user, &group, &token, false).await?;
-    let plan = compute(&mut conn, &state, &group, importer(&user, own), &file).await?;
+    let (group, _, _, plan) = planned(&state, &user, &raw, &token).await?;
     let mut out = CsvEncoder::new(
         Dialect::from_param(q.format.as_deref()),
         &[
@@ -541,12 +556,7 @@ pub async fn report_csv(
         ],
     )?;
     for l in &plan.lines {
-        let date = match &l.outcome {
-            Outcome::New { held_on, .. }
-            | Outcome::Change { held_on, .. }
-            | Outcome::Unchanged { held_on, .. } => held_on.to_string(),
-            Outcome::Refused(_) => l.date.clone(),
-        };
+        let date = held_on(l).map_or_else(|| l.date.clone(), |d| d.to_string());
         out.row([
             Cell::Int(i64::try_from(l.line).unwrap_or(i64::MAX)),
             Cell::from(l.outcome.label()),
