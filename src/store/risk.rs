@@ -359,40 +359,48 @@ pub async fn calibration(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Calibration, sqlx::Error> {
-    fill_past_scores(pool, district, from, to).await?;
-    let rows: Vec<(i32, i64, i64)> = sqlx::query_as(
-        "SELECT LEAST(c.score / 20, 4)::integer, count(*), \
+    // Once the past scores are kept (the usual case: the upkeep fills the
+    // default period), one read; otherwise a batch is computed first.
+    let mut calibration = read_calibration(pool, district, from, to).await?;
+    if calibration.waiting > 0 {
+        fill_past_scores(pool, district, from, to).await?;
+        calibration = read_calibration(pool, district, from, to).await?;
+    }
+    Ok(calibration)
+}
+
+/// The renewals of the period by group of past score, and how many have no
+/// past score yet, in one pass over the period's cycles. The district is
+/// written in (a number from the session or a checked filter): with a bound
+/// « network or district », one plan served both and read every cycle.
+async fn read_calibration(
+    pool: &PgPool,
+    district: Option<i64>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Calibration, sqlx::Error> {
+    let within = district.map_or_else(String::new, |d| format!(" AND d.district_id = {d}"));
+    let rows: Vec<(i32, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT CASE WHEN c.score IS NULL THEN -1 ELSE LEAST(c.score / 20, 4) END::integer, \
+                count(*), \
                 count(*) FILTER (WHERE d.outcome = 'renewed') \
          FROM due_cycles d \
-         JOIN cycle_risks c ON c.member_id = d.member_id AND c.due_on = d.due_on \
-         WHERE d.due_on BETWEEN $1 AND $2 AND d.outcome IN ('renewed', 'lost') \
-           AND ($3::bigint IS NULL OR d.district_id = $3) \
-         GROUP BY 1",
-    )
+         LEFT JOIN cycle_risks c ON c.member_id = d.member_id AND c.due_on = d.due_on \
+         WHERE d.due_on BETWEEN $1 AND $2 AND d.outcome IN ('renewed', 'lost'){within} \
+         GROUP BY 1"
+    )))
     .bind(from)
     .bind(to)
-    .bind(district)
     .fetch_all(pool)
     .await?;
-    let waiting: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM due_cycles d \
-         WHERE d.due_on BETWEEN $1 AND $2 AND d.outcome IN ('renewed', 'lost') \
-           AND ($3::bigint IS NULL OR d.district_id = $3) \
-           AND NOT EXISTS (SELECT 1 FROM cycle_risks c \
-                           WHERE c.member_id = d.member_id AND c.due_on = d.due_on)",
-    )
-    .bind(from)
-    .bind(to)
-    .bind(district)
-    .fetch_one(pool)
-    .await?;
+    let count = |i: i32| {
+        rows.iter()
+            .find(|r| r.0 == i)
+            .map_or((0, 0), |r| (r.1, r.2))
+    };
     let groups = (0..5)
         .map(|i| {
-            let (members, renewed) = rows
-                .iter()
-                .find(|r| r.0 == i)
-                .map(|r| (r.1, r.2))
-                .unwrap_or((0, 0));
+            let (members, renewed) = count(i);
             CalibrationGroup {
                 low: (i * 20) as i16,
                 high: if i == 4 { 100 } else { (i * 20 + 19) as i16 },
@@ -401,7 +409,10 @@ pub async fn calibration(
             }
         })
         .collect();
-    Ok(Calibration { groups, waiting })
+    Ok(Calibration {
+        groups,
+        waiting: count(-1).0,
+    })
 }
 
 /// One member's score as it was on `as_of`, for the renewal due on `due`,
