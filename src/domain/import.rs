@@ -387,25 +387,10 @@ pub fn read(bytes: &[u8]) -> Result<ImportFile, FileError> {
     }
     let mut rows = Vec::new();
     let mut count = 0_usize;
-    // Line numbers from byte offsets: the reader's own line count misses
-    // the blank lines it skips.
-    let bytes = text.as_bytes();
-    let (mut counted_to, mut line) = (0_usize, 1_u64);
+    let mut lines = LineCounter::new(&text);
     for record in records {
         let record = record.map_err(|e| FileError::Unreadable(e.to_string()))?;
-        let mut start = record
-            .position()
-            .and_then(|p| usize::try_from(p.byte()).ok())
-            .unwrap_or(counted_to)
-            .clamp(counted_to, bytes.len());
-        while bytes.get(start) == Some(&b'\n') {
-            start += 1;
-        }
-        line += bytes[counted_to..start]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count() as u64;
-        counted_to = start;
+        let line = lines.line_of(&record);
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -1253,6 +1238,42 @@ fn line_outcome<'a>(
         }
     };
     (outcome, seat, existing)
+}
+
+/// The line of the file each CSV record starts on, from the records' byte
+/// offsets: the reader's own line count misses the blank lines it skips.
+/// Records must be passed in order (the member and meeting imports).
+pub struct LineCounter<'a> {
+    bytes: &'a [u8],
+    counted_to: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    pub fn new(text: &'a str) -> LineCounter<'a> {
+        LineCounter {
+            bytes: text.as_bytes(),
+            counted_to: 0,
+            line: 1,
+        }
+    }
+
+    pub fn line_of(&mut self, record: &csv::StringRecord) -> u64 {
+        let mut start = record
+            .position()
+            .and_then(|p| usize::try_from(p.byte()).ok())
+            .unwrap_or(self.counted_to)
+            .clamp(self.counted_to, self.bytes.len());
+        while self.bytes.get(start) == Some(&b'\n') {
+            start += 1;
+        }
+        self.line += self.bytes[self.counted_to..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        self.counted_to = start;
+        self.line
+    }
 }
 
 #[cfg(test)]

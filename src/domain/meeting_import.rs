@@ -383,25 +383,10 @@ pub fn read(bytes: &[u8]) -> Result<MeetingFile, FileError> {
     }
     let mut rows = Vec::new();
     let mut count = 0_usize;
-    // Line numbers from byte offsets: the reader's own count misses the
-    // blank lines it skips.
-    let bytes = text.as_bytes();
-    let (mut counted_to, mut line) = (0_usize, 1_u64);
+    let mut lines = crate::domain::import::LineCounter::new(&text);
     for record in records {
         let record = record.map_err(|e| FileError::Unreadable(e.to_string()))?;
-        let mut start = record
-            .position()
-            .and_then(|p| usize::try_from(p.byte()).ok())
-            .unwrap_or(counted_to)
-            .clamp(counted_to, bytes.len());
-        while bytes.get(start) == Some(&b'\n') {
-            start += 1;
-        }
-        line += bytes[counted_to..start]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count() as u64;
-        counted_to = start;
+        let line = lines.line_of(&record);
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }

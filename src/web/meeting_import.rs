@@ -20,57 +20,23 @@ use crate::domain::format::date_fr;
 use crate::domain::meeting_import::{
     self as mi, Counts, GroupInfo, Known, MeetingFile, Outcome, Plan, PlannedLine,
 };
-use crate::domain::scope::Scope;
 use crate::domain::user::Role;
-use crate::store::groups::{self, Group};
+use crate::store::groups::Group;
 use crate::store::meeting_import::{self as store, ImportRecord, Importer, WriteError};
-use crate::store::meetings;
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::csv::{self, Cell, CsvEncoder, Dialect};
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::{Form, Path, Query};
-use crate::web::groups::parse_id;
 use crate::web::layout::Layout;
+use crate::web::meetings::open_group;
 use crate::web::members::Pager;
 
-/// Those who fill a group's sheet.
-const IMPORTERS: &[Role] = &[Role::Representative, Role::DistrictManager, Role::Direction];
 /// Those who may add a meeting on another day than the group's usual one.
 const ORGANISERS: &[Role] = &[Role::DistrictManager, Role::Direction];
 const NAV: &str = "/groupes";
 /// Lines of the preview per page (refused first, then the others).
 const PREVIEW_PAGE: usize = 200;
-
-/// The group, if the user may fill its sheet: in their district, and for a
-/// representative only if one of their members is in it (the meeting
-/// pages' rule). The representative's id limits the lines.
-async fn open_group(
-    state: &AppState,
-    user: &CurrentUser,
-    raw: &str,
-) -> AppResult<(Group, Option<i64>)> {
-    user.require(IMPORTERS)?;
-    let id = parse_id(raw)?;
-    let (within, own) = match user.scope() {
-        Scope::Network => (None, None),
-        Scope::District(d) => (Some(d), None),
-        Scope::Representative {
-            user_id,
-            district_id,
-        } => (Some(district_id), Some(user_id)),
-        Scope::Nothing => return Err(AppError::NotFound),
-    };
-    let group = groups::find(&state.pool, id, within)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if let Some(rep) = own
-        && !meetings::has_members_in(&state.pool, group.id, rep).await?
-    {
-        return Err(AppError::NotFound);
-    }
-    Ok((group, own))
-}
 
 fn importer(user: &CurrentUser, own: Option<i64>) -> mi::Importer {
     mi::Importer {

@@ -49,8 +49,8 @@ pub fn day_label(d: NaiveDate) -> String {
 
 /// The group, if the user may see its meetings: in their district, and for
 /// a representative only if one of their members is in it. The
-/// representative's id limits the lines.
-async fn open_group(
+/// representative's id limits the lines. (The meeting import's rule too.)
+pub(crate) async fn open_group(
     state: &AppState,
     user: &CurrentUser,
     raw: &str,
