@@ -6,9 +6,10 @@
 mod common;
 
 use common::actions::log_in;
-use common::calibration::{DIRECTION, MANAGER_A, REP_A, minus, renewals, row, worrying};
-use common::reports::follow_up;
+use common::calibration::{DIRECTION, MANAGER_A, REP_A, date, minus, renewals, row, worrying};
+use common::reports::{assert_report_tallies_match, follow_up, lose, member_named, write_for};
 use renouvo::store::risk;
+use sqlx::PgPool;
 
 #[tokio::test]
 async fn the_table_groups_past_renewals_by_the_score_sixty_days_before() {
@@ -199,4 +200,87 @@ async fn in_the_demo_the_riskiest_renewed_less_than_the_safest() {
         rate(&c.groups[3..]),
     );
     assert!(low > medium + 0.1 && medium > high + 0.1, "{:?}", c.groups);
+}
+
+/// The report's figures for whole months, read from the tally (migration
+/// 0037), equal those of the join of cycles and past scores, for the
+/// network and district A; and the tally equals a recount.
+async fn tally_matches_the_join(pool: &PgPool, district: i64, step: &str) {
+    let (from, to) = (date("2025-11-01"), date("2026-10-31"));
+    for scope in [None, Some(district)] {
+        let tallied = risk::tallied_calibration(pool, scope, from, to)
+            .await
+            .expect("tally");
+        // (The join also counts the renewed among the cycles not scored
+        // yet; the report shows only how many they are.)
+        let joined: Vec<(i32, i64, i64)> = risk::calibration_from_cycles(pool, scope, from, to)
+            .await
+            .expect("join")
+            .into_iter()
+            .map(|(g, n, r)| (g, n, if g < 0 { 0 } else { r }))
+            .collect();
+        assert_eq!(tallied, joined, "{step} ({scope:?})");
+    }
+    assert_report_tallies_match(pool).await;
+}
+
+#[tokio::test]
+async fn the_tally_follows_scores_forgotten_members_moved_renewals_undone_and_timelines() {
+    let r = renewals().await;
+    let pool = &r.app.pool;
+    let (from, to) = (date("2025-11-01"), date("2026-10-31"));
+    let a = r.district_a;
+    tally_matches_the_join(pool, a, "nothing scored").await;
+    risk::fill_past_scores(pool, None, from, to)
+        .await
+        .expect("scores");
+    tally_matches_the_join(pool, a, "scored").await;
+    // History before Aube's day drops her past score.
+    follow_up(
+        pool,
+        r.aube,
+        r.rep,
+        &minus("2026-03-16", 65),
+        1,
+        "growth",
+        "red",
+    )
+    .await;
+    tally_matches_the_join(pool, a, "forgotten").await;
+    risk::fill_past_scores(pool, None, from, to)
+        .await
+        .expect("scores");
+    // Bois moves to Québec: every cycle of his follows him.
+    let bois = member_named(pool, "Bois").await;
+    write_for(
+        pool,
+        "UPDATE members SET district_id = (SELECT id FROM districts WHERE name = 'Québec') \
+         WHERE id = $1",
+        bois,
+    )
+    .await;
+    tally_matches_the_join(pool, a, "moved").await;
+    // Cyr's renewal is undone: the renewed cycle is gone.
+    let cyr = member_named(pool, "Cyr").await;
+    write_for(pool, "DELETE FROM renewals WHERE member_id = $1", cyr).await;
+    tally_matches_the_join(pool, a, "undone").await;
+    // Isabel, pending, leaves: a lost cycle, scored by the next batch.
+    let isabel = member_named(pool, "Isabel").await;
+    lose(pool, isabel, "2026-09-15", "Manque de temps").await;
+    tally_matches_the_join(pool, a, "lost").await;
+    risk::fill_past_scores(pool, None, from, to)
+        .await
+        .expect("scores");
+    tally_matches_the_join(pool, a, "lost and scored").await;
+    // A timeline changed: every past score is to be computed again.
+    sqlx::query("UPDATE timeline_stages SET label = label WHERE false")
+        .execute(pool)
+        .await
+        .expect("échéancier");
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM calibration_months")
+        .fetch_one(pool)
+        .await
+        .expect("compte");
+    assert_eq!(kept, 0);
+    tally_matches_the_join(pool, a, "timelines").await;
 }
