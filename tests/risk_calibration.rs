@@ -211,14 +211,9 @@ async fn tally_matches_the_join(pool: &PgPool, district: i64, step: &str) {
         let tallied = risk::tallied_calibration(pool, scope, from, to)
             .await
             .expect("tally");
-        // (The join also counts the renewed among the cycles not scored
-        // yet; the report shows only how many they are.)
-        let joined: Vec<(i32, i64, i64)> = risk::calibration_from_cycles(pool, scope, from, to)
+        let joined = risk::calibration_from_cycles(pool, scope, from, to)
             .await
-            .expect("join")
-            .into_iter()
-            .map(|(g, n, r)| (g, n, if g < 0 { 0 } else { r }))
-            .collect();
+            .expect("join");
         assert_eq!(tallied, joined, "{step} ({scope:?})");
     }
     assert_report_tallies_match(pool).await;
@@ -277,10 +272,11 @@ async fn the_tally_follows_scores_forgotten_members_moved_renewals_undone_and_ti
         .execute(pool)
         .await
         .expect("échéancier");
-    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM calibration_months")
-        .fetch_one(pool)
-        .await
-        .expect("compte");
-    assert_eq!(kept, 0);
+    let scored: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM calibration_months WHERE bucket >= 0")
+            .fetch_one(pool)
+            .await
+            .expect("compte");
+    assert_eq!(scored, 0);
     tally_matches_the_join(pool, a, "timelines").await;
 }

@@ -553,15 +553,16 @@ pub async fn assert_report_tallies_match(pool: &PgPool) {
     .await
     .expect("départs par mois");
     assert!(lost.is_empty(), "lost_months (kept, counted): {lost:?}");
-    // The calibration's past scores per district, month, group and
-    // outcome (migration 0037) against the join the report would read.
+    // The due cycles of a known outcome per district, month, group of past
+    // score (-1: none yet) and outcome (migration 0037), against the join
+    // the report would read.
     let calibration: Vec<(String, i64, i64)> = sqlx::query_as(
         "WITH kept AS (SELECT district_id, month, bucket::int AS bucket, renewed, \
            cycles::bigint AS n FROM calibration_months WHERE cycles <> 0), \
          counted AS (SELECT d.district_id, d.due_month AS month, \
-           LEAST(c.score / 20, 4)::int AS bucket, d.outcome = 'renewed' AS renewed, \
-           count(*) AS n FROM cycle_risks c \
-           JOIN due_cycles d ON d.member_id = c.member_id AND d.due_on = c.due_on \
+           (CASE WHEN c.score IS NULL THEN -1 ELSE LEAST(c.score / 20, 4) END)::int AS bucket, \
+           d.outcome = 'renewed' AS renewed, count(*) AS n FROM due_cycles d \
+           LEFT JOIN cycle_risks c ON c.member_id = d.member_id AND c.due_on = d.due_on \
            WHERE d.outcome IN ('renewed', 'lost') GROUP BY 1, 2, 3, 4) \
          SELECT concat_ws(' ', district_id, month, bucket, renewed), COALESCE(k.n, 0), \
            COALESCE(c.n, 0) \
