@@ -960,7 +960,7 @@ async fn in_the_history_members_whose_stages_were_followed_renew_more_often() {
 /// are all zero left out: the triggers leave them behind when a member
 /// moves, a rebuild never writes them).
 async fn derived_tables(pool: &PgPool) -> Vec<(&'static str, String)> {
-    const TABLES: [(&str, &str); 18] = [
+    const TABLES: [(&str, &str); 19] = [
         ("stage_follow_ups", "true"),
         ("follow_up_monthly", "true"),
         ("renewal_days", "active <> 0"),
@@ -992,6 +992,7 @@ async fn derived_tables(pool: &PgPool) -> Vec<(&'static str, String)> {
         // The due cycles by group of past score (all -1 after a rebuild,
         // which drops the past scores).
         ("calibration_months", "cycles <> 0"),
+        ("planned_missed_days", "missed <> 0"),
     ];
     let stages: String = sqlx::query_scalar(
         "SELECT string_agg(id || ' ' || stages_done::text, E'\\n' ORDER BY id) FROM members",

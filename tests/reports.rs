@@ -589,6 +589,12 @@ async fn a_manager_sees_only_their_district_even_when_asking_for_another() {
     )
     .await;
     assert!(!team.contains("rep3"), "another district's representative");
+    // The district's missed planned follow-ups come from its tally: the
+    // same figures as the network's for a representative of the district.
+    assert!(
+        team.contains("Test rep1@test.ca,Montréal,5,2,2,100.0,9,64.3,2,2\n"),
+        "{team}"
+    );
     let losses = text(&w.app, "/rapports/departs.csv?format=virgule").await;
     assert_eq!(losses, "catégorie,départs,part\nRécupérable,2,100.0\n");
 }
@@ -1082,6 +1088,13 @@ async fn the_reports_tallies_follow_members_added_in_bulk_and_removed_and_a_foll
         pool,
         "DELETE FROM follow_ups WHERE id = (SELECT max(id) FROM follow_ups WHERE member_id = $1)",
         member_named(pool, "Gauthier").await,
+    )
+    .await;
+    // Bédard's planned follow-up, closed after its date (missed), removed.
+    write_for(
+        pool,
+        "DELETE FROM planned_follow_ups WHERE member_id = $1",
+        member_named(pool, "Bédard").await,
     )
     .await;
     assert_report_tallies_match(pool).await;

@@ -889,20 +889,38 @@ pub async fn team_counts(
         qb.push_bind(d);
     }
     qb.push(" GROUP BY 1");
-    // Planned follow-ups due in the period (up to today) and missed, from
-    // the index of missed ones; their members only when a scope or a
-    // filter needs them.
-    qb.push(" UNION ALL SELECT p.planned_by, 0, 0, count(*), 0, 0, 0 FROM planned_follow_ups p");
-    if scope != Scope::Network || *filter != ReportFilter::default() {
-        qb.push(" JOIN due_cycles m ON m.member_id = p.member_id AND m.renewal_id = 0");
+    // Planned follow-ups due in the period (up to today) and missed: for
+    // one district, from its tally per due date and planner (migration
+    // 0039); otherwise from the index of missed ones, their members only
+    // when a scope or a filter needs them.
+    match tallied_district(scope, filter) {
+        Some(Some(district)) if filter.formula.is_none() => {
+            qb.push(
+                " UNION ALL SELECT t.planned_by, 0, 0, sum(t.missed), 0, 0, 0 \
+                 FROM planned_missed_days t WHERE t.district_id = ",
+            );
+            qb.push_bind(district);
+            qb.push(" AND t.due_date >= ");
+            qb.push_bind(start);
+            qb.push(" AND t.due_date < ");
+            qb.push_bind(end.min(today));
+        }
+        _ => {
+            qb.push(
+                " UNION ALL SELECT p.planned_by, 0, 0, count(*), 0, 0, 0 FROM planned_follow_ups p",
+            );
+            if scope != Scope::Network || *filter != ReportFilter::default() {
+                qb.push(" JOIN due_cycles m ON m.member_id = p.member_id AND m.renewal_id = 0");
+            }
+            qb.push(" WHERE p.due_date >= ");
+            qb.push_bind(start);
+            qb.push(" AND p.due_date < ");
+            qb.push_bind(end.min(today));
+            qb.push(" AND (p.status = 'open' OR p.closed_on > p.due_date)");
+            push_scope(&mut qb, scope);
+            push_filters(&mut qb, filter, "m.formula");
+        }
     }
-    qb.push(" WHERE p.due_date >= ");
-    qb.push_bind(start);
-    qb.push(" AND p.due_date < ");
-    qb.push_bind(end.min(today));
-    qb.push(" AND (p.status = 'open' OR p.closed_on > p.due_date)");
-    push_scope(&mut qb, scope);
-    push_filters(&mut qb, filter, "m.formula");
     qb.push(" GROUP BY 1");
     // Escalations raised.
     qb.push(

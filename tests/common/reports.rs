@@ -576,6 +576,26 @@ pub async fn assert_report_tallies_match(pool: &PgPool) {
         calibration.is_empty(),
         "calibration_months (kept, counted): {calibration:?}"
     );
+    // The missed planned follow-ups per district (the member's now), due
+    // date and planner (migration 0039).
+    let missed: Vec<(String, i64, i64)> = sqlx::query_as(
+        "WITH kept AS (SELECT district_id, due_date, planned_by, missed::bigint AS n \
+           FROM planned_missed_days WHERE missed <> 0), \
+         counted AS (SELECT m.district_id, p.due_date, p.planned_by, count(*) AS n \
+           FROM planned_follow_ups p JOIN members m ON m.id = p.member_id \
+           WHERE p.status = 'open' OR p.closed_on > p.due_date GROUP BY 1, 2, 3) \
+         SELECT concat_ws(' ', district_id, due_date, planned_by), COALESCE(k.n, 0), \
+           COALESCE(c.n, 0) \
+         FROM kept k FULL JOIN counted c USING (district_id, due_date, planned_by) \
+         WHERE k.n IS DISTINCT FROM c.n",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("relances manquées");
+    assert!(
+        missed.is_empty(),
+        "planned_missed_days (kept, counted): {missed:?}"
+    );
 }
 
 /// Every cycle counted from scratch (members and renewals, billing
