@@ -589,6 +589,17 @@ async fn a_manager_sees_only_their_district_even_when_asking_for_another() {
     )
     .await;
     assert!(!team.contains("rep3"), "another district's representative");
+    let receivers = text(
+        &w.app,
+        "/rapports/equipe.csv?tableau=escalades&du=2025-07&au=2026-07&format=virgule",
+    )
+    .await;
+    assert_eq!(
+        receivers,
+        "destinataire,rôle,répondues,délai médian (h),délai 90e centile (h),en retard\n\
+         Test dir@test.ca,Direction,1,30.0,30.0,1\n\
+         Test gest@test.ca,Gestionnaire de district,2,30.0,46.0,3\n"
+    );
     // The district's missed planned follow-ups come from its tally: the
     // same figures as the network's for a representative of the district.
     assert!(
@@ -597,6 +608,49 @@ async fn a_manager_sees_only_their_district_even_when_asking_for_another() {
     );
     let losses = text(&w.app, "/rapports/departs.csv?format=virgule").await;
     assert_eq!(losses, "catégorie,départs,part\nRécupérable,2,100.0\n");
+}
+
+/// Escalations and missed planned follow-ups are the district's of the
+/// member as they are now: Aubin and Bédard move to Québec and take theirs
+/// along (the direction's network figures do not change).
+#[tokio::test]
+async fn a_member_moving_district_takes_escalations_and_missed_follow_ups_along() {
+    let w = world().await;
+    let pool = &w.app.pool;
+    for name in ["Aubin", "Bédard"] {
+        sqlx::query("UPDATE members SET district_id = $2 WHERE id = $1")
+            .bind(member_named(pool, name).await)
+            .bind(w.district_b)
+            .execute(pool)
+            .await
+            .expect("déménagement");
+    }
+    login(&w.app, "gest@test.ca").await;
+    let receivers = text(
+        &w.app,
+        "/rapports/equipe.csv?tableau=escalades&du=2025-07&au=2026-07&format=virgule",
+    )
+    .await;
+    // Left: Dion's escalation answered in 10 h; Dion's and Gauthier's
+    // waiting past their date.
+    assert_eq!(
+        receivers,
+        "destinataire,rôle,répondues,délai médian (h),délai 90e centile (h),en retard\n\
+         Test gest@test.ca,Gestionnaire de district,1,10.0,10.0,2\n"
+    );
+    let team = text(
+        &w.app,
+        "/rapports/equipe.csv?du=2025-07&au=2026-07&format=virgule",
+    )
+    .await;
+    // rep1 keeps three members, no missed planned follow-up and no
+    // escalation raised in Montréal (the follow-ups logged stay where they
+    // were written).
+    assert!(
+        team.contains("Test rep1@test.ca,Montréal,3,0,0,,9,,0,0\n"),
+        "{team}"
+    );
+    assert_report_tallies_match(pool).await;
 }
 
 #[tokio::test]

@@ -922,16 +922,19 @@ pub async fn team_counts(
         }
     }
     qb.push(" GROUP BY 1");
-    // Escalations raised.
-    qb.push(
-        " UNION ALL SELECT e.raised_by, 0, 0, 0, count(*), 0, 0 FROM escalations e \
-         JOIN due_cycles m ON m.member_id = e.member_id AND m.renewal_id = 0 WHERE e.raised_at >= ",
-    );
+    // Escalations raised: by their district (migration 0040) for the
+    // network or a district, through their members' cycles for a finer
+    // filter.
+    qb.push(" UNION ALL SELECT e.raised_by, 0, 0, 0, count(*), 0, 0 FROM escalations e");
+    let by_district = escalation_district(scope, filter);
+    if by_district.is_none() {
+        qb.push(" JOIN due_cycles m ON m.member_id = e.member_id AND m.renewal_id = 0");
+    }
+    qb.push(" WHERE e.raised_at >= ");
     qb.push_bind(start);
     qb.push(" AND e.raised_at < ");
     qb.push_bind(end);
-    push_scope(&mut qb, scope);
-    push_filters(&mut qb, filter, "m.formula");
+    push_escalation_scope(&mut qb, scope, filter, by_district);
     qb.push(" GROUP BY 1");
     // Pre-renewal stages followed up (kept on each cycle) of those expected
     // for the cycles due: renewed, lost or pending.
@@ -947,6 +950,35 @@ pub async fn team_counts(
     qb.push(") AND c.representative_id IS NOT NULL GROUP BY 1, 2) g GROUP BY 1");
     qb.push(") t GROUP BY user_id");
     qb.build_query_as().fetch_all(pool).await
+}
+
+/// Whether the escalations of `scope` and `filter` are found by the
+/// district each carries (migration 0040): the network or one district,
+/// no finer filter. `Some(None)` for the network, `Some(Some(d))` for
+/// district `d`; `None` when their members' cycles must be joined.
+fn escalation_district(scope: Scope, filter: &ReportFilter) -> Option<Option<i64>> {
+    tallied_district(scope, filter).filter(|_| filter.formula.is_none())
+}
+
+/// `AND …` keeping the escalations in scope and filter: on their district
+/// when `by_district` says so, else on their members' cycles `m`.
+fn push_escalation_scope(
+    qb: &mut QueryBuilder<Postgres>,
+    scope: Scope,
+    filter: &ReportFilter,
+    by_district: Option<Option<i64>>,
+) {
+    match by_district {
+        Some(Some(district)) => {
+            qb.push(" AND e.district_id = ");
+            qb.push_bind(district);
+        }
+        Some(None) => {}
+        None => {
+            push_scope(qb, scope);
+            push_filters(qb, filter, "m.formula");
+        }
+    }
 }
 
 /// Per receiver of escalations: the escalations raised in the period they
@@ -983,27 +1015,32 @@ pub async fn receivers(
            COALESCE(e.acknowledged_at, e.resolved_at) - e.raised_at) / 3600.0) AS p90_hours \
          FROM escalations e",
     );
-    // Their members only when a scope or a filter needs them.
-    if scope != Scope::Network || *filter != ReportFilter::default() {
+    // Their members' cycles only when a filter finer than the district
+    // needs them (migration 0040: each escalation carries its district).
+    let by_district = escalation_district(scope, filter);
+    if by_district.is_none() {
         qb.push(" JOIN due_cycles m ON m.member_id = e.member_id AND m.renewal_id = 0");
     }
     qb.push(" WHERE COALESCE(e.acknowledged_at, e.resolved_at) IS NOT NULL AND e.raised_at >= ");
     qb.push_bind(start);
     qb.push(" AND e.raised_at < ");
     qb.push_bind(end);
-    push_scope(&mut qb, scope);
-    push_filters(&mut qb, filter, "m.formula");
+    push_escalation_scope(&mut qb, scope, filter, by_district);
     qb.push(
         " GROUP BY 1) a ON a.user_id = u.id \
-         LEFT JOIN (SELECT r.id AS user_id, count(*) AS overdue FROM escalations e \
-         JOIN due_cycles m ON m.member_id = e.member_id AND m.renewal_id = 0 JOIN users r ON r.active AND \
-         ((e.level = 'district' AND r.role = 'district_manager' AND r.district_id = m.district_id) \
+         LEFT JOIN (SELECT r.id AS user_id, count(*) AS overdue FROM escalations e",
+    );
+    if by_district.is_none() {
+        qb.push(" JOIN due_cycles m ON m.member_id = e.member_id AND m.renewal_id = 0");
+    }
+    qb.push(
+        " JOIN users r ON r.active AND \
+         ((e.level = 'district' AND r.role = 'district_manager' AND r.district_id = e.district_id) \
           OR (e.level <> 'district' AND r.role = 'direction')) \
          WHERE e.status IN ('open', 'acknowledged') AND e.due_on < ",
     );
     qb.push_bind(today);
-    push_scope(&mut qb, scope);
-    push_filters(&mut qb, filter, "m.formula");
+    push_escalation_scope(&mut qb, scope, filter, by_district);
     qb.push(
         " GROUP BY 1) o ON o.user_id = u.id WHERE a.user_id IS NOT NULL OR o.user_id IS NOT NULL \
          ORDER BY u.display_name, u.id",

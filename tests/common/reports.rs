@@ -596,6 +596,18 @@ pub async fn assert_report_tallies_match(pool: &PgPool) {
         missed.is_empty(),
         "planned_missed_days (kept, counted): {missed:?}"
     );
+    // Each escalation's district is its member's (migration 0040).
+    let strays: Vec<(i64, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT e.id, e.district_id, m.district_id FROM escalations e \
+         JOIN members m ON m.id = e.member_id WHERE e.district_id IS DISTINCT FROM m.district_id",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("districts des escalades");
+    assert!(
+        strays.is_empty(),
+        "escalations (id, kept, member's): {strays:?}"
+    );
 }
 
 /// Every cycle counted from scratch (members and renewals, billing
