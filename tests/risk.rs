@@ -344,28 +344,29 @@ async fn scores_of_another_day_are_recomputed_before_a_page_reads_them() {
     let manager = log_in(&c.w.app, common::accounts::GEST_A).await;
     let (_, page) = manager.page("/district").await;
     assert!(page.contains("Les plus à risque de ne pas renouveler"));
-    // As if computed yesterday with another result.
-    write_for(
-        pool,
+    // As if computed an earlier day, then a later one (the server's date
+    // set back), each time with another result.
+    for stale in [
         "UPDATE member_risks SET computed_on = '2026-11-23', score = 3 WHERE member_id = $1",
-        c.carl,
-    )
-    .await;
-    let (_, page) = manager.page("/district").await;
-    let risky = &page[page.find("risk-title").expect("les plus à risque")..];
-    let carl = &risky[risky
-        .find("Carl Test")
-        .expect("Carl parmi les plus à risque")..];
-    assert!(
-        carl[..carl.find("</tr>").unwrap_or(carl.len())].contains("Risque 50"),
-        "{carl}"
-    );
-    let score: i16 = sqlx::query_scalar("SELECT score FROM member_risks WHERE member_id = $1")
-        .bind(c.carl)
-        .fetch_one(pool)
-        .await
-        .expect("score");
-    assert_eq!(score, 50);
+        "UPDATE member_risks SET computed_on = '2026-12-05', score = 3 WHERE member_id = $1",
+    ] {
+        write_for(pool, stale, c.carl).await;
+        let (_, page) = manager.page("/district").await;
+        let risky = &page[page.find("risk-title").expect("les plus à risque")..];
+        let carl = &risky[risky
+            .find("Carl Test")
+            .expect("Carl parmi les plus à risque")..];
+        assert!(
+            carl[..carl.find("</tr>").unwrap_or(carl.len())].contains("Risque 50"),
+            "{stale}: {carl}"
+        );
+        let score: i16 = sqlx::query_scalar("SELECT score FROM member_risks WHERE member_id = $1")
+            .bind(c.carl)
+            .fetch_one(pool)
+            .await
+            .expect("score");
+        assert_eq!(score, 50, "{stale}");
+    }
 }
 
 #[tokio::test]
