@@ -498,7 +498,9 @@ pub async fn assert_report_tallies_match(pool: &PgPool) {
         "due_month_billing (kept, counted): {billing:?}"
     );
     // The follow-up effect's tally (migration 0025) against the cycles.
-    let effects: Vec<(String, i64, i64)> = sqlx::query_as(
+    assert_no_difference(
+        pool,
+        "due_month_effects",
         "WITH kept AS (SELECT district_id, month, formula, pre_followed, last_state, outcome, \
            cycles::bigint AS n FROM due_month_effects WHERE cycles <> 0), \
          counted AS (SELECT district_id, due_month AS month, formula, pre_followed, \
@@ -510,15 +512,11 @@ pub async fn assert_report_tallies_match(pool: &PgPool) {
            USING (district_id, month, formula, pre_followed, last_state, outcome) \
          WHERE k.n IS DISTINCT FROM c.n",
     )
-    .fetch_all(pool)
-    .await
-    .expect("effets");
-    assert!(
-        effects.is_empty(),
-        "due_month_effects (kept, counted): {effects:?}"
-    );
+    .await;
     // The active members per district, month, formula and state.
-    let states: Vec<(String, i64, i64)> = sqlx::query_as(
+    assert_no_difference(
+        pool,
+        "due_month_states",
         "WITH kept AS (SELECT district_id, month, formula, state, active::bigint AS n \
            FROM due_month_states WHERE active <> 0), \
          counted AS (SELECT district_id, date_trunc('month', renewal_date)::date AS month, \
@@ -529,15 +527,11 @@ pub async fn assert_report_tallies_match(pool: &PgPool) {
          FROM kept k FULL JOIN counted c USING (district_id, month, formula, state) \
          WHERE k.n IS DISTINCT FROM c.n",
     )
-    .fetch_all(pool)
-    .await
-    .expect("états par mois");
-    assert!(
-        states.is_empty(),
-        "due_month_states (kept, counted): {states:?}"
-    );
+    .await;
     // The lost members per district, month, formula and reason.
-    let lost: Vec<(String, i64, i64)> = sqlx::query_as(
+    assert_no_difference(
+        pool,
+        "lost_months",
         "WITH kept AS (SELECT district_id, month, formula, reason_id, lost::bigint AS n \
            FROM lost_months WHERE lost <> 0), \
          counted AS (SELECT district_id, date_trunc('month', lost_on)::date AS month, formula, \
@@ -549,14 +543,13 @@ pub async fn assert_report_tallies_match(pool: &PgPool) {
          FROM kept k FULL JOIN counted c USING (district_id, month, formula, reason_id) \
          WHERE k.n IS DISTINCT FROM c.n",
     )
-    .fetch_all(pool)
-    .await
-    .expect("départs par mois");
-    assert!(lost.is_empty(), "lost_months (kept, counted): {lost:?}");
+    .await;
     // The due cycles of a known outcome per district, month, group of past
     // score (-1: none yet) and outcome (migration 0037), against the join
     // the report would read.
-    let calibration: Vec<(String, i64, i64)> = sqlx::query_as(
+    assert_no_difference(
+        pool,
+        "calibration_months",
         "WITH kept AS (SELECT district_id, month, bucket::int AS bucket, renewed, \
            cycles::bigint AS n FROM calibration_months WHERE cycles <> 0), \
          counted AS (SELECT d.district_id, d.due_month AS month, \
@@ -569,16 +562,12 @@ pub async fn assert_report_tallies_match(pool: &PgPool) {
          FROM kept k FULL JOIN counted c USING (district_id, month, bucket, renewed) \
          WHERE k.n IS DISTINCT FROM c.n",
     )
-    .fetch_all(pool)
-    .await
-    .expect("calibration");
-    assert!(
-        calibration.is_empty(),
-        "calibration_months (kept, counted): {calibration:?}"
-    );
+    .await;
     // The missed planned follow-ups per district (the member's now), due
     // date and planner (migration 0039).
-    let missed: Vec<(String, i64, i64)> = sqlx::query_as(
+    assert_no_difference(
+        pool,
+        "planned_missed_days",
         "WITH kept AS (SELECT district_id, due_date, planned_by, missed::bigint AS n \
            FROM planned_missed_days WHERE missed <> 0), \
          counted AS (SELECT m.district_id, p.due_date, p.planned_by, count(*) AS n \
@@ -589,13 +578,7 @@ pub async fn assert_report_tallies_match(pool: &PgPool) {
          FROM kept k FULL JOIN counted c USING (district_id, due_date, planned_by) \
          WHERE k.n IS DISTINCT FROM c.n",
     )
-    .fetch_all(pool)
-    .await
-    .expect("relances manquées");
-    assert!(
-        missed.is_empty(),
-        "planned_missed_days (kept, counted): {missed:?}"
-    );
+    .await;
     // Each escalation's district is its member's (migration 0040).
     let strays: Vec<(i64, Option<i64>, i64)> = sqlx::query_as(
         "SELECT e.id, e.district_id, m.district_id FROM escalations e \
@@ -608,6 +591,16 @@ pub async fn assert_report_tallies_match(pool: &PgPool) {
         strays.is_empty(),
         "escalations (id, kept, member's): {strays:?}"
     );
+}
+
+/// Fails, naming the tally, when a « kept against counted » query returns
+/// rows: (key, kept, counted) for each key where they differ.
+async fn assert_no_difference(pool: &PgPool, tally: &str, sql: &'static str) {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(sql)
+        .fetch_all(pool)
+        .await
+        .unwrap_or_else(|e| panic!("{tally}: {e}"));
+    assert!(rows.is_empty(), "{tally} (kept, counted): {rows:?}");
 }
 
 /// Every cycle counted from scratch (members and renewals, billing
