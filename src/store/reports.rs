@@ -893,8 +893,8 @@ pub async fn team_counts(
     // one district, from its tally per due date and planner (migration
     // 0039); otherwise from the index of missed ones, their members only
     // when a scope or a filter needs them.
-    match tallied_district(scope, filter) {
-        Some(Some(district)) if filter.formula.is_none() => {
+    match district_keyed(scope, filter) {
+        Some(Some(district)) => {
             qb.push(
                 " UNION ALL SELECT t.planned_by, 0, 0, sum(t.missed), 0, 0, 0 \
                  FROM planned_missed_days t WHERE t.district_id = ",
@@ -926,7 +926,7 @@ pub async fn team_counts(
     // network or a district, through their members' cycles for a finer
     // filter.
     qb.push(" UNION ALL SELECT e.raised_by, 0, 0, 0, count(*), 0, 0 FROM escalations e");
-    let by_district = escalation_district(scope, filter);
+    let by_district = district_keyed(scope, filter);
     if by_district.is_none() {
         qb.push(" JOIN due_cycles m ON m.member_id = e.member_id AND m.renewal_id = 0");
     }
@@ -952,11 +952,11 @@ pub async fn team_counts(
     qb.build_query_as().fetch_all(pool).await
 }
 
-/// Whether the escalations of `scope` and `filter` are found by the
-/// district each carries (migration 0040): the network or one district,
-/// no finer filter. `Some(None)` for the network, `Some(Some(d))` for
+/// Whether rows of `scope` and `filter` are found by the district they
+/// carry (missed planned follow-ups, 0039; escalations, 0040): the
+/// network or one district, no finer filter. `Some(None)` for the network, `Some(Some(d))` for
 /// district `d`; `None` when their members' cycles must be joined.
-fn escalation_district(scope: Scope, filter: &ReportFilter) -> Option<Option<i64>> {
+fn district_keyed(scope: Scope, filter: &ReportFilter) -> Option<Option<i64>> {
     tallied_district(scope, filter).filter(|_| filter.formula.is_none())
 }
 
@@ -1017,7 +1017,7 @@ pub async fn receivers(
     );
     // Their members' cycles only when a filter finer than the district
     // needs them (migration 0040: each escalation carries its district).
-    let by_district = escalation_district(scope, filter);
+    let by_district = district_keyed(scope, filter);
     if by_district.is_none() {
         qb.push(" JOIN due_cycles m ON m.member_id = e.member_id AND m.renewal_id = 0");
     }
