@@ -836,6 +836,50 @@ async fn the_main_accounts_see_a_working_network() {
     assert!(activity.contains("Sophie Lavoie"));
 }
 
+/// « Aujourd'hui » counts its colours from the portfolio rows it read;
+/// the homes read them from the stage ranges: the same figures, for every
+/// representative of the demo (late renewals held in their first stage
+/// included).
+#[tokio::test]
+async fn the_days_colour_counts_are_the_homes_for_every_representative() {
+    use renouvo::domain::scope::Scope;
+    use renouvo::store::{dashboard, today as day};
+    let app = common::TestApp::spawn_at(late_autumn()).await;
+    demo::seed_for(&app.pool, late_autumn())
+        .await
+        .unwrap()
+        .unwrap();
+    let timelines = renouvo::store::timeline::load(&app.pool).await.unwrap();
+    let reps: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, district_id FROM users WHERE role = 'representative' ORDER BY id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(reps.len() > 3);
+    let held: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM members WHERE status = 'active' AND welcome_from IS NOT NULL",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(held > 0, "the demo has late renewals");
+    for (user_id, district_id) in reps {
+        let scope = Scope::Representative {
+            user_id,
+            district_id,
+        };
+        let rows = day::portfolio(&app.pool, scope).await.unwrap();
+        assert_eq!(
+            day::colour_counts(&rows, &timelines, late_autumn()),
+            dashboard::colour_counts(&app.pool, scope, &timelines, late_autumn())
+                .await
+                .unwrap(),
+            "representative {user_id}"
+        );
+    }
+}
+
 /// Every cycle that came due: renewed (its renewal row) or lost (the
 /// member's cycle), with how many pre-renewal stages got a follow-up.
 const DUE_CYCLES: &str = "WITH due AS ( \

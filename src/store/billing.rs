@@ -496,17 +496,3 @@ pub async fn to_confirm(pool: &PgPool, scope: Scope) -> Result<Vec<RequestRow>, 
     qb.push(" ORDER BY b.invoice_sent_at");
     qb.build_query_as().fetch_all(pool).await
 }
-
-/// Members (in scope) with a live request in their current cycle.
-pub async fn members_with_live_request(
-    pool: &PgPool,
-    scope: Scope,
-) -> Result<std::collections::HashSet<i64>, sqlx::Error> {
-    let mut qb = QueryBuilder::new(
-        "SELECT b.member_id FROM billing_requests b JOIN members m ON m.id = b.member_id \
-         AND b.cycle = m.cycle WHERE b.status <> 'cancelled'",
-    );
-    push_scope(&mut qb, scope);
-    let ids: Vec<i64> = qb.build_query_scalar().fetch_all(pool).await?;
-    Ok(ids.into_iter().collect())
-}

@@ -241,25 +241,6 @@ pub async fn open_plan(pool: &PgPool, member_id: i64) -> Result<Option<NaiveDate
     .await
 }
 
-/// (member, stage) pairs done in each member's current cycle, for the
-/// active members in scope: read from the stages each member carries
-/// (migration 0020, kept from the summary per member, cycle and stage of
-/// migration 0007) instead of every follow-up. (A correction repeats its
-/// original's cycle and stage, so leaving corrections out of the summary
-/// changes nothing here.)
-pub async fn done_stages(
-    pool: &PgPool,
-    scope: Scope,
-) -> Result<HashSet<(i64, String)>, sqlx::Error> {
-    let mut qb = QueryBuilder::new(
-        "SELECT m.id, unnest(m.stages_done) FROM members m \
-         WHERE m.status = 'active' AND m.stages_done <> '{}'",
-    );
-    push_scope(&mut qb, scope);
-    let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(pool).await?;
-    Ok(rows.into_iter().collect())
-}
-
 /// Stages done in one member's current cycle (as the member carries
 /// them).
 pub async fn done_stages_of(pool: &PgPool, member_id: i64) -> Result<HashSet<String>, sqlx::Error> {

@@ -129,31 +129,6 @@ pub async fn of_member(
     Ok(row.map(RiskColumns::into_risk))
 }
 
-/// The scores of every active member in scope (a portfolio), by member.
-pub async fn of_portfolio(
-    pool: &PgPool,
-    scope: Scope,
-    today: NaiveDate,
-) -> Result<std::collections::HashMap<i64, Risk>, sqlx::Error> {
-    refresh(pool, scope, today, REFRESH_AT_MOST).await?;
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        member_id: i64,
-        #[sqlx(flatten)]
-        risk: RiskColumns,
-    }
-    let mut qb = QueryBuilder::new(
-        "SELECT r.member_id, r.score, r.factors, r.points, r.figures, r.labels \
-         FROM member_risks r WHERE r.active",
-    );
-    push_scope(&mut qb, scope);
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.member_id, r.risk.into_risk()))
-        .collect())
-}
-
 /// `AND …` restricting scores (alias `r`) to the scope, on the columns
 /// the indexes of `member_risks` lead with. The ids are written in as
 /// numbers (they come from the session, never from the request's text):

@@ -1,87 +1,103 @@
-//! What a representative's day is made of: the active portfolio, planned
-//! follow-ups due, members whose state needs care, the touch list.
+//! What a representative's day is made of, read in one statement: every
+//! active member of the portfolio (tens to a few hundred) with the facts
+//! « Aujourd'hui » sorts them by — the open planned follow-up, whether a
+//! billing request is live in the cycle, today's renewal risk. The stages
+//! to do, the planned follow-ups due, the members whose state needs care
+//! and the touch list are all drawn from these rows (they were five
+//! statements over the same members; see BENCHMARKS.md).
 use chrono::NaiveDate;
 use sqlx::{PgPool, QueryBuilder};
 
+use crate::domain::formula::Colour;
+use crate::domain::risk::Risk;
 use crate::domain::scope::Scope;
 use crate::member_row_select;
 use crate::store::members::{MemberRow, push_scope};
+use crate::store::timeline::Timelines;
 
-/// Every active member in scope (a portfolio: tens to a few hundred).
-pub async fn active_members(pool: &PgPool, scope: Scope) -> Result<Vec<MemberRow>, sqlx::Error> {
-    let mut qb = QueryBuilder::new(member_row_select!());
-    qb.push(" WHERE m.status = 'active'");
-    push_scope(&mut qb, scope);
-    qb.push(" ORDER BY m.renewal_date, m.id");
-    qb.build_query_as().fetch_all(pool).await
+/// An active member of the portfolio and what the day needs of them.
+#[derive(sqlx::FromRow)]
+pub struct PortfolioRow {
+    #[sqlx(flatten)]
+    pub member: MemberRow,
+    /// The member's open planned follow-up (at most one: a unique index).
+    pub planned_on: Option<NaiveDate>,
+    /// A billing request of the current cycle that is not cancelled.
+    pub live_request: bool,
+    risk_score: Option<i16>,
+    risk_factors: Option<Vec<String>>,
+    risk_points: Option<Vec<i32>>,
+    risk_figures: Option<Vec<Option<i32>>>,
+    risk_labels: Option<Vec<Option<String>>>,
 }
 
-/// Open planned follow-ups due on or before `today`, oldest first.
-pub async fn planned_due(
-    pool: &PgPool,
-    scope: Scope,
-    today: NaiveDate,
-) -> Result<Vec<(MemberRow, NaiveDate)>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        member: MemberRow,
-        due_date: NaiveDate,
+impl PortfolioRow {
+    /// Today's renewal risk, once the scores in scope are refreshed
+    /// (`risk::refresh`); `None` while the member has no score yet.
+    pub fn risk(&self) -> Option<Risk> {
+        Some(Risk::from_columns(
+            self.risk_score?,
+            self.risk_factors.clone().unwrap_or_default(),
+            self.risk_points.clone().unwrap_or_default(),
+            self.risk_figures.clone().unwrap_or_default(),
+            self.risk_labels.clone().unwrap_or_default(),
+        ))
     }
-    let mut qb = QueryBuilder::new(concat!(
-        "SELECT * FROM (",
-        member_row_select!(),
-        " WHERE m.status = 'active'"
-    ));
-    push_scope(&mut qb, scope);
-    // Each member's open planned follow-up, if any (at most one: a
-    // unique index), looked up member by member: the portfolio is small,
-    // the network's open follow-ups due are many.
-    qb.push(
-        ") m CROSS JOIN LATERAL (SELECT p.due_date FROM planned_follow_ups p \
-         WHERE p.member_id = m.id AND p.status = 'open' AND p.due_date <= ",
-    );
-    qb.push_bind(today);
-    qb.push(" LIMIT 1) p ORDER BY p.due_date, m.last_name");
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
-    Ok(rows.into_iter().map(|r| (r.member, r.due_date)).collect())
+
+    /// The risk score alone (0 without a score).
+    pub fn risk_score(&self) -> i16 {
+        self.risk_score.unwrap_or(0)
+    }
 }
 
-/// Active members in the red or yellow state, red first.
-pub async fn needing_care(
-    pool: &PgPool,
-    scope: Scope,
-    limit: i64,
-) -> Result<Vec<MemberRow>, sqlx::Error> {
-    let mut qb = QueryBuilder::new(member_row_select!());
-    qb.push(" WHERE m.status = 'active' AND m.state IN ('red', 'yellow')");
-    push_scope(&mut qb, scope);
-    qb.push(" ORDER BY (m.state = 'red') DESC, m.renewal_date, m.id");
-    crate::store::push_limit(&mut qb, limit, None);
-    qb.build_query_as().fetch_all(pool).await
-}
-
-/// How many active members in scope are in the red state, and in the
-/// yellow one.
-pub async fn care_counts(pool: &PgPool, scope: Scope) -> Result<(i64, i64), sqlx::Error> {
+/// Every active member in scope, by renewal date, with the facts above:
+/// each looked up member by member on its own index (the portfolio is
+/// small, the network's follow-ups and requests are many).
+pub async fn portfolio(pool: &PgPool, scope: Scope) -> Result<Vec<PortfolioRow>, sqlx::Error> {
     let mut qb = QueryBuilder::new(
-        "SELECT count(*) FILTER (WHERE m.state = 'red'), count(*) FILTER (WHERE m.state = 'yellow') \
-         FROM members m WHERE m.status = 'active' AND m.state IN ('red', 'yellow')",
+        "SELECT mr.*, \
+         (SELECT p.due_date FROM planned_follow_ups p \
+          WHERE p.member_id = mr.id AND p.status = 'open' LIMIT 1) AS planned_on, \
+         EXISTS (SELECT 1 FROM billing_requests b WHERE b.member_id = mr.id \
+          AND b.cycle = mr.cycle AND b.status <> 'cancelled') AS live_request, \
+         r.score AS risk_score, r.factors AS risk_factors, r.points AS risk_points, \
+         r.figures AS risk_figures, r.labels AS risk_labels \
+         FROM (",
     );
-    push_scope(&mut qb, scope);
-    qb.build_query_as().fetch_one(pool).await
-}
-
-/// The active members not contacted for the longest time (never first).
-pub async fn touch_list(
-    pool: &PgPool,
-    scope: Scope,
-    limit: i64,
-) -> Result<Vec<MemberRow>, sqlx::Error> {
-    let mut qb = QueryBuilder::new(member_row_select!());
+    qb.push(member_row_select!());
     qb.push(" WHERE m.status = 'active'");
     push_scope(&mut qb, scope);
-    qb.push(" ORDER BY m.last_contact_at NULLS FIRST, m.renewal_date, m.id ");
-    crate::store::push_limit(&mut qb, limit, None);
+    qb.push(
+        ") mr LEFT JOIN member_risks r ON r.member_id = mr.id AND r.active \
+         ORDER BY mr.renewal_date, mr.id",
+    );
     qb.build_query_as().fetch_all(pool).await
+}
+
+/// The portfolio's active members per colour of their current stage,
+/// every colour listed: the figures `dashboard::colour_counts` reads from
+/// the stage ranges, counted here from the rows already read (a test holds
+/// the two equal for every representative of the demo).
+pub fn colour_counts(
+    rows: &[PortfolioRow],
+    timelines: &Timelines,
+    today: NaiveDate,
+) -> Vec<(Colour, i64)> {
+    let mut counts: Vec<(Colour, i64)> = Colour::ALL.iter().map(|c| (*c, 0)).collect();
+    for p in rows {
+        let r = &p.member;
+        let stage = timelines.current_late(
+            r.formula(),
+            r.renewal_date,
+            r.term_months,
+            today,
+            r.own_late_start(),
+        );
+        if let Some(stage) = stage
+            && let Some(c) = counts.iter_mut().find(|(c, _)| *c == stage.def.colour)
+        {
+            c.1 += 1;
+        }
+    }
+    counts
 }

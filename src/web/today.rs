@@ -1,7 +1,5 @@
 //! "Aujourd'hui": the representative's day — stages to do, planned
 //! follow-ups due, members whose state needs care, a touch list.
-use std::collections::HashSet;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -10,20 +8,21 @@ use chrono::NaiveDate;
 use crate::domain::follow_up::{Todo, order_todo};
 use crate::domain::format::date_fr;
 use crate::domain::user::Role;
+use crate::store::billing;
 use crate::store::members::MemberRow;
 use crate::store::timeline::{self as timeline_store, Timelines};
-use crate::store::{billing, dashboard, follow_ups, today as day};
+use crate::store::today::{self as day, PortfolioRow};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::billing::{RequestLine, request_line};
 use crate::web::error::AppResult;
 use crate::web::home::{ColourCount, colour_counts};
 use crate::web::layout::Layout;
-use crate::web::members::{MemberLine, line, line_late};
+use crate::web::members::{MemberLine, line};
 use crate::web::risk::RiskBadge;
 
 /// How many members the touch list shows.
-pub const TOUCH_COUNT: i64 = 10;
+pub const TOUCH_COUNT: usize = 10;
 
 /// How many stages to do « Aujourd'hui » shows unless asked for all of
 /// them (a portfolio of 330 members can have 180 at once: the page showed
@@ -32,23 +31,27 @@ pub const TODO_SHOWN: usize = 50;
 
 /// How many members in the red or yellow state it shows; the others are
 /// in the member list filtered by state.
-pub const CARE_SHOWN: i64 = 30;
+pub const CARE_SHOWN: usize = 30;
 
 /// Active members whose current stage has no follow-up yet, most urgent
 /// first (colour, then days until renewal).
 pub fn undone<'a>(
-    rows: &'a [MemberRow],
-    done: &HashSet<(i64, String)>,
+    rows: &'a [PortfolioRow],
     timelines: &Timelines,
     today: NaiveDate,
-) -> Vec<&'a MemberRow> {
+) -> Vec<&'a PortfolioRow> {
     let mut todos: Vec<Todo> = rows
         .iter()
-        .filter_map(|r| {
-            let late = r.late_start(|key| done.contains(&(r.id, key.to_string())));
-            let stage =
-                timelines.current_late(r.formula(), r.renewal_date, r.term_months, today, late)?;
-            (!done.contains(&(r.id, stage.def.key.clone()))).then(|| Todo {
+        .filter_map(|p| {
+            let r = &p.member;
+            let stage = timelines.current_late(
+                r.formula(),
+                r.renewal_date,
+                r.term_months,
+                today,
+                r.own_late_start(),
+            )?;
+            (!r.stages_done.contains(&stage.def.key)).then(|| Todo {
                 member_id: r.id,
                 colour: stage.def.colour,
                 days_until_renewal: stage.days_until_renewal,
@@ -57,8 +60,8 @@ pub fn undone<'a>(
         })
         .collect();
     order_todo(&mut todos);
-    let by_id: std::collections::HashMap<i64, &MemberRow> =
-        rows.iter().map(|r| (r.id, r)).collect();
+    let by_id: std::collections::HashMap<i64, &PortfolioRow> =
+        rows.iter().map(|p| (p.member.id, p)).collect();
     todos
         .iter()
         .filter_map(|t| by_id.get(&t.member_id).copied())
@@ -184,14 +187,19 @@ pub async fn page(
     });
     let today = state.today();
     let timelines = timeline_store::load(&state.pool).await?;
-    let rows = day::active_members(&state.pool, scope).await?;
-    let done = follow_ups::done_stages(&state.pool, scope).await?;
-    let mut undone = undone(&rows, &done, &timelines, today);
-    let risks = crate::store::risk::of_portfolio(&state.pool, scope, today).await?;
+    crate::store::risk::refresh(
+        &state.pool,
+        scope,
+        today,
+        crate::store::risk::REFRESH_AT_MOST,
+    )
+    .await?;
+    let rows = day::portfolio(&state.pool, scope).await?;
+    let mut undone = undone(&rows, &timelines, today);
     let by_risk = q.ordre.trim() == "risque";
     if by_risk {
         // Stable: equal scores keep the urgency order.
-        undone.sort_by_key(|r| std::cmp::Reverse(risks.get(&r.id).map_or(0, |k| k.score)));
+        undone.sort_by_key(|p| std::cmp::Reverse(p.risk_score()));
     }
     let todo_total = undone.len();
     let todo_all = q.tout.trim() == "1";
@@ -199,38 +207,65 @@ pub async fn page(
     let todo = undone
         .into_iter()
         .take(shown)
-        .map(|r| {
-            let late = r.late_start(|key| done.contains(&(r.id, key.to_string())));
-            TodoLine {
-                line: line_late(r, &timelines, today, late),
-                risk: risks.get(&r.id).map(|k| {
-                    (
-                        RiskBadge::of(k),
-                        k.facts.first().map(|f| f.explained()).unwrap_or_default(),
-                    )
-                }),
-            }
+        .map(|p| TodoLine {
+            line: line(&p.member, &timelines, today),
+            risk: p.risk().map(|k| {
+                (
+                    RiskBadge::of(&k),
+                    k.facts.first().map(|f| f.explained()).unwrap_or_default(),
+                )
+            }),
         })
         .collect();
-    let due = day::planned_due(&state.pool, scope, today)
-        .await?
+    // Open planned follow-ups due today or before, oldest first.
+    let mut due: Vec<(&MemberRow, NaiveDate)> = rows
+        .iter()
+        .filter_map(|p| Some((&p.member, p.planned_on.filter(|d| *d <= today)?)))
+        .collect();
+    due.sort_by(|(a, da), (b, db)| {
+        da.cmp(db)
+            .then_with(|| a.last_name.cmp(&b.last_name))
+            .then(a.id.cmp(&b.id))
+    });
+    let due = due
         .into_iter()
         .map(|(r, d)| DueLine {
-            line: line(&r, &timelines, today),
+            line: line(r, &timelines, today),
             due: date_fr(d),
             late: d < today,
         })
         .collect();
-    let (care_red, care_yellow) = day::care_counts(&state.pool, scope).await?;
-    let care = day::needing_care(&state.pool, scope, CARE_SHOWN)
-        .await?
+    // Members in the red state, then the yellow one, by renewal date.
+    let mut care: Vec<&MemberRow> = rows
         .iter()
+        .map(|p| &p.member)
+        .filter(|r| matches!(r.state.as_deref(), Some("red" | "yellow")))
+        .collect();
+    care.sort_by_key(|r| (r.state.as_deref() != Some("red"), r.renewal_date, r.id));
+    let care_red = care
+        .iter()
+        .filter(|r| r.state.as_deref() == Some("red"))
+        .count() as i64;
+    let care_yellow = care.len() as i64 - care_red;
+    let care = care
+        .iter()
+        .take(CARE_SHOWN)
         .map(|r| line(r, &timelines, today))
         .collect();
     let tz = state.config.time_zone;
-    let touch = day::touch_list(&state.pool, scope, TOUCH_COUNT)
-        .await?
+    // The members not contacted for the longest time, never contacted first.
+    let mut touch: Vec<&MemberRow> = rows.iter().map(|p| &p.member).collect();
+    touch.sort_by_key(|r| {
+        (
+            r.last_contact_at.is_some(),
+            r.last_contact_at,
+            r.renewal_date,
+            r.id,
+        )
+    });
+    let touch = touch
         .iter()
+        .take(TOUCH_COUNT)
         .map(|r| TouchLine {
             line: line(r, &timelines, today),
             last_contact: match r.last_contact_at {
@@ -248,14 +283,14 @@ pub async fn page(
         .collect();
     // Members at or past the stage that asks for the billing request, with
     // no request sent for this cycle.
-    let live = billing::members_with_live_request(&state.pool, scope).await?;
     let to_request = rows
         .iter()
+        .filter(|p| !p.live_request)
+        .map(|p| &p.member)
         .filter(|r| {
-            !live.contains(&r.id)
-                && timelines
-                    .current(r.formula(), r.renewal_date, r.term_months, today)
-                    .is_some_and(|c| timelines.billing_due_at(r.formula(), c.def))
+            timelines
+                .current(r.formula(), r.renewal_date, r.term_months, today)
+                .is_some_and(|c| timelines.billing_due_at(r.formula(), c.def))
         })
         .map(|r| line(r, &timelines, today))
         .collect();
@@ -264,8 +299,7 @@ pub async fn page(
         .iter()
         .map(|r| request_line(r, tz))
         .collect();
-    let counts =
-        colour_counts(dashboard::colour_counts(&state.pool, scope, &timelines, today).await?);
+    let counts = colour_counts(day::colour_counts(&rows, &timelines, today));
     let this_month = month_renewals(&state, scope, today).await?;
     Ok(TodayPage {
         portfolio: rows.len(),
