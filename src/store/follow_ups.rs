@@ -1,6 +1,5 @@
 //! Follow-ups, the member's state and planned follow-ups. Each write runs
 //! in the caller's transaction, with its audit rows.
-use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, QueryBuilder};
@@ -239,15 +238,4 @@ pub async fn open_plan(pool: &PgPool, member_id: i64) -> Result<Option<NaiveDate
     .bind(member_id)
     .fetch_optional(pool)
     .await
-}
-
-/// Stages done in one member's current cycle (as the member carries
-/// them).
-pub async fn done_stages_of(pool: &PgPool, member_id: i64) -> Result<HashSet<String>, sqlx::Error> {
-    let rows: Vec<String> =
-        sqlx::query_scalar("SELECT unnest(stages_done) FROM members WHERE id = $1")
-            .bind(member_id)
-            .fetch_all(pool)
-            .await?;
-    Ok(rows.into_iter().collect())
 }

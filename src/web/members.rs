@@ -721,8 +721,11 @@ pub async fn member_file(
         .ok_or(AppError::NotFound)?;
     let today = state.today();
     let timelines = timeline_store::load(&state.pool).await?;
-    let done = follow_ups::done_stages_of(&state.pool, id).await?;
     let row = &member.row;
+    // The stages of the current cycle that have a follow-up, as the member
+    // row carries them (migration 0020).
+    let done: std::collections::HashSet<&str> =
+        row.stages_done.iter().map(String::as_str).collect();
     // The state form starts at the member's current state.
     let mut panel = panel;
     if panel.form.state.is_empty() && panel.errors.is_empty() {
@@ -745,7 +748,7 @@ pub async fn member_file(
                 colour: c.def.colour,
                 start: date_fr(c.start),
                 position: c.position,
-                done: done.contains(&c.def.key),
+                done: done.contains(c.def.key.as_str()),
             })
             .collect()
     } else {
@@ -799,9 +802,14 @@ pub async fn member_file(
         && renewals::last_renewal(&state.pool, user.scope(), id)
             .await?
             .is_some();
-    let departure = renewals::departure(&state.pool, id)
-        .await?
-        .map(|(d, reason)| (date_fr(d), reason));
+    // Only a member who left has a departure to show.
+    let departure = if row.status == "lost" {
+        renewals::departure(&state.pool, id)
+            .await?
+            .map(|(d, reason)| (date_fr(d), reason))
+    } else {
+        None
+    };
     let engagement = crate::web::engagement::member_block(
         &state.pool,
         id,
@@ -878,7 +886,9 @@ pub async fn member_file(
             .as_ref()
             .map(|c| (date_fr(c.start), c.end.map(date_fr))),
         overdue_days: current.as_ref().map_or(0, |c| c.days_overdue),
-        stage_done: current.as_ref().is_some_and(|c| done.contains(&c.def.key)),
+        stage_done: current
+            .as_ref()
+            .is_some_and(|c| done.contains(c.def.key.as_str())),
         cycle,
         standing: timelines
             .standing_actions
