@@ -543,16 +543,26 @@ fn limited_page(
          m.status, m.state, m.cycle, m.last_contact_at, m.representative_id, m.welcome_from, m.stages_done \
          FROM (SELECT m.*"
     ));
+    let mut offset = Some(offset);
     if filter.by_stage() && sort == Sort::Renewal {
         // Each range walked up to the end of the page.
-        let walked = (limit < i64::MAX).then(|| limit.saturating_add(offset));
+        let walked = (limit < i64::MAX).then(|| limit.saturating_add(offset.unwrap_or(0)));
         push_staged_from(&mut qb, scope, timelines, today, filter, walked, true);
-    } else {
+    } else if export {
         qb.push(" FROM members m");
         push_where(&mut qb, scope, timelines, today, filter);
+    } else {
+        // The page is found by id alone, on the sort's index where the
+        // filters allow it, and only its rows are read from the table: page
+        // 40 by name walked 2,000 whole rows to drop 1,950 of them.
+        qb.push(" FROM members m JOIN (SELECT m.id FROM members m");
+        push_where(&mut qb, scope, timelines, today, filter);
+        qb.push(order);
+        crate::store::push_limit(&mut qb, limit, offset.take());
+        qb.push(") k ON k.id = m.id");
     }
     qb.push(order);
-    crate::store::push_limit(&mut qb, limit, Some(offset));
+    crate::store::push_limit(&mut qb, limit, offset);
     qb.push(") m");
     if export {
         qb.push(
