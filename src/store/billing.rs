@@ -382,7 +382,7 @@ pub struct QueueTotals {
 /// index of open requests (migration 0017).
 fn push_queue_where(qb: &mut QueryBuilder<Postgres>, f: &QueueFilter) {
     push_tab_where(qb, f, "b", "m");
-    // The member list's search (migration 0006's trigram index).
+    // The member list's search (migration 0042's searched text).
     crate::store::members::push_text_search(qb, &f.text);
 }
 

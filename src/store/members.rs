@@ -379,12 +379,11 @@ fn push_text(qb: &mut QueryBuilder<Postgres>, f: &MemberFilter) {
 pub fn push_text_search(qb: &mut QueryBuilder<Postgres>, text: &str) {
     let text = text.trim();
     if !text.is_empty() {
-        // One trigram-indexed expression (migration 0006) covers every
-        // searched column: name, business, profession, email.
-        qb.push(
-            " AND lower(m.first_name || ' ' || m.last_name || ' ' || m.business_name || ' ' || \
-             m.profession || ' ' || m.email) LIKE ",
-        );
+        // One lowered text kept on the row (migration 0042) covers every
+        // searched column: name, business, profession, email. Trigram
+        // indexed for rare words; carried in the renewal order index for
+        // common ones.
+        qb.push(" AND m.search_text LIKE ");
         qb.push_bind(format!("%{}%", escape_like(&text.to_lowercase())));
     }
 }
