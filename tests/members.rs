@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, Months, NaiveDate};
 use common::actions::log_in;
 use common::builders::{MemberBuilder, insert_group};
 use common::{PASSWORD, TestApp, location};
@@ -196,6 +196,37 @@ async fn home_counts_by_colour_and_stage_agree_with_the_pure_calculation() {
                 let want = count(today, &|r, (k, _)| r.1 == formula && Some(k) == key);
                 assert_eq!(n as usize, want, "{formula} {key:?} {scope:?} on {today}");
             }
+            // The homes read both in one statement, with the months ahead
+            // (here from the first of this month for six months).
+            let start = today.with_day(1).unwrap();
+            let end = start.checked_add_months(Months::new(6)).unwrap();
+            let staged = dashboard::staged_by_month(pool, scope, &timelines, (start, end), today)
+                .await
+                .unwrap();
+            let (stages, months) = renouvo::web::home::stages_and_months(&staged);
+            let mut stage_total = 0;
+            for (formula, key, n) in stages {
+                let want = count(today, &|r, (k, _)| r.1 == formula && Some(k) == key);
+                assert_eq!(n as usize, want, "{formula} {key:?} {scope:?} on {today}");
+                stage_total += want;
+            }
+            assert_eq!(
+                stage_total,
+                count(today, &|_, _| true),
+                "{scope:?} on {today}"
+            );
+            let mut month_total = 0;
+            for row in &months {
+                let colour = row.colour.as_deref().unwrap();
+                let want = count(today, &|r, (_, c)| {
+                    r.3.format("%Y-%m").to_string() == row.month && c.as_str() == colour
+                });
+                assert_eq!(row.members as usize, want, "{row:?} {scope:?} on {today}");
+                month_total += want;
+            }
+            let in_window = count(today, &|r, _| r.3 >= start && r.3 < end);
+            assert!(in_window > 0, "the window holds members on {today}");
+            assert_eq!(month_total, in_window, "{scope:?} on {today}");
         }
     }
 }

@@ -31,16 +31,13 @@ pub(crate) fn push_staged_members(
     scope: Scope,
     timelines: &Timelines,
     today: NaiveDate,
-    months: Option<(NaiveDate, NaiveDate)>,
+    months: Months,
 ) {
-    let month = if months.is_some() {
-        "date_trunc('month', m.renewal_date)::date"
-    } else {
-        "NULL::date"
-    };
     qb.push(" FROM (SELECT v.formula, v.stage, v.colour, m.month, m.n FROM ");
     push_stage_ranges(qb, timelines, today);
-    qb.push(format!(" CROSS JOIN LATERAL (SELECT {month} AS month, "));
+    qb.push(" CROSS JOIN LATERAL (SELECT ");
+    push_month(qb, months);
+    qb.push(" AS month, ");
     match scope {
         Scope::Network => {
             qb.push("sum(m.active)::bigint AS n FROM renewal_days m WHERE true");
@@ -73,25 +70,21 @@ pub(crate) fn push_staged_members(
     push_held_ranges(qb, timelines, today);
     // The network and a district read them from their tallies (migration
     // 0032); a portfolio reads its own members.
+    qb.push(" CROSS JOIN LATERAL (SELECT ");
+    push_month(qb, months);
     match scope {
         Scope::Network => {
-            qb.push(format!(
-                " CROSS JOIN LATERAL (SELECT {month} AS month, sum(m.held)::bigint AS n \
-                 FROM held_days m WHERE true"
-            ));
+            qb.push(" AS month, sum(m.held)::bigint AS n FROM held_days m WHERE true");
         }
         Scope::District(d) => {
-            qb.push(format!(
-                " CROSS JOIN LATERAL (SELECT {month} AS month, sum(m.held)::bigint AS n \
-                 FROM district_held_days m WHERE m.district_id = "
-            ));
+            qb.push(
+                " AS month, sum(m.held)::bigint AS n FROM district_held_days m \
+                 WHERE m.district_id = ",
+            );
             qb.push_bind(d);
         }
         _ => {
-            qb.push(format!(
-                " CROSS JOIN LATERAL (SELECT {month} AS month, count(*) AS n FROM members m \
-                 WHERE true"
-            ));
+            qb.push(" AS month, count(*) AS n FROM members m WHERE true");
             push_scope(qb, scope);
             push_late_unwelcomed(qb, today);
         }
@@ -104,18 +97,54 @@ pub(crate) fn push_staged_members(
     qb.push(") x CROSS JOIN (VALUES (true), (false)) AS k(first)) s");
 }
 
+/// How [`push_staged_members`] splits each range's members by month of
+/// their renewal date (`s.month`).
+#[derive(Clone, Copy)]
+pub(crate) enum Months {
+    /// Not split: one row per range, `month` NULL.
+    None,
+    /// Only the members due in [start, end), per month.
+    Within(NaiveDate, NaiveDate),
+    /// Every member, per month when due in [start, end), the others
+    /// together with `month` NULL: the stage counts and the months ahead
+    /// read in one pass over the ranges.
+    Bucketed(NaiveDate, NaiveDate),
+}
+
+/// The `month` of a lateral count.
+fn push_month(qb: &mut QueryBuilder<Postgres>, months: Months) {
+    match months {
+        Months::None => {
+            qb.push("NULL::date");
+        }
+        Months::Within(..) => {
+            qb.push("date_trunc('month', m.renewal_date)::date");
+        }
+        Months::Bucketed(start, end) => {
+            qb.push("CASE WHEN m.renewal_date >= ");
+            qb.push_bind(start);
+            qb.push(" AND m.renewal_date < ");
+            qb.push_bind(end);
+            qb.push(" THEN date_trunc('month', m.renewal_date)::date END");
+        }
+    }
+}
+
 /// The end of a lateral count: per month of renewal in [start, end), or
 /// in all (no row when none).
-fn push_months(qb: &mut QueryBuilder<Postgres>, months: Option<(NaiveDate, NaiveDate)>) {
+fn push_months(qb: &mut QueryBuilder<Postgres>, months: Months) {
     match months {
-        Some((start, end)) => {
+        Months::Within(start, end) => {
             qb.push(" AND m.renewal_date >= ");
             qb.push_bind(start);
             qb.push(" AND m.renewal_date < ");
             qb.push_bind(end);
             qb.push(" GROUP BY 1");
         }
-        None => {
+        Months::Bucketed(..) => {
+            qb.push(" GROUP BY 1");
+        }
+        Months::None => {
             qb.push(" HAVING count(*) > 0");
         }
     }
@@ -129,7 +158,7 @@ pub async fn stage_counts(
     today: NaiveDate,
 ) -> Result<Vec<(String, Option<String>, i64)>, sqlx::Error> {
     let mut qb = QueryBuilder::new("SELECT s.formula, s.stage, sum(s.n)::bigint");
-    push_staged_members(&mut qb, scope, timelines, today, None);
+    push_staged_members(&mut qb, scope, timelines, today, Months::None);
     qb.push(" GROUP BY 1, 2");
     qb.build_query_as().fetch_all(pool).await
 }
@@ -143,7 +172,7 @@ pub async fn colour_counts(
     today: NaiveDate,
 ) -> Result<Vec<(Colour, i64)>, sqlx::Error> {
     let mut qb = QueryBuilder::new("SELECT s.colour, sum(s.n)::bigint");
-    push_staged_members(&mut qb, scope, timelines, today, None);
+    push_staged_members(&mut qb, scope, timelines, today, Months::None);
     qb.push(" GROUP BY 1");
     let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(pool).await?;
     Ok(Colour::ALL
@@ -172,8 +201,42 @@ pub async fn upcoming_by_colour(
         "SELECT to_char(s.month, 'YYYY-MM') AS month, s.colour, NULL::text AS state, \
          false AS by_state, sum(s.n)::bigint AS members",
     );
-    push_staged_members(&mut qb, scope, timelines, today, Some((start, end)));
+    push_staged_members(&mut qb, scope, timelines, today, Months::Within(start, end));
     qb.push(" GROUP BY s.month, s.colour");
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// Active members in scope per formula, stage and colour of today, split
+/// by month of renewal when due in [`start`, `end`) (`month` None for the
+/// others): the homes' stage and colour counts and their chart of the
+/// months ahead from one pass over the stage ranges (the same figures as
+/// [`stage_counts`] and [`upcoming_by_colour`], which each read them all).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StagedMonth {
+    pub formula: String,
+    pub stage: Option<String>,
+    pub colour: Option<String>,
+    pub month: Option<NaiveDate>,
+    pub n: i64,
+}
+
+pub async fn staged_by_month(
+    pool: &PgPool,
+    scope: Scope,
+    timelines: &Timelines,
+    (start, end): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+) -> Result<Vec<StagedMonth>, sqlx::Error> {
+    let mut qb =
+        QueryBuilder::new("SELECT s.formula, s.stage, s.colour, s.month, sum(s.n)::bigint AS n");
+    push_staged_members(
+        &mut qb,
+        scope,
+        timelines,
+        today,
+        Months::Bucketed(start, end),
+    );
+    qb.push(" GROUP BY 1, 2, 3, 4");
     qb.build_query_as().fetch_all(pool).await
 }
 

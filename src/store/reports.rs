@@ -9,7 +9,7 @@ use crate::domain::formula::{Colour, Formula};
 use crate::domain::scope::Scope;
 use crate::domain::timeline::Anchor;
 use crate::domain::timeline_edit::FIRST_KEY;
-use crate::store::dashboard::push_staged_members;
+use crate::store::dashboard::{Months, push_staged_members};
 use crate::store::members::push_scope;
 use crate::store::timeline::{Timelines, push_held, push_selection};
 
@@ -516,7 +516,13 @@ pub async fn pipeline(
         "SELECT to_char(s.month, 'YYYY-MM') AS month, s.colour, NULL::text AS state, \
          false AS by_state, sum(s.n)::bigint AS members",
     );
-    push_staged_members(&mut qb, tally_scope, timelines, today, Some((start, end)));
+    push_staged_members(
+        &mut qb,
+        tally_scope,
+        timelines,
+        today,
+        Months::Within(start, end),
+    );
     if let Some(f) = filter.formula {
         qb.push(" WHERE s.formula = ");
         qb.push_bind(f.as_str());

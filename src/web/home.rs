@@ -17,7 +17,7 @@ use crate::domain::report::{Outcomes, Period, rate_fr};
 use crate::domain::scope::Scope;
 use crate::domain::user::Role;
 use crate::store::escalations::{self, QueueFilter, QueueView, StatusFilter};
-use crate::store::reports::{Dim, ReportFilter};
+use crate::store::reports::{Dim, PipelineRow, ReportFilter};
 use crate::store::timeline::{self as timeline_store, Timelines};
 use crate::store::{dashboard, members};
 use crate::web::AppState;
@@ -78,10 +78,46 @@ pub struct StageCount {
     pub count: i64,
 }
 
+/// Active members of a formula in a stage (`None`: past the timeline).
+pub type StageRow = (String, Option<String>, i64);
+
+/// The rows of [`dashboard::staged_by_month`] summed two ways: per formula
+/// and stage (every month), and per month ahead and colour (the rows due
+/// in the window), as `stage_counts` and `upcoming_by_colour` give them.
+pub fn stages_and_months(rows: &[dashboard::StagedMonth]) -> (Vec<StageRow>, Vec<PipelineRow>) {
+    let mut stages: Vec<StageRow> = Vec::new();
+    let mut months: Vec<PipelineRow> = Vec::new();
+    for r in rows {
+        match stages
+            .iter_mut()
+            .find(|(f, s, _)| *f == r.formula && *s == r.stage)
+        {
+            Some(line) => line.2 += r.n,
+            None => stages.push((r.formula.clone(), r.stage.clone(), r.n)),
+        }
+        let Some(month) = r.month else { continue };
+        let month = month.format("%Y-%m").to_string();
+        match months
+            .iter_mut()
+            .find(|p| p.month == month && p.colour == r.colour)
+        {
+            Some(p) => p.members += r.n,
+            None => months.push(PipelineRow {
+                month,
+                colour: r.colour.clone(),
+                state: None,
+                by_state: false,
+                members: r.n,
+            }),
+        }
+    }
+    (stages, months)
+}
+
 /// Stage and colour counts from (formula, stage key, count) rows; a stage
 /// takes the colour it has in the first formula's table that has it.
 pub fn stage_and_colour_counts(
-    rows: &[(String, Option<String>, i64)],
+    rows: &[StageRow],
     timelines: &Timelines,
 ) -> (Vec<StageCount>, Vec<(Colour, i64)>) {
     let mut stages: Vec<StageCount> = timelines
@@ -175,7 +211,19 @@ async fn home(
     user.require(&[role])?;
     let (pool, scope, today) = (&state.pool, user.scope(), state.today());
     let timelines = timeline_store::load(pool).await?;
-    let stage_rows = dashboard::stage_counts(pool, scope, &timelines, today).await?;
+    // The stages and colours of today, and the next months of renewals
+    // stacked by today's colour, from one statement.
+    let months = months_ahead(today, MONTHS_AHEAD);
+    let (first, last) = (months[0], months[months.len() - 1]);
+    let staged = dashboard::staged_by_month(
+        pool,
+        scope,
+        &timelines,
+        (first.first_day(), last.shift(1).first_day()),
+        today,
+    )
+    .await?;
+    let (stage_rows, pipeline) = stages_and_months(&staged);
     let (stages, colours) = stage_and_colour_counts(&stage_rows, &timelines);
     let view = match scope {
         Scope::District(d) => QueueView::District(d),
@@ -190,17 +238,6 @@ async fn home(
     let open = escalations::queue_page(pool, view, &pending, today, ESCALATION_COUNT, 0).await?;
     let districts = dashboard::districts(pool, scope, today).await?;
     let orphans = districts.iter().map(|d| d.orphans).sum();
-    // The next months of renewals, stacked by today's colour.
-    let months = months_ahead(today, MONTHS_AHEAD);
-    let (first, last) = (months[0], months[months.len() - 1]);
-    let pipeline = dashboard::upcoming_by_colour(
-        pool,
-        scope,
-        &timelines,
-        (first.first_day(), last.shift(1).first_day()),
-        today,
-    )
-    .await?;
     let (by_colour, _) = split(&months, &pipeline);
     // The last 12 complete months of retention, and per district.
     let period = Period::default_for(today);
