@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 use crate::domain::formula::{Colour, Formula, State};
 use crate::domain::member::MemberDraft;
 use crate::domain::scope::Scope;
-use crate::domain::timeline::{LateStart, StageDef};
+use crate::domain::timeline::{CurrentStage, LateStart, StageDef};
 use crate::domain::timeline_edit::FIRST_KEY;
 use crate::domain::validation::FieldErrors;
 use crate::store::audit::{self, Change};
@@ -107,6 +107,22 @@ impl MemberRow {
 
     pub fn formula(&self) -> Formula {
         Formula::parse(&self.formula).unwrap_or(Formula::Exclusive)
+    }
+
+    /// The member's stage today, a late renewal holding them in the first
+    /// one ([`MemberRow::own_late_start`]).
+    pub fn current_stage<'t>(
+        &self,
+        timelines: &'t Timelines,
+        today: NaiveDate,
+    ) -> Option<CurrentStage<'t>> {
+        timelines.current_late(
+            self.formula(),
+            self.renewal_date,
+            self.term_months,
+            today,
+            self.own_late_start(),
+        )
     }
 
     pub fn state(&self) -> Option<State> {

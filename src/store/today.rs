@@ -85,15 +85,7 @@ pub fn colour_counts(
 ) -> Vec<(Colour, i64)> {
     let mut counts: Vec<(Colour, i64)> = Colour::ALL.iter().map(|c| (*c, 0)).collect();
     for p in rows {
-        let r = &p.member;
-        let stage = timelines.current_late(
-            r.formula(),
-            r.renewal_date,
-            r.term_months,
-            today,
-            r.own_late_start(),
-        );
-        if let Some(stage) = stage
+        if let Some(stage) = p.member.current_stage(timelines, today)
             && let Some(c) = counts.iter_mut().find(|(c, _)| *c == stage.def.colour)
         {
             c.1 += 1;

@@ -372,10 +372,7 @@ pub async fn export_csv(
             let formula = r.formula();
             let current = r
                 .is_active()
-                .then(|| {
-                    let late = r.own_late_start();
-                    timelines.current_late(formula, r.renewal_date, r.term_months, today, late)
-                })
+                .then(|| r.current_stage(&timelines, today))
                 .flatten();
             vec![
                 Cell::from(&r.last_name),

@@ -44,13 +44,7 @@ pub fn undone<'a>(
         .iter()
         .filter_map(|p| {
             let r = &p.member;
-            let stage = timelines.current_late(
-                r.formula(),
-                r.renewal_date,
-                r.term_months,
-                today,
-                r.own_late_start(),
-            )?;
+            let stage = r.current_stage(timelines, today)?;
             (!r.stages_done.contains(&stage.def.key)).then(|| Todo {
                 member_id: r.id,
                 colour: stage.def.colour,
