@@ -20,13 +20,16 @@ pub struct Meeting {
     pub lines: i64,
 }
 
+// The lines counted for a representative are those of their members,
+// looked up once as a hashed set for all the meetings listed (a join
+// inside the count read their whole portfolio again for each meeting).
 macro_rules! meeting_select {
     () => {
         "SELECT mt.id, mt.group_id, mt.held_on, mt.added, mt.cancelled_at, \
            cu.display_name AS cancelled_by, \
-           (SELECT count(*) FROM meeting_lines l JOIN members m ON m.id = l.member_id \
-             WHERE l.meeting_id = mt.id \
-               AND ($3::bigint IS NULL OR m.representative_id = $3)) AS lines \
+           (SELECT count(*) FROM meeting_lines l WHERE l.meeting_id = mt.id \
+               AND ($3::bigint IS NULL OR l.member_id IN \
+                 (SELECT m.id FROM members m WHERE m.representative_id = $3))) AS lines \
          FROM meetings mt LEFT JOIN users cu ON cu.id = mt.cancelled_by "
     };
 }
