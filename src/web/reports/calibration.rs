@@ -208,8 +208,7 @@ pub async fn page(
                 date_fr(w.to)
             )
         });
-    let mut form = FilterForm::load(&state, &user, PATH, &q, &mut sel, true).await?;
-    form.narrowing = false;
+    let form = FilterForm::load_period_and_district(&state, &user, PATH, &q, &mut sel).await?;
     let page = CalibrationPage {
         layout: Layout::new("Calibration du risque", &user.0, "/rapports"),
         form,

@@ -176,6 +176,31 @@ impl FilterForm {
         sel: &mut Selection,
         with_period: bool,
     ) -> AppResult<FilterForm> {
+        Self::build(state, user, action, q, sel, with_period, true).await
+    }
+
+    /// The form of a report that reads only the period and the district
+    /// (the calibration): the groups and people of a district, thousands
+    /// in the largest networks, are not read at all.
+    pub async fn load_period_and_district(
+        state: &AppState,
+        user: &CurrentUser,
+        action: &'static str,
+        q: &ReportQuery,
+        sel: &mut Selection,
+    ) -> AppResult<FilterForm> {
+        Self::build(state, user, action, q, sel, true, false).await
+    }
+
+    async fn build(
+        state: &AppState,
+        user: &CurrentUser,
+        action: &'static str,
+        q: &ReportQuery,
+        sel: &mut Selection,
+        with_period: bool,
+        narrowing: bool,
+    ) -> AppResult<FilterForm> {
         let scope = user.scope();
         let show_district = scope == Scope::Network;
         let show_representative = !matches!(scope, Scope::Representative { .. });
@@ -189,14 +214,25 @@ impl FilterForm {
         }
         // The groups and people of the district in scope or chosen; for
         // the whole network only those already chosen (not 2,000 groups).
-        let choices = members::filter_choices(
-            &state.pool,
-            scope,
-            sel.filter.district_id,
-            sel.filter.group_id,
-            sel.filter.representative_id,
-        )
-        .await?;
+        let choices = if narrowing {
+            members::filter_choices(
+                &state.pool,
+                scope,
+                sel.filter.district_id,
+                sel.filter.group_id,
+                sel.filter.representative_id,
+            )
+            .await?
+        } else {
+            members::FilterChoices {
+                districts: if show_district {
+                    members::district_choices(&state.pool, scope).await?
+                } else {
+                    Vec::new()
+                },
+                ..members::FilterChoices::default()
+            }
+        };
         Ok(FilterForm {
             action,
             q,
@@ -209,7 +245,7 @@ impl FilterForm {
             pick_district_first: show_district && sel.filter.district_id.is_none(),
             show_district,
             show_representative,
-            narrowing: true,
+            narrowing,
         })
     }
 
