@@ -650,6 +650,25 @@ async fn a_member_moving_district_takes_escalations_and_missed_follow_ups_along(
         team.contains("Test rep1@test.ca,Montréal,3,0,0,,9,,0,0\n"),
         "{team}"
     );
+    // Across the network, each district's overdue escalations wait for its
+    // own manager: Québec's new manager has the two that moved, Montréal's
+    // keeps the two left behind.
+    w.app
+        .create_user("gest.qc@test.ca", Role::DistrictManager, Some(w.district_b))
+        .await;
+    login(&w.app, "dir@test.ca").await;
+    let receivers = text(
+        &w.app,
+        "/rapports/equipe.csv?tableau=escalades&du=2025-07&au=2026-07&format=virgule",
+    )
+    .await;
+    assert_eq!(
+        receivers,
+        "destinataire,rôle,répondues,délai médian (h),délai 90e centile (h),en retard\n\
+         Test dir@test.ca,Direction,1,30.0,30.0,1\n\
+         Test gest.qc@test.ca,Gestionnaire de district,0,,,1\n\
+         Test gest@test.ca,Gestionnaire de district,2,30.0,46.0,2\n"
+    );
     assert_report_tallies_match(pool).await;
 }
 

@@ -1032,23 +1032,30 @@ pub async fn receivers(
     qb.push(" AND e.raised_at < ");
     qb.push_bind(end);
     push_escalation_scope(&mut qb, scope, filter, by_district);
+    // The overdue escalations are counted by receiving role and district
+    // first (a dozen rows), then given to the people who hold that role
+    // there: matching each escalation to each person read them all again
+    // for every manager.
     qb.push(
         " GROUP BY 1) a ON a.user_id = u.id \
-         LEFT JOIN (SELECT r.id AS user_id, count(*) AS overdue FROM escalations e",
+         LEFT JOIN (SELECT r.id AS user_id, sum(p.n)::bigint AS overdue FROM \
+           (SELECT CASE WHEN e.level = 'district' THEN 'district_manager' ELSE 'direction' END \
+                     AS role, \
+                   CASE WHEN e.level = 'district' THEN e.district_id END AS district_id, \
+                   count(*) AS n \
+            FROM escalations e",
     );
     if by_district.is_none() {
         qb.push(" JOIN due_cycles m ON m.member_id = e.member_id AND m.renewal_id = 0");
     }
-    qb.push(
-        " JOIN users r ON r.active AND \
-         ((e.level = 'district' AND r.role = 'district_manager' AND r.district_id = e.district_id) \
-          OR (e.level <> 'district' AND r.role = 'direction')) \
-         WHERE e.status IN ('open', 'acknowledged') AND e.due_on < ",
-    );
+    qb.push(" WHERE e.status IN ('open', 'acknowledged') AND e.due_on < ");
     qb.push_bind(today);
     push_escalation_scope(&mut qb, scope, filter, by_district);
     qb.push(
-        " GROUP BY 1) o ON o.user_id = u.id WHERE a.user_id IS NOT NULL OR o.user_id IS NOT NULL \
+        " GROUP BY 1, 2) p \
+         JOIN users r ON r.active AND r.role = p.role \
+           AND (p.role = 'direction' OR r.district_id = p.district_id) \
+         GROUP BY 1) o ON o.user_id = u.id WHERE a.user_id IS NOT NULL OR o.user_id IS NOT NULL \
          ORDER BY u.display_name, u.id",
     );
     qb.build_query_as().fetch_all(pool).await
