@@ -468,6 +468,42 @@ async fn a_long_list_is_counted_only_past_the_page_shown() {
     let last = app.get("/membres?page=23").await.text().await.unwrap();
     assert!(last.contains("Numéro1119") && !last.contains("rel=\"next\""));
     assert!(last.contains("1 120 membres"), "{last}");
+    // A search is counted four pages ahead only, and still leads to its
+    // last page, where the count is exact.
+    let search = app
+        .get("/membres?q=num%C3%A9ro")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(search.contains("Plus de 250 membres"), "{search}");
+    assert!(search.contains("Page 1 sur plus de 5"), "{search}");
+    let page_5 = app
+        .get("/membres?q=num%C3%A9ro&page=5")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page_5.contains("Plus de 450 membres"), "{page_5}");
+    let end = app
+        .get("/membres?q=num%C3%A9ro&page=23")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        end.contains("Numéro1119") && end.contains("1 120 membres"),
+        "{end}"
+    );
+    // Narrowed to a hundred (Numéro1000 to Numéro1099): exact.
+    let narrow = app
+        .get("/membres?q=num%C3%A9ro10")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(narrow.contains("100 membres"), "{narrow}");
+    assert!(narrow.contains("Page 1 sur 2"), "{narrow}");
 }
 
 fn member_form(

@@ -424,10 +424,18 @@ pub struct ListTotal {
 /// about twenty pages ahead).
 pub const COUNT_AHEAD: i64 = 1000;
 
+/// Matches counted beyond the page shown for a text search: four pages.
+/// Its matches are found by testing the text of each member in turn, so a
+/// common name (« tremblay », 3 % of a network) costs a walk of thirty
+/// rows per match counted (58 ms to count 1,050 in a network of a million
+/// members); a search is narrowed rather than paged through.
+pub const SEARCH_COUNT_AHEAD: i64 = 200;
+
 /// A page of the filtered list and the number of matches, counted up to
-/// `COUNT_AHEAD` rows after the page (an index walk of at most that many
-/// rows, whatever the size of the table); a page that is not full is the
-/// last one and needs no count.
+/// `COUNT_AHEAD` rows after the page (`SEARCH_COUNT_AHEAD` for a text
+/// search: an index walk of at most that many matches, whatever the size
+/// of the table); a page that is not full is the last one and needs no
+/// count.
 #[allow(clippy::too_many_arguments)]
 pub async fn list(
     pool: &PgPool,
@@ -455,7 +463,13 @@ pub async fn list(
             },
         ));
     }
-    let cap = offset.saturating_add(limit).saturating_add(COUNT_AHEAD);
+    let searching = !filter.text.trim().is_empty();
+    let ahead = if searching {
+        SEARCH_COUNT_AHEAD
+    } else {
+        COUNT_AHEAD
+    };
+    let cap = offset.saturating_add(limit).saturating_add(ahead);
     let mut count = QueryBuilder::new("SELECT count(*) FROM (SELECT 1");
     if filter.by_stage() {
         push_staged_from(
@@ -470,6 +484,12 @@ pub async fn list(
     } else {
         count.push(" FROM members m");
         push_where(&mut count, scope, timelines, today, filter);
+        if searching {
+            // Lets a common word be counted along the renewal order
+            // index, which carries the searched text (0042), rather than
+            // by reading the rows from the table.
+            count.push(" ORDER BY m.renewal_date, m.id");
+        }
     }
     crate::store::push_limit(&mut count, cap.saturating_add(1), None);
     count.push(") matching");
