@@ -236,6 +236,16 @@ async fn a_representative_sees_and_fills_only_their_own_members_lines() {
     assert!(list.contains("2 lignes saisies"));
     let (_, list) = gest.page(&format!("/groupes/{}/rencontres", c.group)).await;
     assert!(list.contains("3 lignes saisies"));
+    // One meeting read alone counts them the same way (its lines' members
+    // looked up by key, not as the list's hashed set).
+    let day = chrono::NaiveDate::parse_from_str(MEETING, "%Y-%m-%d").expect("date");
+    for (own, lines) in [(Some(c.w.rep_a1), 2), (None, 3)] {
+        let meeting = renouvo::store::meetings::find(pool, c.group, day, own)
+            .await
+            .expect("lecture")
+            .expect("rencontre");
+        assert_eq!(meeting.lines, lines, "{own:?}");
+    }
 }
 
 #[tokio::test]
