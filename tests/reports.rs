@@ -265,6 +265,15 @@ async fn text(app: &TestApp, path: &str) -> String {
 
 const PERIOD: &str = "du=2026-01&au=2026-07";
 
+/// The team report's table of escalation receivers, July 2025 to July 2026.
+async fn receivers_csv(app: &TestApp) -> String {
+    text(
+        app,
+        "/rapports/equipe.csv?tableau=escalades&du=2025-07&au=2026-07&format=virgule",
+    )
+    .await
+}
+
 #[tokio::test]
 async fn retention_by_month_counts_late_renewals_and_losses_in_their_due_month() {
     let w = world().await;
@@ -551,11 +560,7 @@ async fn team_figures_per_representative_and_per_receiver_with_the_90th_percenti
          Test rep2@test.ca,Montréal,1,2,0,0.0,1,7.7,0,1\n\
          Test rep3@test.ca,Québec,0,2,1,50.0,0,0.0,0,0\n"
     );
-    let receivers = text(
-        &w.app,
-        "/rapports/equipe.csv?tableau=escalades&du=2025-07&au=2026-07&format=virgule",
-    )
-    .await;
+    let receivers = receivers_csv(&w.app).await;
     assert_eq!(
         receivers,
         "destinataire,rôle,répondues,délai médian (h),délai 90e centile (h),en retard\n\
@@ -589,11 +594,7 @@ async fn a_manager_sees_only_their_district_even_when_asking_for_another() {
     )
     .await;
     assert!(!team.contains("rep3"), "another district's representative");
-    let receivers = text(
-        &w.app,
-        "/rapports/equipe.csv?tableau=escalades&du=2025-07&au=2026-07&format=virgule",
-    )
-    .await;
+    let receivers = receivers_csv(&w.app).await;
     assert_eq!(
         receivers,
         "destinataire,rôle,répondues,délai médian (h),délai 90e centile (h),en retard\n\
@@ -626,11 +627,7 @@ async fn a_member_moving_district_takes_escalations_and_missed_follow_ups_along(
             .expect("déménagement");
     }
     login(&w.app, "gest@test.ca").await;
-    let receivers = text(
-        &w.app,
-        "/rapports/equipe.csv?tableau=escalades&du=2025-07&au=2026-07&format=virgule",
-    )
-    .await;
+    let receivers = receivers_csv(&w.app).await;
     // Left: Dion's escalation answered in 10 h; Dion's and Gauthier's
     // waiting past their date.
     assert_eq!(
@@ -657,11 +654,7 @@ async fn a_member_moving_district_takes_escalations_and_missed_follow_ups_along(
         .create_user("gest.qc@test.ca", Role::DistrictManager, Some(w.district_b))
         .await;
     login(&w.app, "dir@test.ca").await;
-    let receivers = text(
-        &w.app,
-        "/rapports/equipe.csv?tableau=escalades&du=2025-07&au=2026-07&format=virgule",
-    )
-    .await;
+    let receivers = receivers_csv(&w.app).await;
     assert_eq!(
         receivers,
         "destinataire,rôle,répondues,délai médian (h),délai 90e centile (h),en retard\n\
