@@ -382,7 +382,15 @@ async fn the_to_do_list_can_be_ordered_by_risk() {
         todo.find("Bruno Test") < todo.find("Anne Test"),
         "Bruno first by risk"
     );
-    assert!(todo.contains("état « Rouge » au dernier suivi (+25 points)"));
+    // Each line carries its own member's risk, read for the lines shown.
+    let row = |name: &str| {
+        let at = todo.find(name).expect("ligne du membre");
+        let end = todo[at..].find("</tr>").map_or(todo.len(), |e| at + e);
+        todo[at..end].to_string()
+    };
+    assert!(row("Bruno Test").contains("état « Rouge » au dernier suivi (+25 points)"));
+    assert!(!row("Anne Test").contains("Rouge"), "{}", row("Anne Test"));
+    assert!(row("Anne Test").contains("Risque "), "{}", row("Anne Test"));
     assert!(
         by_risk.contains("<strong aria-current=\"true\">risque de non-renouvellement</strong>")
     );

@@ -103,6 +103,34 @@ impl RiskColumns {
     }
 }
 
+/// The scores of `members` with their facts, by member (a member without
+/// a score is left out). The caller has read `members` within the
+/// reader's scope; « Aujourd'hui » reads its portfolio's scores alone and
+/// the facts here for the few dozen stages it shows (the facts of a whole
+/// portfolio were four arrays on each of 350 rows).
+pub async fn of_members(
+    pool: &PgPool,
+    members: &[i64],
+) -> Result<std::collections::HashMap<i64, Risk>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        member_id: i64,
+        #[sqlx(flatten)]
+        risk: RiskColumns,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT member_id, score, factors, points, figures, labels FROM member_risks \
+         WHERE member_id = ANY($1) AND active",
+    )
+    .bind(members)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.member_id, r.risk.into_risk()))
+        .collect())
+}
+
 /// One member's score today (recomputed first if needed); `None` for a
 /// member who is not active. The caller has checked the member is in the
 /// reader's scope.

@@ -1,15 +1,15 @@
 //! What a representative's day is made of, read in one statement: every
 //! active member of the portfolio (tens to a few hundred) with the facts
 //! « Aujourd'hui » sorts them by — the open planned follow-up, whether a
-//! billing request is live in the cycle, today's renewal risk. The stages
-//! to do, the planned follow-ups due, the members whose state needs care
-//! and the touch list are all drawn from these rows (they were five
-//! statements over the same members; see BENCHMARKS.md).
+//! billing request is live in the cycle, today's renewal risk score. The
+//! stages to do, the planned follow-ups due, the members whose state needs
+//! care and the touch list are all drawn from these rows (they were five
+//! statements over the same members; see BENCHMARKS.md). The risk's facts
+//! are read afterwards for the stages shown only (`risk::of_members`).
 use chrono::NaiveDate;
 use sqlx::{PgPool, QueryBuilder};
 
 use crate::domain::formula::Colour;
-use crate::domain::risk::Risk;
 use crate::domain::scope::Scope;
 use crate::member_row_select;
 use crate::store::members::{MemberRow, push_scope};
@@ -24,26 +24,12 @@ pub struct PortfolioRow {
     pub planned_on: Option<NaiveDate>,
     /// A billing request of the current cycle that is not cancelled.
     pub live_request: bool,
+    /// Today's renewal risk score, once the scores in scope are refreshed
+    /// (`risk::refresh`); `None` while the member has no score yet.
     risk_score: Option<i16>,
-    risk_factors: Option<Vec<String>>,
-    risk_points: Option<Vec<i32>>,
-    risk_figures: Option<Vec<Option<i32>>>,
-    risk_labels: Option<Vec<Option<String>>>,
 }
 
 impl PortfolioRow {
-    /// Today's renewal risk, once the scores in scope are refreshed
-    /// (`risk::refresh`); `None` while the member has no score yet.
-    pub fn risk(&self) -> Option<Risk> {
-        Some(Risk::from_columns(
-            self.risk_score?,
-            self.risk_factors.clone().unwrap_or_default(),
-            self.risk_points.clone().unwrap_or_default(),
-            self.risk_figures.clone().unwrap_or_default(),
-            self.risk_labels.clone().unwrap_or_default(),
-        ))
-    }
-
     /// The risk score alone (0 without a score).
     pub fn risk_score(&self) -> i16 {
         self.risk_score.unwrap_or(0)
@@ -60,9 +46,7 @@ pub async fn portfolio(pool: &PgPool, scope: Scope) -> Result<Vec<PortfolioRow>,
           WHERE p.member_id = mr.id AND p.status = 'open' LIMIT 1) AS planned_on, \
          EXISTS (SELECT 1 FROM billing_requests b WHERE b.member_id = mr.id \
           AND b.cycle = mr.cycle AND b.status <> 'cancelled') AS live_request, \
-         r.score AS risk_score, r.factors AS risk_factors, r.points AS risk_points, \
-         r.figures AS risk_figures, r.labels AS risk_labels \
-         FROM (",
+         r.score AS risk_score FROM (",
     );
     qb.push(member_row_select!());
     qb.push(" WHERE m.status = 'active'");

@@ -198,12 +198,14 @@ pub async fn page(
     let todo_total = undone.len();
     let todo_all = q.tout.trim() == "1";
     let shown = if todo_all { todo_total } else { TODO_SHOWN };
+    undone.truncate(shown);
+    let shown_ids: Vec<i64> = undone.iter().map(|p| p.member.id).collect();
+    let mut risks = crate::store::risk::of_members(&state.pool, &shown_ids).await?;
     let todo = undone
         .into_iter()
-        .take(shown)
         .map(|p| TodoLine {
             line: line(&p.member, &timelines, today),
-            risk: p.risk().map(|k| {
+            risk: risks.remove(&p.member.id).map(|k| {
                 (
                     RiskBadge::of(&k),
                     k.facts.first().map(|f| f.explained()).unwrap_or_default(),
