@@ -147,14 +147,7 @@ pub async fn of_member(
     .bind(today)
     .execute(pool)
     .await?;
-    let row: Option<RiskColumns> = sqlx::query_as(
-        "SELECT score, factors, points, figures, labels FROM member_risks \
-         WHERE member_id = $1 AND active",
-    )
-    .bind(member_id)
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(RiskColumns::into_risk))
+    Ok(of_members(pool, &[member_id]).await?.remove(&member_id))
 }
 
 /// `AND …` restricting scores (alias `r`) to the scope, on the columns
