@@ -871,7 +871,7 @@ async fn the_days_colour_counts_are_the_homes_for_every_representative() {
         };
         let rows = day::portfolio(&app.pool, scope).await.unwrap();
         assert_eq!(
-            day::colour_counts(&rows, &timelines, late_autumn()),
+            day::colour_counts(&day::stages(&rows, &timelines, late_autumn())),
             dashboard::colour_counts(&app.pool, scope, &timelines, late_autumn())
                 .await
                 .unwrap(),

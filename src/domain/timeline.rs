@@ -109,7 +109,12 @@ pub fn previous_renewal(renewal: NaiveDate, term_months: i32) -> NaiveDate {
 /// Non-decreasing in `renewal` (every step is), which [`stage_ranges`]
 /// relies on.
 pub fn stage_start(def: &StageDef, renewal: NaiveDate, term_months: i32) -> NaiveDate {
-    let previous = previous_renewal(renewal, term_months);
+    start_in_cycle(def, renewal, previous_renewal(renewal, term_months))
+}
+
+/// [`stage_start`] once P = `previous` is known (the same for every stage
+/// of a cycle: worked out once per member, not once per stage).
+fn start_in_cycle(def: &StageDef, renewal: NaiveDate, previous: NaiveDate) -> NaiveDate {
     let base = match def.anchor {
         Anchor::Previous => previous,
         Anchor::Renewal => renewal,
@@ -159,9 +164,10 @@ fn ordered_starts(
     renewal: NaiveDate,
     term_months: i32,
 ) -> Vec<(&StageDef, NaiveDate)> {
+    let previous = previous_renewal(renewal, term_months);
     let mut stages: Vec<_> = table
         .iter()
-        .map(|def| (def, stage_start(def, renewal, term_months)))
+        .map(|def| (def, start_in_cycle(def, renewal, previous)))
         .collect();
     stages.sort_by(|(a, a_start), (b, b_start)| {
         (a_start, a.position, &a.key).cmp(&(b_start, b.position, &b.key))

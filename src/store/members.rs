@@ -90,6 +90,15 @@ pub struct MemberRow {
     pub stages_done: Vec<String>,
 }
 
+/// The late start of a member's current cycle from the day its renewal
+/// was recorded late and the stages done kept on the member.
+pub fn late_start_of(welcome_from: Option<NaiveDate>, stages_done: &[String]) -> Option<LateStart> {
+    welcome_from.map(|from| LateStart {
+        from,
+        first_done: stages_done.iter().any(|d| d == FIRST_KEY),
+    })
+}
+
 impl MemberRow {
     /// The current cycle's late start, if its renewal was recorded late;
     /// `done` says whether a stage (by key) of this cycle was followed up.
@@ -102,7 +111,7 @@ impl MemberRow {
 
     /// [`MemberRow::late_start`] from the stages done kept on the row.
     pub fn own_late_start(&self) -> Option<LateStart> {
-        self.late_start(|key| self.stages_done.iter().any(|d| d == key))
+        late_start_of(self.welcome_from, &self.stages_done)
     }
 
     pub fn formula(&self) -> Formula {

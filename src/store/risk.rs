@@ -105,7 +105,7 @@ impl RiskColumns {
 
 /// The scores of `members` with their facts, by member (a member without
 /// a score is left out). The caller has read `members` within the
-/// reader's scope; « Aujourd'hui » reads its portfolio's scores alone and
+/// reader's scope; « Aujourd'hui » reads its stages' scores alone (`scores_of`) and
 /// the facts here for the few dozen stages it shows (the facts of a whole
 /// portfolio were four arrays on each of 350 rows).
 pub async fn of_members(
@@ -129,6 +129,22 @@ pub async fn of_members(
         .into_iter()
         .map(|r| (r.member_id, r.risk.into_risk()))
         .collect())
+}
+
+/// The scores alone of `members`, by member (a member without a score is
+/// left out): « Aujourd'hui » orders its stages to do by them. The caller
+/// has read `members` within the reader's scope.
+pub async fn scores_of(
+    pool: &PgPool,
+    members: &[i64],
+) -> Result<std::collections::HashMap<i64, i16>, sqlx::Error> {
+    let rows: Vec<(i64, i16)> = sqlx::query_as(
+        "SELECT member_id, score FROM member_risks WHERE member_id = ANY($1) AND active",
+    )
+    .bind(members)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// One member's score today (recomputed first if needed); `None` for a

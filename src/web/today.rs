@@ -4,14 +4,15 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use chrono::NaiveDate;
+use std::collections::HashMap;
 
 use crate::domain::follow_up::{Todo, order_todo};
 use crate::domain::format::date_fr;
+use crate::domain::timeline::CurrentStage;
 use crate::domain::user::Role;
 use crate::store::billing;
-use crate::store::members::MemberRow;
-use crate::store::timeline::{self as timeline_store, Timelines};
-use crate::store::today::{self as day, PortfolioRow};
+use crate::store::timeline as timeline_store;
+use crate::store::today::{self as day, DayRow};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::billing::{RequestLine, request_line};
@@ -33,18 +34,14 @@ pub const TODO_SHOWN: usize = 50;
 /// in the member list filtered by state.
 pub const CARE_SHOWN: usize = 30;
 
-/// Active members whose current stage has no follow-up yet, most urgent
-/// first (colour, then days until renewal).
-pub fn undone<'a>(
-    rows: &'a [PortfolioRow],
-    timelines: &Timelines,
-    today: NaiveDate,
-) -> Vec<&'a PortfolioRow> {
+/// Active members whose current stage (`stages`, one per row) has no
+/// follow-up yet, most urgent first (colour, then days until renewal).
+pub fn undone<'a>(rows: &'a [DayRow], stages: &[Option<CurrentStage<'_>>]) -> Vec<&'a DayRow> {
     let mut todos: Vec<Todo> = rows
         .iter()
-        .filter_map(|p| {
-            let r = &p.member;
-            let stage = r.current_stage(timelines, today)?;
+        .zip(stages)
+        .filter_map(|(r, stage)| {
+            let stage = stage.as_ref()?;
             (!r.stages_done.contains(&stage.def.key)).then(|| Todo {
                 member_id: r.id,
                 colour: stage.def.colour,
@@ -54,8 +51,7 @@ pub fn undone<'a>(
         })
         .collect();
     order_todo(&mut todos);
-    let by_id: std::collections::HashMap<i64, &PortfolioRow> =
-        rows.iter().map(|p| (p.member.id, p)).collect();
+    let by_id: HashMap<i64, &DayRow> = rows.iter().map(|r| (r.id, r)).collect();
     todos
         .iter()
         .filter_map(|t| by_id.get(&t.member_id).copied())
@@ -189,52 +185,32 @@ pub async fn page(
     )
     .await?;
     let rows = day::portfolio(&state.pool, scope).await?;
-    let mut undone = undone(&rows, &timelines, today);
+    let stages = day::stages(&rows, &timelines, today);
+    let mut undone = undone(&rows, &stages);
     let by_risk = q.ordre.trim() == "risque";
     if by_risk {
+        let ids: Vec<i64> = undone.iter().map(|r| r.id).collect();
+        let scores = crate::store::risk::scores_of(&state.pool, &ids).await?;
         // Stable: equal scores keep the urgency order.
-        undone.sort_by_key(|p| std::cmp::Reverse(p.risk_score()));
+        undone.sort_by_key(|r| std::cmp::Reverse(scores.get(&r.id).copied().unwrap_or(0)));
     }
     let todo_total = undone.len();
     let todo_all = q.tout.trim() == "1";
     let shown = if todo_all { todo_total } else { TODO_SHOWN };
     undone.truncate(shown);
-    let shown_ids: Vec<i64> = undone.iter().map(|p| p.member.id).collect();
-    let mut risks = crate::store::risk::of_members(&state.pool, &shown_ids).await?;
-    let todo = undone
-        .into_iter()
-        .map(|p| TodoLine {
-            line: line(&p.member, &timelines, today),
-            risk: risks.remove(&p.member.id).map(|k| {
-                (
-                    RiskBadge::of(&k),
-                    k.facts.first().map(|f| f.explained()).unwrap_or_default(),
-                )
-            }),
-        })
-        .collect();
     // Open planned follow-ups due today or before, oldest first.
-    let mut due: Vec<(&MemberRow, NaiveDate)> = rows
+    let mut due: Vec<(&DayRow, NaiveDate)> = rows
         .iter()
-        .filter_map(|p| Some((&p.member, p.planned_on.filter(|d| *d <= today)?)))
+        .filter_map(|r| Some((r, r.planned_on.filter(|d| *d <= today)?)))
         .collect();
     due.sort_by(|(a, da), (b, db)| {
         da.cmp(db)
             .then_with(|| a.last_name.cmp(&b.last_name))
             .then(a.id.cmp(&b.id))
     });
-    let due = due
-        .into_iter()
-        .map(|(r, d)| DueLine {
-            line: line(r, &timelines, today),
-            due: date_fr(d),
-            late: d < today,
-        })
-        .collect();
     // Members in the red state, then the yellow one, by renewal date.
-    let mut care: Vec<&MemberRow> = rows
+    let mut care: Vec<&DayRow> = rows
         .iter()
-        .map(|p| &p.member)
         .filter(|r| matches!(r.state.as_deref(), Some("red" | "yellow")))
         .collect();
     care.sort_by_key(|r| (r.state.as_deref() != Some("red"), r.renewal_date, r.id));
@@ -243,14 +219,9 @@ pub async fn page(
         .filter(|r| r.state.as_deref() == Some("red"))
         .count() as i64;
     let care_yellow = care.len() as i64 - care_red;
-    let care = care
-        .iter()
-        .take(CARE_SHOWN)
-        .map(|r| line(r, &timelines, today))
-        .collect();
-    let tz = state.config.time_zone;
+    care.truncate(CARE_SHOWN);
     // The members not contacted for the longest time, never contacted first.
-    let mut touch: Vec<&MemberRow> = rows.iter().map(|p| &p.member).collect();
+    let mut touch: Vec<&DayRow> = rows.iter().collect();
     touch.sort_by_key(|r| {
         (
             r.last_contact_at.is_some(),
@@ -259,43 +230,104 @@ pub async fn page(
             r.id,
         )
     });
-    let touch = touch
-        .iter()
-        .take(TOUCH_COUNT)
-        .map(|r| TouchLine {
-            line: line(r, &timelines, today),
-            last_contact: match r.last_contact_at {
-                None => "jamais contacté·e".into(),
-                Some(at) => {
-                    let days = (today - at.with_timezone(&tz).date_naive()).num_days();
-                    match days {
-                        ..=0 => "contacté·e aujourd'hui".into(),
-                        1 => "dernier contact hier".into(),
-                        n => format!("dernier contact il y a {n} jours"),
-                    }
-                }
-            },
-        })
-        .collect();
+    touch.truncate(TOUCH_COUNT);
     // Members at or past the stage that asks for the billing request, with
     // no request sent for this cycle.
-    let to_request = rows
+    // (By date: a late renewal's first stage does not hold this back.)
+    let billing_due: Vec<&DayRow> = rows
         .iter()
-        .filter(|p| !p.live_request)
-        .map(|p| &p.member)
-        .filter(|r| {
-            timelines
-                .current(r.formula(), r.renewal_date, r.term_months, today)
-                .is_some_and(|c| timelines.billing_due_at(r.formula(), c.def))
+        .zip(&stages)
+        .filter(|(r, stage)| {
+            let by_date = if r.welcome_from.is_some() {
+                timelines
+                    .current(r.formula(), r.renewal_date, r.term_months, today)
+                    .map(|c| c.def)
+            } else {
+                stage.as_ref().map(|c| c.def)
+            };
+            by_date.is_some_and(|def| timelines.billing_due_at(r.formula(), def))
         })
-        .map(|r| line(r, &timelines, today))
+        .map(|(r, _)| r)
         .collect();
+    let requested = day::live_requests(
+        &state.pool,
+        &billing_due
+            .iter()
+            .map(|r| (r.id, r.cycle))
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    let to_request: Vec<&DayRow> = billing_due
+        .into_iter()
+        .filter(|r| !requested.contains(&r.id))
+        .collect();
+    // The whole rows of the lines shown, and the risk of the stages to do.
+    let mut ids: Vec<i64> = undone
+        .iter()
+        .chain(due.iter().map(|(r, _)| r))
+        .chain(&care)
+        .chain(&touch)
+        .chain(&to_request)
+        .map(|r| r.id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let full = day::shown(&state.pool, scope, &ids).await?;
+    let line_of = |r: &DayRow| full.get(&r.id).map(|m| line(m, &timelines, today));
+    let todo_ids: Vec<i64> = undone.iter().map(|r| r.id).collect();
+    let mut risks = crate::store::risk::of_members(&state.pool, &todo_ids).await?;
+    let todo = undone
+        .into_iter()
+        .filter_map(|r| {
+            Some(TodoLine {
+                line: line_of(r)?,
+                risk: risks.remove(&r.id).map(|k| {
+                    (
+                        RiskBadge::of(&k),
+                        k.facts.first().map(|f| f.explained()).unwrap_or_default(),
+                    )
+                }),
+            })
+        })
+        .collect();
+    let due = due
+        .into_iter()
+        .filter_map(|(r, d)| {
+            Some(DueLine {
+                line: line_of(r)?,
+                due: date_fr(d),
+                late: d < today,
+            })
+        })
+        .collect();
+    let care = care.into_iter().filter_map(line_of).collect();
+    let tz = state.config.time_zone;
+    let touch = touch
+        .into_iter()
+        .filter_map(|r| {
+            Some(TouchLine {
+                line: line_of(r)?,
+                last_contact: match r.last_contact_at {
+                    None => "jamais contacté·e".into(),
+                    Some(at) => {
+                        let days = (today - at.with_timezone(&tz).date_naive()).num_days();
+                        match days {
+                            ..=0 => "contacté·e aujourd'hui".into(),
+                            1 => "dernier contact hier".into(),
+                            n => format!("dernier contact il y a {n} jours"),
+                        }
+                    }
+                },
+            })
+        })
+        .collect();
+    let to_request = to_request.into_iter().filter_map(line_of).collect();
     let to_confirm = billing::to_confirm(&state.pool, scope)
         .await?
         .iter()
         .map(|r| request_line(r, tz))
         .collect();
-    let counts = colour_counts(day::colour_counts(&rows, &timelines, today));
+    let counts = colour_counts(day::colour_counts(&stages));
     let this_month = month_renewals(&state, scope, today).await?;
     Ok(TodayPage {
         portfolio: rows.len(),
