@@ -90,13 +90,47 @@ pub struct MemberRow {
     pub stages_done: Vec<String>,
 }
 
-/// The late start of a member's current cycle from the day its renewal
-/// was recorded late and the stages done kept on the member.
-pub fn late_start_of(welcome_from: Option<NaiveDate>, stages_done: &[String]) -> Option<LateStart> {
-    welcome_from.map(|from| LateStart {
-        from,
-        first_done: stages_done.iter().any(|d| d == FIRST_KEY),
-    })
+/// What a member's stage today is worked out from, borrowed from a member
+/// row or from the portfolio's index entry (`store::today::DayRow`).
+pub struct StageFacts<'a> {
+    pub formula: &'a str,
+    pub renewal_date: NaiveDate,
+    pub term_months: i32,
+    /// The day a late renewal was recorded (see [`LateStart`]).
+    pub welcome_from: Option<NaiveDate>,
+    /// The stages of the current cycle that have a follow-up.
+    pub stages_done: &'a [String],
+}
+
+impl StageFacts<'_> {
+    pub fn formula(&self) -> Formula {
+        Formula::parse(self.formula).unwrap_or(Formula::Exclusive)
+    }
+
+    /// The current cycle's late start, from the stages done kept on the
+    /// member.
+    pub fn late_start(&self) -> Option<LateStart> {
+        self.welcome_from.map(|from| LateStart {
+            from,
+            first_done: self.stages_done.iter().any(|d| d == FIRST_KEY),
+        })
+    }
+
+    /// The member's stage today, a late renewal holding them in the first
+    /// one.
+    pub fn current_stage<'t>(
+        &self,
+        timelines: &'t Timelines,
+        today: NaiveDate,
+    ) -> Option<CurrentStage<'t>> {
+        timelines.current_late(
+            self.formula(),
+            self.renewal_date,
+            self.term_months,
+            today,
+            self.late_start(),
+        )
+    }
 }
 
 impl MemberRow {
@@ -109,13 +143,24 @@ impl MemberRow {
         })
     }
 
+    /// What the member's stage is worked out from.
+    pub fn stage_facts(&self) -> StageFacts<'_> {
+        StageFacts {
+            formula: &self.formula,
+            renewal_date: self.renewal_date,
+            term_months: self.term_months,
+            welcome_from: self.welcome_from,
+            stages_done: &self.stages_done,
+        }
+    }
+
     /// [`MemberRow::late_start`] from the stages done kept on the row.
     pub fn own_late_start(&self) -> Option<LateStart> {
-        late_start_of(self.welcome_from, &self.stages_done)
+        self.stage_facts().late_start()
     }
 
     pub fn formula(&self) -> Formula {
-        Formula::parse(&self.formula).unwrap_or(Formula::Exclusive)
+        self.stage_facts().formula()
     }
 
     /// The member's stage today, a late renewal holding them in the first
@@ -125,13 +170,7 @@ impl MemberRow {
         timelines: &'t Timelines,
         today: NaiveDate,
     ) -> Option<CurrentStage<'t>> {
-        timelines.current_late(
-            self.formula(),
-            self.renewal_date,
-            self.term_months,
-            today,
-            self.own_late_start(),
-        )
+        self.stage_facts().current_stage(timelines, today)
     }
 
     pub fn state(&self) -> Option<State> {

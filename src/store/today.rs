@@ -14,11 +14,11 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgPool, QueryBuilder};
 
-use crate::domain::formula::{Colour, Formula};
+use crate::domain::formula::Colour;
 use crate::domain::scope::Scope;
 use crate::domain::timeline::CurrentStage;
 use crate::member_row_select;
-use crate::store::members::{MemberRow, late_start_of, push_scope};
+use crate::store::members::{MemberRow, StageFacts, push_scope};
 use crate::store::timeline::Timelines;
 
 /// An active member of the portfolio, as far as the day needs to know to
@@ -41,24 +41,15 @@ pub struct DayRow {
 }
 
 impl DayRow {
-    pub fn formula(&self) -> Formula {
-        Formula::parse(&self.formula).unwrap_or(Formula::Exclusive)
-    }
-
-    /// The member's stage today, a late renewal holding them in the first
-    /// one (as `MemberRow::current_stage`).
-    pub fn current_stage<'t>(
-        &self,
-        timelines: &'t Timelines,
-        today: NaiveDate,
-    ) -> Option<CurrentStage<'t>> {
-        timelines.current_late(
-            self.formula(),
-            self.renewal_date,
-            self.term_months,
-            today,
-            late_start_of(self.welcome_from, &self.stages_done),
-        )
+    /// What the member's stage is worked out from.
+    pub fn stage_facts(&self) -> StageFacts<'_> {
+        StageFacts {
+            formula: &self.formula,
+            renewal_date: self.renewal_date,
+            term_months: self.term_months,
+            welcome_from: self.welcome_from,
+            stages_done: &self.stages_done,
+        }
     }
 }
 
@@ -128,7 +119,7 @@ pub fn stages<'t>(
     today: NaiveDate,
 ) -> Vec<Option<CurrentStage<'t>>> {
     rows.iter()
-        .map(|r| r.current_stage(timelines, today))
+        .map(|r| r.stage_facts().current_stage(timelines, today))
         .collect()
 }
 

@@ -238,14 +238,15 @@ pub async fn page(
         .iter()
         .zip(&stages)
         .filter(|(r, stage)| {
+            let formula = r.stage_facts().formula();
             let by_date = if r.welcome_from.is_some() {
                 timelines
-                    .current(r.formula(), r.renewal_date, r.term_months, today)
+                    .current(formula, r.renewal_date, r.term_months, today)
                     .map(|c| c.def)
             } else {
                 stage.as_ref().map(|c| c.def)
             };
-            by_date.is_some_and(|def| timelines.billing_due_at(r.formula(), def))
+            by_date.is_some_and(|def| timelines.billing_due_at(formula, def))
         })
         .map(|(r, _)| r)
         .collect();
