@@ -431,6 +431,62 @@ pub fn stage_ranges<'a>(
     ranges
 }
 
+/// A range of renewal dates `[from, until)` (`None`: unbounded) cut at each
+/// first of the month inside the window `[start, end)`: the pieces inside,
+/// each with the first day of its month, and, when `outside`, the pieces
+/// before `start` and from `end` on, with no month. Empty pieces are left
+/// out. A count per range then needs no month worked out per row, nor a
+/// grouping (`store::dashboard`).
+pub fn split_by_month(
+    (from, until): (Option<NaiveDate>, Option<NaiveDate>),
+    (start, end): (NaiveDate, NaiveDate),
+    outside: bool,
+) -> Vec<MonthPiece> {
+    let lo = from.unwrap_or(NaiveDate::MIN);
+    let hi = until.unwrap_or(NaiveDate::MAX);
+    let mut pieces = Vec::new();
+    if lo >= hi {
+        return pieces;
+    }
+    if outside && lo < start {
+        pieces.push(MonthPiece {
+            from,
+            until: if hi > start { Some(start) } else { until },
+            month: None,
+        });
+    }
+    let mut cur = lo.max(start);
+    let stop = hi.min(end);
+    while cur < stop {
+        let first = cur.with_day(1).unwrap_or(cur);
+        let next = add_months(first, 1).min(stop);
+        pieces.push(MonthPiece {
+            from: Some(cur),
+            until: Some(next),
+            month: Some(first),
+        });
+        cur = next;
+    }
+    if outside && hi > end {
+        pieces.push(MonthPiece {
+            from: if lo < end { Some(end) } else { from },
+            until,
+            month: None,
+        });
+    }
+    pieces
+}
+
+/// One piece of [`split_by_month`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonthPiece {
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    /// The first day of the piece's month, inside the window; `None`
+    /// outside it.
+    pub month: Option<NaiveDate>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1226,5 +1282,81 @@ mod tests {
                 "regional has its own {key} text"
             );
         }
+    }
+
+    fn piece(from: Option<&str>, until: Option<&str>, month: Option<&str>) -> MonthPiece {
+        MonthPiece {
+            from: from.map(d),
+            until: until.map(d),
+            month: month.map(d),
+        }
+    }
+
+    #[test]
+    fn a_range_is_cut_at_each_month_of_the_window() {
+        let window = (d("2026-11-01"), d("2027-02-01"));
+        // Unbounded on both sides, kept whole outside the window.
+        assert_eq!(
+            split_by_month((None, None), window, true),
+            vec![
+                piece(None, Some("2026-11-01"), None),
+                piece(Some("2026-11-01"), Some("2026-12-01"), Some("2026-11-01")),
+                piece(Some("2026-12-01"), Some("2027-01-01"), Some("2026-12-01")),
+                piece(Some("2027-01-01"), Some("2027-02-01"), Some("2027-01-01")),
+                piece(Some("2027-02-01"), None, None),
+            ]
+        );
+        // Only the window's pieces when asked for no outside.
+        assert_eq!(
+            split_by_month(
+                (Some(d("2026-11-20")), Some(d("2026-12-10"))),
+                window,
+                false
+            ),
+            vec![
+                piece(Some("2026-11-20"), Some("2026-12-01"), Some("2026-11-01")),
+                piece(Some("2026-12-01"), Some("2026-12-10"), Some("2026-12-01")),
+            ]
+        );
+        // Wholly outside: one piece, or none.
+        assert_eq!(
+            split_by_month((Some(d("2026-01-31")), Some(d("2026-03-01"))), window, true),
+            vec![piece(Some("2026-01-31"), Some("2026-03-01"), None)]
+        );
+        assert!(split_by_month((Some(d("2027-02-01")), None), window, false).is_empty());
+        assert_eq!(
+            split_by_month((Some(d("2027-02-01")), None), window, true),
+            vec![piece(Some("2027-02-01"), None, None)]
+        );
+        // An empty range gives nothing.
+        assert!(
+            split_by_month((Some(d("2026-12-05")), Some(d("2026-12-05"))), window, true).is_empty()
+        );
+    }
+
+    #[test]
+    fn a_window_across_february_of_a_leap_year_keeps_every_day() {
+        let window = (d("2028-02-15"), d("2028-03-31"));
+        let pieces = split_by_month((Some(d("2028-02-01")), Some(d("2028-04-30"))), window, true);
+        assert_eq!(
+            pieces,
+            vec![
+                piece(Some("2028-02-01"), Some("2028-02-15"), None),
+                piece(Some("2028-02-15"), Some("2028-03-01"), Some("2028-02-01")),
+                piece(Some("2028-03-01"), Some("2028-03-31"), Some("2028-03-01")),
+                piece(Some("2028-03-31"), Some("2028-04-30"), None),
+            ]
+        );
+        // The pieces follow each other with no gap: Feb 29 is in one.
+        for w in pieces.windows(2) {
+            assert_eq!(w[0].until, w[1].from);
+        }
+        let feb29 = d("2028-02-29");
+        let holding: Vec<_> = pieces
+            .iter()
+            .filter(|p| p.from.is_none_or(|f| f <= feb29) && p.until.is_none_or(|u| feb29 < u))
+            .collect();
+        assert_eq!(holding.len(), 1);
+        assert_eq!(holding[0].month, Some(d("2028-02-01")));
     }
 }

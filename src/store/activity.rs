@@ -7,7 +7,7 @@ use sqlx::{PgConnection, PgPool, QueryBuilder};
 
 use crate::store::audit::{self, Change};
 use crate::store::timeline::{
-    Timelines, push_held_ranges, push_late_unwelcomed, push_stage_ranges,
+    Months, Timelines, push_held_ranges, push_late_unwelcomed, push_stage_ranges,
 };
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -73,7 +73,7 @@ pub async fn undone_by_representative(
     let mut qb = QueryBuilder::new(
         "SELECT m.representative_id, count(*) FROM (SELECT m.representative_id FROM ",
     );
-    push_stage_ranges(&mut qb, timelines, today);
+    push_stage_ranges(&mut qb, timelines, today, Months::None);
     qb.push(
         " CROSS JOIN LATERAL (SELECT m.representative_id FROM members m \
          WHERE m.status = 'active' AND m.district_id = ",
@@ -90,7 +90,7 @@ pub async fn undone_by_representative(
     // has a follow-up: those are added here, from the partial index of
     // migration 0026.
     qb.push(" UNION ALL SELECT m.representative_id FROM ");
-    push_held_ranges(&mut qb, timelines, today);
+    push_held_ranges(&mut qb, timelines, today, Months::None);
     qb.push(
         " CROSS JOIN LATERAL (SELECT m.representative_id FROM members m WHERE m.district_id = ",
     );

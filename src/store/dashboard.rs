@@ -14,18 +14,18 @@ use crate::domain::scope::Scope;
 use crate::store::members::push_scope;
 use crate::store::reports::{PipelineRow, RetentionRow};
 use crate::store::timeline::{
-    Timelines, push_held_ranges, push_late_unwelcomed, push_stage_ranges,
+    Months, Timelines, push_held_ranges, push_late_unwelcomed, push_stage_ranges,
 };
 
 /// `FROM (…) s`: for each range of renewal dates (one per formula, term and
-/// stage), `s.n` active members in scope with `s.formula`, `s.stage` and
-/// `s.colour`, per month of their renewal date (`s.month`) when `months`
-/// gives a window [start, end), or in all. Each range is one index range
-/// scan: the network's or the district's tally of active members per
-/// formula, term and renewal date (migrations 0014 and 0022), or a
-/// portfolio's members on their stage index (migration 0019). Ranges
-/// without members give no row. Members that a late renewal holds in their
-/// first stage add a row there and take one off their stage by date.
+/// stage, cut by month of renewal as `months` says), `s.n` active members
+/// in scope with `s.formula`, `s.stage`, `s.colour` and `s.month`. Each
+/// range is one index range scan summed as it is read: the network's or
+/// the district's tally of active members per formula, term and renewal
+/// date (migrations 0014 and 0022), or a portfolio's members on their
+/// stage index (migration 0019). Ranges without members give no row.
+/// Members that a late renewal holds in their first stage add a row there
+/// and take one off their stage by date.
 pub(crate) fn push_staged_members(
     qb: &mut QueryBuilder<Postgres>,
     scope: Scope,
@@ -33,11 +33,9 @@ pub(crate) fn push_staged_members(
     today: NaiveDate,
     months: Months,
 ) {
-    qb.push(" FROM (SELECT v.formula, v.stage, v.colour, m.month, m.n FROM ");
-    push_stage_ranges(qb, timelines, today);
+    qb.push(" FROM (SELECT v.formula, v.stage, v.colour, v.month, m.n FROM ");
+    push_stage_ranges(qb, timelines, today, months);
     qb.push(" CROSS JOIN LATERAL (SELECT ");
-    push_month(qb, months);
-    qb.push(" AS month, ");
     match scope {
         Scope::Network => {
             qb.push("sum(m.active)::bigint AS n FROM renewal_days m WHERE true");
@@ -55,99 +53,40 @@ pub(crate) fn push_staged_members(
     }
     qb.push(
         " AND m.formula = v.formula AND m.term_months = v.term_months \
-         AND m.renewal_date >= v.date_from AND m.renewal_date < v.date_until",
+         AND m.renewal_date >= v.date_from AND m.renewal_date < v.date_until \
+         HAVING count(*) > 0) m",
     );
-    push_months(qb, months);
-    qb.push(") m");
     // Members held in their first stage by a late renewal: counted by date
     // above, moved here from their stage by date to the first one.
     qb.push(
         " UNION ALL SELECT h.formula, \
          CASE WHEN k.first THEN h.first_stage ELSE h.stage END, \
          CASE WHEN k.first THEN h.first_colour ELSE h.colour END, \
-         x.month, CASE WHEN k.first THEN x.n ELSE -x.n END FROM ",
+         h.month, CASE WHEN k.first THEN x.n ELSE -x.n END FROM ",
     );
-    push_held_ranges(qb, timelines, today);
+    push_held_ranges(qb, timelines, today, months);
     // The network and a district read them from their tallies (migration
     // 0032); a portfolio reads its own members.
     qb.push(" CROSS JOIN LATERAL (SELECT ");
-    push_month(qb, months);
     match scope {
         Scope::Network => {
-            qb.push(" AS month, sum(m.held)::bigint AS n FROM held_days m WHERE true");
+            qb.push("sum(m.held)::bigint AS n FROM held_days m WHERE true");
         }
         Scope::District(d) => {
-            qb.push(
-                " AS month, sum(m.held)::bigint AS n FROM district_held_days m \
-                 WHERE m.district_id = ",
-            );
+            qb.push("sum(m.held)::bigint AS n FROM district_held_days m WHERE m.district_id = ");
             qb.push_bind(d);
         }
         _ => {
-            qb.push(" AS month, count(*) AS n FROM members m WHERE true");
+            qb.push("count(*) AS n FROM members m WHERE true");
             push_scope(qb, scope);
             push_late_unwelcomed(qb, today);
         }
     }
     qb.push(
         " AND m.formula = h.formula AND m.term_months = h.term_months \
-         AND m.renewal_date >= h.date_from AND m.renewal_date < h.date_until",
+         AND m.renewal_date >= h.date_from AND m.renewal_date < h.date_until \
+         HAVING count(*) > 0) x CROSS JOIN (VALUES (true), (false)) AS k(first)) s",
     );
-    push_months(qb, months);
-    qb.push(") x CROSS JOIN (VALUES (true), (false)) AS k(first)) s");
-}
-
-/// How [`push_staged_members`] splits each range's members by month of
-/// their renewal date (`s.month`).
-#[derive(Clone, Copy)]
-pub(crate) enum Months {
-    /// Not split: one row per range, `month` NULL.
-    None,
-    /// Only the members due in [start, end), per month.
-    Within(NaiveDate, NaiveDate),
-    /// Every member, per month when due in [start, end), the others
-    /// together with `month` NULL: the stage counts and the months ahead
-    /// read in one pass over the ranges.
-    Bucketed(NaiveDate, NaiveDate),
-}
-
-/// The `month` of a lateral count.
-fn push_month(qb: &mut QueryBuilder<Postgres>, months: Months) {
-    match months {
-        Months::None => {
-            qb.push("NULL::date");
-        }
-        Months::Within(..) => {
-            qb.push("date_trunc('month', m.renewal_date)::date");
-        }
-        Months::Bucketed(start, end) => {
-            qb.push("CASE WHEN m.renewal_date >= ");
-            qb.push_bind(start);
-            qb.push(" AND m.renewal_date < ");
-            qb.push_bind(end);
-            qb.push(" THEN date_trunc('month', m.renewal_date)::date END");
-        }
-    }
-}
-
-/// The end of a lateral count: per month of renewal in [start, end), or
-/// in all (no row when none).
-fn push_months(qb: &mut QueryBuilder<Postgres>, months: Months) {
-    match months {
-        Months::Within(start, end) => {
-            qb.push(" AND m.renewal_date >= ");
-            qb.push_bind(start);
-            qb.push(" AND m.renewal_date < ");
-            qb.push_bind(end);
-            qb.push(" GROUP BY 1");
-        }
-        Months::Bucketed(..) => {
-            qb.push(" GROUP BY 1");
-        }
-        Months::None => {
-            qb.push(" HAVING count(*) > 0");
-        }
-    }
 }
 
 /// Active members in scope per formula and current stage.

@@ -9,8 +9,9 @@ use crate::domain::formula::{Colour, Formula};
 use crate::domain::scope::Scope;
 use crate::domain::timeline::Anchor;
 use crate::domain::timeline_edit::FIRST_KEY;
-use crate::store::dashboard::{Months, push_staged_members};
+use crate::store::dashboard::push_staged_members;
 use crate::store::members::push_scope;
+use crate::store::timeline::Months;
 use crate::store::timeline::{Timelines, push_held, push_selection};
 
 /// The filters every report takes (ids already parsed; scope applies too).

@@ -8,7 +8,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use crate::domain::formula::{Colour, Formula};
 use crate::domain::member::TERMS;
-use crate::domain::timeline::{self, Anchor, CurrentStage, LateStart, StageDef};
+use crate::domain::timeline::{self, Anchor, CurrentStage, LateStart, MonthPiece, StageDef};
 use crate::domain::timeline_edit::FIRST_KEY;
 
 /// Every formula's stage table, plus the standing actions.
@@ -230,26 +230,51 @@ pub fn push_selection(qb: &mut QueryBuilder<Postgres>, sets: &[RangeSet]) {
     qb.push(")");
 }
 
-/// `(…) AS v(formula, term_months, date_from, date_until, stage, colour)`:
-/// for every formula and term, the renewal dates
+/// How the stage ranges are cut by month of renewal (the column `month`).
+#[derive(Clone, Copy)]
+pub enum Months {
+    /// Not cut: one row per range, `month` NULL.
+    None,
+    /// Only the renewal dates in [start, end), one row per range and month.
+    Within(NaiveDate, NaiveDate),
+    /// Every date, one row per range and month for the dates in
+    /// [start, end), and the rest of each range with `month` NULL: the stage
+    /// counts and the months ahead read in one pass over the ranges.
+    Bucketed(NaiveDate, NaiveDate),
+}
+
+/// `(…) AS v(formula, term_months, date_from, date_until, stage, colour,
+/// month)`: for every formula and term, the renewal dates
 /// [date_from, date_until) that put an active member in each stage today
-/// by date (open ends are ±infinity). Joined on (formula, term_months,
-/// renewal_date), each row is an index range scan and no row of members
-/// is tested against every stage. Members held in their first stage by a
-/// late renewal are counted by date here: see [`push_held_ranges`].
-pub fn push_stage_ranges(qb: &mut QueryBuilder<Postgres>, timelines: &Timelines, today: NaiveDate) {
-    push_ranges(qb, timelines, today, false);
+/// by date (open ends are ±infinity), cut by month as `months` says.
+/// Joined on (formula, term_months, renewal_date), each row is an index
+/// range scan and no row of members is tested against every stage; a
+/// count per row needs no month worked out per member, nor a grouping.
+/// Members held in their first stage by a late renewal are counted by date
+/// here: see [`push_held_ranges`].
+pub fn push_stage_ranges(
+    qb: &mut QueryBuilder<Postgres>,
+    timelines: &Timelines,
+    today: NaiveDate,
+    months: Months,
+) {
+    push_ranges(qb, timelines, today, false, months);
 }
 
 /// `(…) AS h(formula, term_months, date_from, date_until, stage, colour,
-/// first_stage, first_colour)`: the ranges of [`push_stage_ranges`]
+/// first_stage, first_colour, month)`: the ranges of [`push_stage_ranges`]
 /// whose stage is counted from P after the first one, where a late
 /// renewal's first stage still without follow-up holds a member (see
 /// `LateStart`), with that first stage. Read with [`push_late_unwelcomed`],
 /// they say which members a count by date puts in `stage` instead of
 /// `first_stage`.
-pub fn push_held_ranges(qb: &mut QueryBuilder<Postgres>, timelines: &Timelines, today: NaiveDate) {
-    push_ranges(qb, timelines, today, true);
+pub fn push_held_ranges(
+    qb: &mut QueryBuilder<Postgres>,
+    timelines: &Timelines,
+    today: NaiveDate,
+    months: Months,
+) {
+    push_ranges(qb, timelines, today, true, months);
 }
 
 fn push_ranges(
@@ -257,6 +282,7 @@ fn push_ranges(
     timelines: &Timelines,
     today: NaiveDate,
     held: bool,
+    months: Months,
 ) {
     // Passed as arrays, not as a VALUES list: a handful of parameters
     // instead of a thousand, so the statement's text (and its prepared
@@ -275,15 +301,31 @@ fn push_ranges(
                 if held && !holds(r.def) {
                     continue;
                 }
-                cols.formulas.push(formula.as_str());
-                cols.terms.push(term);
-                cols.froms.push(r.from);
-                cols.untils.push(r.until);
-                cols.stages.push(r.def.key.clone());
-                cols.colours.push(r.def.colour.as_str());
-                if let Some(first_def) = first_def {
-                    cols.first_stages.push(first_def.key.clone());
-                    cols.first_colours.push(first_def.colour.as_str());
+                let pieces = match months {
+                    Months::None => vec![MonthPiece {
+                        from: r.from,
+                        until: r.until,
+                        month: None,
+                    }],
+                    Months::Within(start, end) => {
+                        timeline::split_by_month((r.from, r.until), (start, end), false)
+                    }
+                    Months::Bucketed(start, end) => {
+                        timeline::split_by_month((r.from, r.until), (start, end), true)
+                    }
+                };
+                for piece in pieces {
+                    cols.formulas.push(formula.as_str());
+                    cols.terms.push(term);
+                    cols.froms.push(piece.from);
+                    cols.untils.push(piece.until);
+                    cols.months.push(piece.month);
+                    cols.stages.push(r.def.key.clone());
+                    cols.colours.push(r.def.colour.as_str());
+                    if let Some(first_def) = first_def {
+                        cols.first_stages.push(first_def.key.clone());
+                        cols.first_colours.push(first_def.colour.as_str());
+                    }
                 }
             }
         }
@@ -295,7 +337,7 @@ fn push_ranges(
     if held {
         qb.push(", u.first_stage, u.first_colour");
     }
-    qb.push(" FROM unnest(");
+    qb.push(", u.month FROM unnest(");
     qb.push_bind(cols.formulas);
     qb.push("::text[], ");
     qb.push_bind(cols.terms);
@@ -307,18 +349,24 @@ fn push_ranges(
     qb.push_bind(cols.stages);
     qb.push("::text[], ");
     qb.push_bind(cols.colours);
-    qb.push("::text[]");
+    qb.push("::text[], ");
     if held {
-        qb.push(", ");
         qb.push_bind(cols.first_stages);
         qb.push("::text[], ");
         qb.push_bind(cols.first_colours);
+        qb.push("::text[], ");
+    }
+    qb.push_bind(cols.months);
+    if held {
         qb.push(
-            "::text[]) AS u(formula, term_months, date_from, date_until, stage, colour, \
-             first_stage, first_colour)) AS h",
+            "::date[]) AS u(formula, term_months, date_from, date_until, stage, colour, \
+             first_stage, first_colour, month)) AS h",
         );
     } else {
-        qb.push(") AS u(formula, term_months, date_from, date_until, stage, colour)) AS v");
+        qb.push(
+            "::date[]) AS u(formula, term_months, date_from, date_until, stage, colour, \
+             month)) AS v",
+        );
     }
 }
 
@@ -329,6 +377,7 @@ struct RangeColumns {
     terms: Vec<i32>,
     froms: Vec<Option<NaiveDate>>,
     untils: Vec<Option<NaiveDate>>,
+    months: Vec<Option<NaiveDate>>,
     stages: Vec<String>,
     colours: Vec<&'static str>,
     first_stages: Vec<String>,
