@@ -28,6 +28,7 @@ use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::formula::Colour;
+use super::report::Month;
 
 /// The date a stage's offset counts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -458,12 +459,15 @@ pub fn split_by_month(
     let mut cur = lo.max(start);
     let stop = hi.min(end);
     while cur < stop {
-        let first = cur.with_day(1).unwrap_or(cur);
-        let next = add_months(first, 1).min(stop);
+        let month = Month::of(cur);
+        let next = month.shift(1).first_day().min(stop);
+        if next <= cur {
+            break; // only past chrono's last year
+        }
         pieces.push(MonthPiece {
             from: Some(cur),
             until: Some(next),
-            month: Some(first),
+            month: Some(month.first_day()),
         });
         cur = next;
     }

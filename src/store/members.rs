@@ -107,13 +107,19 @@ impl StageFacts<'_> {
         Formula::parse(self.formula).unwrap_or(Formula::Exclusive)
     }
 
-    /// The current cycle's late start, from the stages done kept on the
-    /// member.
-    pub fn late_start(&self) -> Option<LateStart> {
+    /// The current cycle's late start, if its renewal was recorded late;
+    /// `done` says whether a stage (by key) of this cycle was followed up.
+    pub fn late_start_with(&self, done: impl Fn(&str) -> bool) -> Option<LateStart> {
         self.welcome_from.map(|from| LateStart {
             from,
-            first_done: self.stages_done.iter().any(|d| d == FIRST_KEY),
+            first_done: done(FIRST_KEY),
         })
+    }
+
+    /// [`StageFacts::late_start_with`] from the stages done kept on the
+    /// member.
+    pub fn late_start(&self) -> Option<LateStart> {
+        self.late_start_with(|key| self.stages_done.iter().any(|d| d == key))
     }
 
     /// The member's stage today, a late renewal holding them in the first
@@ -137,10 +143,7 @@ impl MemberRow {
     /// The current cycle's late start, if its renewal was recorded late;
     /// `done` says whether a stage (by key) of this cycle was followed up.
     pub fn late_start(&self, done: impl Fn(&str) -> bool) -> Option<LateStart> {
-        self.welcome_from.map(|from| LateStart {
-            from,
-            first_done: done(FIRST_KEY),
-        })
+        self.stage_facts().late_start_with(done)
     }
 
     /// What the member's stage is worked out from.
